@@ -1,0 +1,53 @@
+//! Work that [`super::update`] asks for. The terminal loop handles the local ones (quit,
+//! clipboard, suspend); everything else goes to the background worker, which answers with
+//! [`super::Action`]s.
+
+use crate::graph::enums::AlertStatus;
+use crate::graph::models::AlertUpdate;
+use time::Duration;
+
+/// The server-side part of the queue's filter (the presets); type-to-filter is local.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertQuery {
+    /// Only these statuses; empty means any status.
+    pub statuses: Vec<AlertStatus>,
+    /// Only alerts created within this long before now; `None` means all time.
+    pub created_within: Option<Duration>,
+}
+
+impl Default for AlertQuery {
+    /// The analyst's working queue: new and in-progress alerts from the last 30 days.
+    fn default() -> Self {
+        AlertQuery {
+            statuses: vec![AlertStatus::New, AlertStatus::InProgress],
+            created_within: Some(Duration::days(30)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// (Re)load the whole queue. The worker cancels any older load and tags every page with
+    /// `generation`.
+    LoadAlerts { generation: u64, query: AlertQuery },
+    /// Fetch one alert (e.g. when the detail view opens, to show fresh comments).
+    GetAlert { id: String },
+    /// PATCH one alert. `write_id` is unique per write and comes back in the reply.
+    UpdateAlert {
+        write_id: u64,
+        alert_id: String,
+        update: AlertUpdate,
+    },
+    /// POST a comment to one alert.
+    AddComment {
+        write_id: u64,
+        alert_id: String,
+        text: String,
+    },
+    /// Copy text to the analyst's clipboard (OSC 52; works over SSH and tmux).
+    CopyToClipboard(String),
+    /// Stop the process (Ctrl-Z); the terminal layer restores and re-enters the screen.
+    Suspend,
+    /// Leave the console.
+    Quit,
+}

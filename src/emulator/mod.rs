@@ -1,0 +1,1 @@
+//! A local Graph security emulator: a real HTTP server on loopback.

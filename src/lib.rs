@@ -1,0 +1,11 @@
+//! graphsec: a keyboard-driven terminal console over the Microsoft Graph security API.
+//!
+//! Data flows one way: terminal input and worker updates become [`app::Action`]s;
+//! [`app::update`] changes [`app::State`] and returns [`app::Command`]s for the background
+//! [`worker`]; [`ui`] draws the state. [`graph`] and [`emulator`] know nothing of the UI.
+
+pub mod app;
+pub mod emulator;
+pub mod graph;
+pub mod sanitize;
+pub mod ui;

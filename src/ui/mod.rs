@@ -1,0 +1,1 @@
+//! Drawing: `State` in, frame out. Never mutates state, never does I/O.
