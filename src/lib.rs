@@ -5,7 +5,9 @@
 //! [`worker`]; [`ui`] draws the state. [`graph`] and [`emulator`] know nothing of the UI.
 
 pub mod app;
+pub mod config;
 pub mod emulator;
 pub mod graph;
+pub mod logging;
 pub mod sanitize;
 pub mod ui;

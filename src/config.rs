@@ -1,0 +1,277 @@
+//! Configuration: one TOML file with named profiles, read from the XDG config dir (or
+//! `--config` / `GRAPHSEC_CONFIG`), plus the XDG paths for state (logs) and data.
+//!
+//! A missing file is not an error (the defaults work); unknown keys are reported as warnings,
+//! never a crash, so a config written for a newer version still loads.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// The Graph endpoint used when a profile names none.
+pub const DEFAULT_ENDPOINT: &str = "https://graph.microsoft.com/v1.0";
+/// The profile used when neither `--profile` nor `default_profile` names one.
+pub const DEFAULT_PROFILE: &str = "default";
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("profile '{0}' is not defined in the config")]
+    UnknownProfile(String),
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// The profile used when `--profile` is not given.
+    pub default_profile: Option<String>,
+    pub profiles: BTreeMap<String, Profile>,
+    pub ui: UiConfig,
+    /// Key binding overrides: action name → key (see `graphsec --help-keys` / the `?` overlay).
+    pub keys: BTreeMap<String, String>,
+}
+
+/// One tenant/account to talk to.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Profile {
+    /// Graph base URL, e.g. `https://graph.microsoft.com/v1.0`. Plain `http://` is refused
+    /// unless the host is loopback.
+    pub endpoint: Option<String>,
+    /// The analyst's own name for "assign to me" when the token does not carry one.
+    pub me: Option<String>,
+    /// Remove every mutating action for this profile.
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct UiConfig {
+    /// Drop all colours (the `NO_COLOR` environment variable does the same).
+    pub no_color: bool,
+    /// How `y` copies: `osc52` (works over SSH and inside tmux) or `off`.
+    pub clipboard: ClipboardMode,
+    /// Largest payload copied with OSC 52, in bytes (some terminals drop larger ones).
+    pub clipboard_max_bytes: usize,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            no_color: false,
+            clipboard: ClipboardMode::Osc52,
+            clipboard_max_bytes: 74_994,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClipboardMode {
+    Osc52,
+    Off,
+}
+
+/// A loaded config and where it came from.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    pub config: Config,
+    /// The file read, or `None` when none existed and defaults apply.
+    pub path: Option<PathBuf>,
+    /// Keys this version does not know, as `section.key`.
+    pub warnings: Vec<String>,
+}
+
+/// The profile chosen for this run, with defaults filled in.
+#[derive(Debug, Clone)]
+pub struct ResolvedProfile {
+    pub name: String,
+    pub endpoint: String,
+    pub me: Option<String>,
+    pub read_only: bool,
+}
+
+impl Config {
+    /// Parses TOML text; unknown keys become warnings.
+    pub fn parse(text: &str, path: &Path) -> Result<(Config, Vec<String>), ConfigError> {
+        let table: toml::Table = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        let warnings = unknown_keys(&table);
+        let config =
+            Config::deserialize(toml::Value::Table(table)).map_err(|e| ConfigError::Parse {
+                path: path.to_owned(),
+                message: e.to_string(),
+            })?;
+        Ok((config, warnings))
+    }
+
+    /// Picks the profile: `--profile`, else `default_profile`, else `default`. Naming a
+    /// profile that the file does not define is an error; the implicit default is not.
+    pub fn resolve_profile(&self, requested: Option<&str>) -> Result<ResolvedProfile, ConfigError> {
+        let explicit = requested.or(self.default_profile.as_deref());
+        let name = explicit.unwrap_or(DEFAULT_PROFILE).to_owned();
+        let profile = match self.profiles.get(&name) {
+            Some(p) => p.clone(),
+            None if explicit.is_none() || name == DEFAULT_PROFILE => Profile::default(),
+            None => return Err(ConfigError::UnknownProfile(name)),
+        };
+        Ok(ResolvedProfile {
+            endpoint: profile
+                .endpoint
+                .unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned()),
+            me: profile.me.filter(|m| !m.trim().is_empty()),
+            read_only: profile.read_only,
+            name,
+        })
+    }
+}
+
+/// Reads the config from `explicit` (`--config`), else `GRAPHSEC_CONFIG`, else the XDG
+/// config dir. Only an explicitly named file must exist.
+pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
+    let env = std::env::var_os("GRAPHSEC_CONFIG").map(PathBuf::from);
+    let (path, must_exist) = match (explicit, env) {
+        (Some(p), _) => (Some(p.to_owned()), true),
+        (None, Some(p)) => (Some(p), true),
+        (None, None) => (paths().map(|p| p.config_file), false),
+    };
+    let Some(path) = path else {
+        return Ok(Loaded::default());
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let (config, warnings) = Config::parse(&text, &path)?;
+            Ok(Loaded {
+                config,
+                path: Some(path),
+                warnings,
+            })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => Ok(Loaded::default()),
+        Err(source) => Err(ConfigError::Read { path, source }),
+    }
+}
+
+/// Where graphsec keeps its files (XDG on Linux).
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub config_file: PathBuf,
+    /// Logs live here (`$XDG_STATE_HOME/graphsec`).
+    pub state_dir: PathBuf,
+    /// Journals and caches live here (`$XDG_DATA_HOME/graphsec`).
+    pub data_dir: PathBuf,
+}
+
+pub fn paths() -> Option<Paths> {
+    let dirs = directories::ProjectDirs::from("", "", "graphsec")?;
+    let data_dir = dirs.data_dir().to_owned();
+    Some(Paths {
+        config_file: dirs.config_dir().join("config.toml"),
+        state_dir: dirs
+            .state_dir()
+            .map(Path::to_owned)
+            .unwrap_or_else(|| data_dir.join("state")),
+        data_dir,
+    })
+}
+
+const TOP_KEYS: &[&str] = &["default_profile", "profiles", "ui", "keys"];
+const PROFILE_KEYS: &[&str] = &["endpoint", "me", "read_only"];
+const UI_KEYS: &[&str] = &["no_color", "clipboard", "clipboard_max_bytes"];
+
+fn unknown_keys(table: &toml::Table) -> Vec<String> {
+    let mut out = Vec::new();
+    for (k, v) in table {
+        if !TOP_KEYS.contains(&k.as_str()) {
+            out.push(k.clone());
+            continue;
+        }
+        match (k.as_str(), v) {
+            ("ui", toml::Value::Table(ui)) => {
+                out.extend(
+                    ui.keys()
+                        .filter(|k| !UI_KEYS.contains(&k.as_str()))
+                        .map(|k| format!("ui.{k}")),
+                );
+            }
+            ("profiles", toml::Value::Table(profiles)) => {
+                for (name, p) in profiles {
+                    if let toml::Value::Table(p) = p {
+                        out.extend(
+                            p.keys()
+                                .filter(|k| !PROFILE_KEYS.contains(&k.as_str()))
+                                .map(|k| format!("profiles.{name}.{k}")),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
+        Config::parse(text, Path::new("test.toml"))
+    }
+
+    #[test]
+    fn the_example_config_parses_without_warnings() {
+        let text = include_str!("../config.example.toml");
+        let (config, warnings) = parse(text).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(!config.profiles.is_empty());
+    }
+
+    #[test]
+    fn profiles_resolve_with_defaults() {
+        let (c, _) = parse(
+            "default_profile = \"prod\"\n[profiles.prod]\nme = \"a@b.c\"\n[profiles.lab]\nendpoint = \"http://127.0.0.1:8080/v1.0\"\nread_only = true\n",
+        )
+        .unwrap();
+        let prod = c.resolve_profile(None).unwrap();
+        assert_eq!(prod.name, "prod");
+        assert_eq!(prod.endpoint, DEFAULT_ENDPOINT);
+        assert_eq!(prod.me.as_deref(), Some("a@b.c"));
+        let lab = c.resolve_profile(Some("lab")).unwrap();
+        assert!(lab.read_only);
+        assert!(matches!(
+            c.resolve_profile(Some("nope")),
+            Err(ConfigError::UnknownProfile(_))
+        ));
+    }
+
+    #[test]
+    fn empty_config_gives_the_default_profile() {
+        let (c, _) = parse("").unwrap();
+        let p = c.resolve_profile(None).unwrap();
+        assert_eq!(p.name, DEFAULT_PROFILE);
+        assert!(!p.read_only);
+    }
+
+    #[test]
+    fn unknown_keys_warn_instead_of_failing() {
+        let (_, w) =
+            parse("colour = 1\n[ui]\nfancy = true\n[profiles.x]\nendpiont = \"y\"\n").unwrap();
+        assert_eq!(w, vec!["colour", "ui.fancy", "profiles.x.endpiont"]);
+    }
+
+    #[test]
+    fn wrong_types_are_a_clear_error() {
+        let err = parse("[ui]\nno_color = \"yes\"\n").unwrap_err();
+        assert!(err.to_string().contains("not valid"), "{err}");
+    }
+}

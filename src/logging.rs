@@ -1,0 +1,62 @@
+//! Logging goes to a file under the XDG state dir, never to the terminal: while the console
+//! runs, anything written to stdout/stderr would corrupt the screen.
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use tracing_subscriber::EnvFilter;
+
+/// The environment variable that sets the log filter (e.g. `debug`, `graphsec=trace`).
+pub const LOG_ENV: &str = "GRAPHSEC_LOG";
+
+/// Opens (creating 0600) the log file in `dir` and installs the global subscriber.
+/// Returns the file's path so the user can be told where to look.
+pub fn init(dir: &Path) -> io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join("graphsec.log");
+    let file = open_private(&path)?;
+    let filter = EnvFilter::try_from_env(LOG_ENV).unwrap_or_else(|_| EnvFilter::new("info"));
+    let installed = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(Mutex::new(file))
+        .with_ansi(false)
+        .with_target(true)
+        .try_init();
+    if installed.is_err() {
+        // A subscriber is already set (tests, or a second init): keep it.
+    }
+    Ok(path)
+}
+
+/// Opens a file for appending that only the owner can read, and tightens an existing one.
+pub fn open_private(path: &Path) -> io::Result<File> {
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn log_files_are_private() {
+        let dir = std::env::temp_dir().join(format!("graphsec-log-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("x.log");
+        std::fs::write(&path, b"").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        open_private(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
