@@ -266,7 +266,7 @@ mod tests {
     fn unknown_keys_warn_instead_of_failing() {
         let (_, w) =
             parse("colour = 1\n[ui]\nfancy = true\n[profiles.x]\nendpiont = \"y\"\n").unwrap();
-        assert_eq!(w, vec!["colour", "ui.fancy", "profiles.x.endpiont"]);
+        assert_eq!(w, vec!["colour", "profiles.x.endpiont", "ui.fancy"]);
     }
 
     #[test]
