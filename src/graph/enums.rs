@@ -26,6 +26,15 @@ macro_rules! open_enum {
             /// Every known member, in schema order.
             pub const KNOWN: &'static [$name] = &[$($name::$variant),*];
 
+            /// The wire names of the known members, in schema order.
+            pub const NAMES: &'static [&'static str] = &[$($wire),*];
+
+            /// Parses a value only if it is a known member (for input typed by a user,
+            /// where a typo should be an error rather than an `Other`).
+            pub fn parse_known(s: &str) -> Option<Self> {
+                Some(Self::parse(s)).filter(|v| !v.is_other())
+            }
+
             /// The wire name (camelCase as in the CSDL), or the unknown value as received.
             pub fn as_str(&self) -> &str {
                 match self {
