@@ -145,7 +145,7 @@ impl Client {
     pub fn list_alerts(
         &self,
         query: &ODataQuery,
-    ) -> impl Stream<Item = Result<Page<Alert>, GraphError>> + Send + 'static {
+    ) -> impl Stream<Item = Result<Page<Alert>, GraphError>> + Send + Unpin + 'static {
         self.list(ALERTS_PATH, query)
     }
 
@@ -154,7 +154,7 @@ impl Client {
         &self,
         path: &str,
         query: &ODataQuery,
-    ) -> impl Stream<Item = Result<Page<T>, GraphError>> + Send + 'static
+    ) -> impl Stream<Item = Result<Page<T>, GraphError>> + Send + Unpin + 'static
     where
         T: FromRaw + Send + 'static,
     {
@@ -166,7 +166,8 @@ impl Client {
             url
         });
         let client = self.clone();
-        futures_util::stream::unfold(Some(first), move |next| {
+        // Boxed so callers can `.next().await` without pinning it themselves.
+        Box::pin(futures_util::stream::unfold(Some(first), move |next| {
             let client = client.clone();
             async move {
                 let url = match next? {
@@ -190,7 +191,7 @@ impl Client {
                     Err(e) => Some((Err(e), None)),
                 }
             }
-        })
+        }))
     }
 
     /// One page of a collection at `url` (the first page, or a checked nextLink).

@@ -13,3 +13,6 @@ pub use auth::{AuthError, StaticToken, TokenProvider, jwt_user};
 pub use client::{Client, ClientConfig, DEFAULT_BASE_URL};
 pub use error::GraphError;
 pub use odata::{Filter, ODataQuery};
+
+#[cfg(test)]
+mod wire_tests;

@@ -175,6 +175,13 @@ struct AlertFields {
 
 impl FromRaw for Alert {
     fn from_raw(raw: &RawValue) -> Result<Self, serde_json::Error> {
+        // serde's derived structs also accept a JSON array (fields by position); an alert
+        // is only ever an object.
+        if !raw.get().trim_start().starts_with('{') {
+            return Err(<serde_json::Error as serde::de::Error>::custom(
+                "an alert must be a JSON object",
+            ));
+        }
         let f: AlertFields = serde_json::from_str(raw.get())?;
         let id =
             f.id.ok_or_else(|| <serde_json::Error as serde::de::Error>::missing_field("id"))?;
@@ -517,11 +524,12 @@ mod tests {
                           "userAccount":{"accountName":"bob","domainName":"CORP"}}],
              "brandNewField":{"x":[1,2]}},
             42,
+            ["a1", "positional"],
             {"title":"no id"}
         ]}"##;
         let page: Page<Alert> = parse_page(body).unwrap();
         assert_eq!(page.items.len(), 1);
-        assert_eq!(page.skipped, 2);
+        assert_eq!(page.skipped, 3);
         assert_eq!(page.count, Some(2));
         assert_eq!(page.next_link.as_deref(), Some("http://x/next"));
         let a = &page.items[0];
