@@ -360,15 +360,16 @@ impl Client {
             }
         };
         let status = resp.status();
-        let headers = resp.headers().clone();
-        let request_id = header_str(&headers, "request-id");
+        let request_id = header_str(resp.headers(), "request-id").map(str::to_owned);
+        let retry_after = header_str(resp.headers(), RETRY_AFTER.as_str())
+            .and_then(|v| parse_retry_after(v, OffsetDateTime::now_utc()));
         debug!(
             method = %method,
             path = url.path(),
             status = status.as_u16(),
             attempt,
             client_request_id = %crid,
-            request_id = request_id.unwrap_or("-"),
+            request_id = request_id.as_deref().unwrap_or("-"),
             "graph reply"
         );
         if status.is_success() {
@@ -384,12 +385,10 @@ impl Client {
         let bytes = read_body(resp, MAX_ERROR_BODY_BYTES)
             .await
             .unwrap_or_default();
-        let err = api_error(status.as_u16(), request_id, &bytes);
+        let err = api_error(status.as_u16(), request_id.as_deref(), &bytes);
         Ok(match status {
             StatusCode::UNAUTHORIZED => Outcome::Unauthorized(err),
             StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
-                let retry_after = header_str(&headers, RETRY_AFTER.as_str())
-                    .and_then(|v| parse_retry_after(v, OffsetDateTime::now_utc()));
                 let give_up = if status == StatusCode::TOO_MANY_REQUESTS {
                     GraphError::Throttled { retry_after }
                 } else {
