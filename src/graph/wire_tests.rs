@@ -22,6 +22,8 @@ struct Reply {
     status: u16,
     headers: Vec<(&'static str, String)>,
     body: String,
+    /// Stay silent this long before answering.
+    delay: Duration,
 }
 
 fn reply(status: u16, body: &str) -> Reply {
@@ -29,7 +31,13 @@ fn reply(status: u16, body: &str) -> Reply {
         status,
         headers: vec![("content-type", "application/json".into())],
         body: body.into(),
+        delay: Duration::ZERO,
     }
+}
+
+fn slow(mut r: Reply, delay: Duration) -> Reply {
+    r.delay = delay;
+    r
 }
 
 fn with_header(mut r: Reply, name: &'static str, value: &str) -> Reply {
@@ -78,6 +86,7 @@ async fn handle(State(script): State<Arc<Script>>, req: Request<Body>) -> Respon
             .body(Body::from("script exhausted"))
             .unwrap_or_default();
     };
+    tokio::time::sleep(r.delay).await;
     let mut resp = Response::builder().status(r.status);
     for (k, v) in &r.headers {
         resp = resp.header(*k, v.as_str());
@@ -448,4 +457,30 @@ async fn refused_connections_are_retried_then_reported() {
     assert!(matches!(err, GraphError::Transport(_)), "{err:?}");
     assert!(err.is_transient());
     assert!(!err.to_string().contains("tok"), "{err}");
+}
+
+#[tokio::test]
+async fn silent_servers_time_out_and_get_is_retried() {
+    let stall = Duration::from_secs(3);
+    let (base, script) = serve(vec![
+        slow(reply(200, ALERT), stall),
+        reply(200, ALERT),
+        slow(reply(200, r#"{"value":[]}"#), stall),
+    ])
+    .await;
+    let mut cfg = ClientConfig::new(&base);
+    cfg.timeout = Duration::from_millis(300);
+    cfg.max_retry_wait = Duration::from_secs(1);
+    let c = Client::new(cfg, Arc::new(CountingToken::default())).expect("client");
+    assert_eq!(
+        c.get_alert("a1").await.map(|a| a.id).ok().as_deref(),
+        Some("a1")
+    );
+    assert_eq!(script.seen().len(), 2);
+    // A POST that timed out may have been applied: reported, not repeated.
+    assert_eq!(
+        c.add_alert_comment("a1", "hi").await.err(),
+        Some(GraphError::Timeout)
+    );
+    assert_eq!(script.seen().len(), 3);
 }
