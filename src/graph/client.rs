@@ -9,7 +9,7 @@
 
 use super::auth::{AuthError, TokenProvider};
 use super::error::{GraphError, api_error};
-use super::models::{Alert, AlertComment, AlertUpdate, CommentList, FromRaw, Page, parse_page};
+use super::models::{Alert, AlertComment, AlertUpdate, CommentList, FromRaw, Page};
 use super::odata::ODataQuery;
 use super::retry::{RetryBudget, RetryCause, client_request_id, parse_retry_after, random_u64};
 use futures_util::Stream;
@@ -30,10 +30,6 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
 /// Error bodies are only mined for a code and a message.
 const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
-
-/// Bodies larger than this are parsed on the blocking pool so a big page never stalls the
-/// runtime threads that also drive the UI.
-const PARSE_OFF_THREAD_BYTES: usize = 256 * 1024;
 
 /// Connecting should never take long; the configured timeout covers slow answers.
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -132,6 +128,11 @@ impl Client {
         })
     }
 
+    /// The parsed base URL, whose origin every nextLink must share.
+    pub(super) fn base(&self) -> &Url {
+        &self.inner.base
+    }
+
     /// The normalised base URL, without a trailing slash.
     pub fn base_url(&self) -> &str {
         &self.inner.base_str
@@ -165,53 +166,7 @@ impl Client {
             }
             url
         });
-        let client = self.clone();
-        // Boxed so callers can `.next().await` without pinning it themselves.
-        Box::pin(futures_util::stream::unfold(Some(first), move |next| {
-            let client = client.clone();
-            async move {
-                let url = match next? {
-                    Ok(url) => url,
-                    Err(e) => return Some((Err(e), None)),
-                };
-                match client.get_page::<T>(&url).await {
-                    Ok(page) => {
-                        let next = page.next_link.as_deref().map(|link| {
-                            check_next_link(&client.inner.base, link).and_then(|n| {
-                                // A server that hands back the same page would loop forever.
-                                if n == url {
-                                    Err(GraphError::BadNextLink(format!("{link} (repeats)")))
-                                } else {
-                                    Ok(n)
-                                }
-                            })
-                        });
-                        Some((Ok(page), next))
-                    }
-                    Err(e) => Some((Err(e), None)),
-                }
-            }
-        }))
-    }
-
-    /// One page of a collection at `url` (the first page, or a checked nextLink).
-    async fn get_page<T: FromRaw + Send + 'static>(
-        &self,
-        url: &Url,
-    ) -> Result<Page<T>, GraphError> {
-        let body = self.execute(Method::GET, url, None).await?;
-        let off_thread = body.len() > PARSE_OFF_THREAD_BYTES;
-        let parse = move || -> Result<Page<T>, GraphError> {
-            let text = std::str::from_utf8(&body).map_err(|e| GraphError::decode("page", e))?;
-            parse_page::<T>(text).map_err(|e| GraphError::decode("page", e))
-        };
-        if off_thread {
-            tokio::task::spawn_blocking(parse)
-                .await
-                .map_err(|e| GraphError::decode("page", e))?
-        } else {
-            parse()
-        }
+        super::pager::pages(self.clone(), first)
     }
 
     pub async fn get_alert(&self, id: &str) -> Result<Alert, GraphError> {
@@ -276,7 +231,7 @@ impl Client {
     }
 
     /// Sends one request with retries; returns the body of a 2xx reply.
-    async fn execute(
+    pub(super) async fn execute(
         &self,
         method: Method,
         url: &Url,

@@ -7,6 +7,7 @@ pub mod error;
 pub mod lenient;
 pub mod models;
 pub mod odata;
+mod pager;
 pub mod retry;
 
 pub use auth::{AuthError, StaticToken, TokenProvider, jwt_user};

@@ -40,7 +40,21 @@ pub fn parse_page<T>(body: &str) -> Result<Page<T>, serde_json::Error>
 where
     T: FromRaw,
 {
+    parse_page_with(body, |_| {})
+}
+
+/// [`parse_page`], calling `on_next_link` with `@odata.nextLink` as soon as the envelope is
+/// read and before the items are typed, so a pager can start fetching the next page while
+/// this one is still being parsed.
+pub fn parse_page_with<T>(
+    body: &str,
+    on_next_link: impl FnOnce(Option<&str>),
+) -> Result<Page<T>, serde_json::Error>
+where
+    T: FromRaw,
+{
     let raw: RawPage<'_> = serde_json::from_str(body)?;
+    on_next_link(raw.next_link.as_deref());
     let mut items = Vec::with_capacity(raw.value.len());
     let mut skipped = 0;
     for item in raw.value {
