@@ -484,3 +484,39 @@ async fn silent_servers_time_out_and_get_is_retried() {
     );
     assert_eq!(script.seen().len(), 3);
 }
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_unread() {
+    let huge = "x".repeat(super::client::MAX_BODY_BYTES + 1);
+    let (base, _) = serve(vec![reply(200, &huge)]).await;
+    let err = client(&base, Arc::default())
+        .get_alert("a1")
+        .await
+        .expect_err("too large");
+    assert_eq!(
+        err,
+        GraphError::TooLarge {
+            limit: super::client::MAX_BODY_BYTES
+        }
+    );
+    assert!(!err.is_transient());
+}
+
+#[tokio::test]
+async fn a_204_to_patch_reads_the_alert_back() {
+    let (base, script) = serve(vec![reply(204, ""), reply(200, ALERT)]).await;
+    let update = AlertUpdate {
+        status: Some(super::enums::AlertStatus::Resolved),
+        ..Default::default()
+    };
+    let a = client(&base, Arc::default())
+        .update_alert("a1", &update)
+        .await
+        .expect("alert");
+    assert_eq!(a.id, "a1");
+    let seen = script.seen();
+    assert_eq!(
+        (seen[0].method.as_str(), seen[1].method.as_str()),
+        ("PATCH", "GET")
+    );
+}
