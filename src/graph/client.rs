@@ -24,8 +24,9 @@ use tracing::{debug, warn};
 
 pub const DEFAULT_BASE_URL: &str = "https://graph.microsoft.com/v1.0";
 
-/// Largest response body accepted. A 1,000-alert page with evidence is a few MiB; anything
-/// near this is a broken or hostile server, and the analyst gets an error, not an OOM.
+/// Largest response body accepted. A 2,000-alert page with evidence is under 10 MiB;
+/// anything near this is a broken or hostile server, and the analyst gets an error, not an
+/// out-of-memory kill.
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
 /// Error bodies are only mined for a code and a message.
@@ -142,7 +143,8 @@ impl Client {
     ///
     /// The stream ends after the last page or after the first error (which is yielded). A
     /// nextLink to another origin ends it with [`GraphError::BadNextLink`] after the page
-    /// that carried it.
+    /// that carried it. The next page is requested while the current one is parsed (one
+    /// page ahead at most); dropping the stream cancels that request.
     pub fn list_alerts(
         &self,
         query: &ODataQuery,
