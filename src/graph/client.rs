@@ -390,9 +390,13 @@ enum Outcome {
 
 fn classify_send_error(e: &reqwest::Error) -> Outcome {
     if e.is_connect() {
-        Outcome::NotConnected {
-            give_up: GraphError::Transport(error_chain(e)),
-        }
+        // A connect timeout is still "never connected": safe to repeat, reported as a timeout.
+        let give_up = if e.is_timeout() {
+            GraphError::Timeout
+        } else {
+            GraphError::Transport(error_chain(e))
+        };
+        Outcome::NotConnected { give_up }
     } else if e.is_timeout() {
         Outcome::Transient {
             give_up: GraphError::Timeout,
