@@ -657,3 +657,33 @@ async fn shutdown_stops_serving() {
     e.shutdown().await;
     assert!(client().get(&url).bearer_auth(TOKEN).send().await.is_err());
 }
+
+#[tokio::test]
+async fn next_link_uses_the_host_the_request_came_to() {
+    let e = emu(30).await;
+    let host = format!("localhost:{}", e.addr().port());
+    let body = client()
+        .get(format!("{}?$top=5", alerts_url(&e)))
+        .bearer_auth(TOKEN)
+        .header("host", &host)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let next = v["@odata.nextLink"].as_str().unwrap();
+    assert!(
+        next.starts_with(&format!(
+            "http://{host}/v1.0/security/alerts_v2?$top=5&$skiptoken="
+        )),
+        "{next}"
+    );
+    assert!(
+        v["@odata.context"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("http://{host}/"))
+    );
+}

@@ -202,8 +202,11 @@ pub enum Value {
 /// A parsed filter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expr {
-    And(Box<Expr>, Box<Expr>),
-    Or(Box<Expr>, Box<Expr>),
+    /// All must hold. Chains are kept flat, so evaluation depth is bounded by nesting, not
+    /// by the number of terms.
+    And(Vec<Expr>),
+    /// Any must hold.
+    Or(Vec<Expr>),
     Not(Box<Expr>),
     Cmp(Prop, CmpOp, Value),
     In(Prop, Vec<Value>),
@@ -237,8 +240,8 @@ pub fn ordinal<T: PartialEq>(known: &[T], value: &T) -> Field<'static> {
 impl Expr {
     pub fn matches(&self, r: &impl Filterable) -> bool {
         match self {
-            Expr::And(a, b) => a.matches(r) && b.matches(r),
-            Expr::Or(a, b) => a.matches(r) || b.matches(r),
+            Expr::And(all) => all.iter().all(|e| e.matches(r)),
+            Expr::Or(any) => any.iter().any(|e| e.matches(r)),
             Expr::Not(e) => !e.matches(r),
             Expr::Cmp(p, op, v) => compare(r.field(*p), *op, v),
             Expr::In(p, vs) => {
@@ -395,9 +398,18 @@ pub fn parse(src: &str) -> Result<Expr, FilterError> {
     let e = p.or_expr(0)?;
     match p.toks.get(p.i) {
         None => Ok(e),
-        Some((pos, t)) => err(format!(
-            "unexpected {t} at position {pos}: expected 'and', 'or' or the end of $filter"
-        )),
+        Some((pos, t)) => {
+            // `+` in a query string means a space, which splits `...T00:00:00+01:00`.
+            let hint = match t {
+                Tok::Bare(b) if b.contains(':') => {
+                    " (a '+' in a UTC offset must be percent-encoded as %2B)"
+                }
+                _ => "",
+            };
+            err(format!(
+                "unexpected {t} at position {pos}: expected 'and', 'or' or the end of $filter{hint}"
+            ))
+        }
     }
 }
 
@@ -424,23 +436,29 @@ impl Parser {
     }
 
     fn or_expr(&mut self, depth: usize) -> Result<Expr, FilterError> {
-        let mut left = self.and_expr(depth)?;
+        let mut terms = vec![self.and_expr(depth)?];
         while self.peek_keyword("or") {
             self.i += 1;
-            let right = self.and_expr(depth)?;
-            left = Expr::Or(Box::new(left), Box::new(right));
+            terms.push(self.and_expr(depth)?);
         }
-        Ok(left)
+        Ok(if terms.len() == 1 {
+            terms.remove(0)
+        } else {
+            Expr::Or(terms)
+        })
     }
 
     fn and_expr(&mut self, depth: usize) -> Result<Expr, FilterError> {
-        let mut left = self.unary(depth)?;
+        let mut terms = vec![self.unary(depth)?];
         while self.peek_keyword("and") {
             self.i += 1;
-            let right = self.unary(depth)?;
-            left = Expr::And(Box::new(left), Box::new(right));
+            terms.push(self.unary(depth)?);
         }
-        Ok(left)
+        Ok(if terms.len() == 1 {
+            terms.remove(0)
+        } else {
+            Expr::And(terms)
+        })
     }
 
     fn unary(&mut self, depth: usize) -> Result<Expr, FilterError> {
@@ -765,6 +783,21 @@ mod tests {
         let ok = format!("{}severity eq 'high'{}", "(".repeat(20), ")".repeat(20));
         assert!(eval(&ok));
         assert!(refused(&"a".repeat(MAX_LEN + 1)).contains("longer"));
+    }
+
+    #[test]
+    fn long_chains_stay_flat() {
+        let chain = vec!["severity eq 'low'"; 300].join(" or ") + " or severity eq 'high'";
+        match parse(&chain).unwrap() {
+            Expr::Or(terms) => assert_eq!(terms.len(), 301),
+            e => panic!("{e:?}"),
+        }
+        assert!(eval(&chain));
+    }
+
+    #[test]
+    fn unencoded_plus_gets_a_hint() {
+        assert!(refused("createdDateTime ge 2026-01-01T00:00:00 01:00").contains("%2B"));
     }
 
     #[test]

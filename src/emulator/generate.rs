@@ -13,7 +13,7 @@ use crate::graph::enums::{
     AlertClassification, AlertDetermination, AlertSeverity, AlertStatus, DetectionSource,
     ServiceSource,
 };
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
@@ -75,13 +75,25 @@ fn hash_str(seed: u64, label: &str) -> u64 {
 }
 
 fn hex(mut h: u64, digits: usize) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(digits);
-    while s.len() < digits {
+    'fill: loop {
         h = mix64(h.wrapping_add(0x9e37_79b9_7f4a_7c15));
-        s.push_str(&format!("{h:016x}"));
+        for shift in (0..16).rev() {
+            if s.len() == digits {
+                break 'fill;
+            }
+            s.push(char::from(HEX[((h >> (shift * 4)) & 0xf) as usize]));
+        }
     }
-    s.truncate(digits);
     s
+}
+
+/// Stable `(sha1, sha256)`-shaped hex for a file name, so a file has the same hashes in
+/// every alert that mentions it.
+fn file_hashes(name: &str) -> (String, String) {
+    let h = hash_str(0, name);
+    (hex(h, 40), hex(h ^ 0xff, 64))
 }
 
 fn guid(h: u64) -> String {
@@ -133,6 +145,12 @@ pub fn generate(cfg: &GenConfig) -> Result<Vec<AlertRecord>, String> {
         tenant: tenant_id(cfg.seed),
         prepared: prepare(det, cfg.seed),
         ids: HashSet::with_capacity(cfg.alerts + 16),
+        file_hashes: ent
+            .files
+            .iter()
+            .chain(&ent.parent_processes)
+            .map(|f| (f.name.as_str(), file_hashes(&f.name)))
+            .collect(),
         next_incident: 1000 + (mix64(cfg.seed) % 9000),
         out: Vec::with_capacity(cfg.alerts + 16),
     };
@@ -297,6 +315,8 @@ struct Generator<'a> {
     tenant: String,
     prepared: PreparedSet,
     ids: HashSet<Box<str>>,
+    /// `(sha1, sha256)` per vocabulary file name, computed once.
+    file_hashes: HashMap<&'a str, (String, String)>,
     next_incident: u64,
     out: Vec<AlertRecord>,
 }
@@ -623,6 +643,7 @@ impl<'a> Generator<'a> {
             org_domain: &self.ent.org_domain,
             netbios: &self.ent.netbios_domain,
             tenant: &self.tenant,
+            file_hashes: &self.file_hashes,
             malicious: matches!(severity, AlertSeverity::High | AlertSeverity::Medium),
         };
         let tenant = &self.tenant;
@@ -764,6 +785,7 @@ struct EvidenceWriter<'a> {
     org_domain: &'a str,
     netbios: &'a str,
     tenant: &'a str,
+    file_hashes: &'a HashMap<&'a str, (String, String)>,
     malicious: bool,
 }
 
@@ -814,11 +836,18 @@ impl EvidenceWriter<'_> {
     }
 
     fn file_details(&self, o: &mut Obj<'_>, key: &str, f: &FileDef, name: &str) {
-        let h = hash_str(0, name);
+        let computed;
+        let (sha1, sha256) = match self.file_hashes.get(name) {
+            Some(h) => h,
+            None => {
+                computed = file_hashes(name);
+                &computed
+            }
+        };
         let path = f.path.replace("{account}", &self.ctx.user.account);
         o.obj(key, |o| {
-            o.str("sha1", &hex(h, 40))
-                .str("sha256", &hex(h ^ 0xff, 64))
+            o.str("sha1", sha1)
+                .str("sha256", sha256)
                 .str("fileName", name)
                 .str("filePath", &path)
                 .int("fileSize", f.size)

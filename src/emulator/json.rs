@@ -35,17 +35,30 @@ pub fn str_lit(s: &str) -> String {
 
 /// Graph's timestamp form: UTC, seven fractional digits (100 ns ticks), `Z`.
 pub fn fmt_time(t: OffsetDateTime) -> String {
+    let mut s = String::with_capacity(28);
+    push_time(&mut s, t);
+    s
+}
+
+/// Appends [`fmt_time`]'s form without intermediate allocation (pages format many times).
+pub fn push_time(out: &mut String, t: OffsetDateTime) {
     let t = t.to_offset(UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.nanosecond() / 100
-    )
+    let mut buf = *b"0000-00-00T00:00:00.0000000Z";
+    let mut put = |at: usize, width: usize, mut v: u32| {
+        for i in (at..at + width).rev() {
+            buf[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, t.year().clamp(0, 9999) as u32);
+    put(5, 2, u32::from(u8::from(t.month())));
+    put(8, 2, u32::from(t.day()));
+    put(11, 2, u32::from(t.hour()));
+    put(14, 2, u32::from(t.minute()));
+    put(17, 2, u32::from(t.second()));
+    put(20, 7, t.nanosecond() / 100);
+    // Every byte written is an ASCII digit or one of the template's ASCII separators.
+    out.push_str(std::str::from_utf8(&buf).unwrap_or("0001-01-01T00:00:00.0000000Z"));
 }
 
 /// Writes the members of one JSON object; `finish` closes it.
@@ -112,7 +125,9 @@ impl<'a> Obj<'a> {
 
     pub fn time(&mut self, k: &str, t: OffsetDateTime) -> &mut Self {
         self.key(k);
-        push_str_lit(self.out, &fmt_time(t));
+        self.out.push('"');
+        push_time(self.out, t);
+        self.out.push('"');
         self
     }
 

@@ -309,3 +309,61 @@ async fn wait_for_stop_signal() -> io::Result<()> {
         tokio::signal::ctrl_c().await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser, Debug)]
+    struct Cli {
+        #[command(flatten)]
+        emulator: EmulatorArgs,
+    }
+
+    #[test]
+    fn flags_parse_into_a_config() {
+        <Cli as clap::CommandFactory>::command().debug_assert();
+        let cli = Cli::try_parse_from([
+            "emulator",
+            "--listen",
+            "127.0.0.1:8080",
+            "--alerts",
+            "100000",
+            "--seed",
+            "7",
+            "--page-size",
+            "500",
+            "--throttle-every",
+            "10",
+            "--retry-after",
+            "0",
+            "--hostile",
+            "--now",
+            "2026-11-26T12:00:00Z",
+        ])
+        .unwrap();
+        let cfg = EmulatorConfig::from(&cli.emulator);
+        assert_eq!(cfg.listen, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!((cfg.alerts, cfg.seed, cfg.page_size), (100_000, 7, 500));
+        assert_eq!((cfg.throttle_every, cfg.retry_after), (Some(10), None));
+        assert!(cfg.hostile && !cfg.allow_remote && cfg.now.is_some());
+
+        let defaults = EmulatorConfig::from(&Cli::try_parse_from(["emulator"]).unwrap().emulator);
+        assert_eq!(defaults.alerts, DEFAULT_ALERTS);
+        assert_eq!(defaults.seed, DEFAULT_SEED);
+        assert_eq!(defaults.page_size, paging::DEFAULT_PAGE_SIZE);
+        assert_eq!(defaults.retry_after, Some(1));
+        assert!(defaults.listen.ip().is_loopback() && defaults.listen.port() == 0);
+
+        for bad in [
+            vec!["emulator", "--page-size", "0"],
+            vec!["emulator", "--page-size", "2001"],
+            vec!["emulator", "--alerts", "99999999"],
+            vec!["emulator", "--throttle-every", "0"],
+            vec!["emulator", "--now", "yesterday"],
+        ] {
+            assert!(Cli::try_parse_from(&bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -123,9 +123,10 @@ pub async fn list(
         i += 1;
     }
     let next = (i < alerts.len()).then_some(i);
-    let count = q
-        .count
-        .then(|| alerts.iter().filter(|a| matches(a)).count());
+    let count = q.count.then(|| match &q.filter {
+        None => alerts.len(),
+        Some(f) => alerts.iter().filter(|a| f.matches(*a)).count(),
+    });
     drop(store);
 
     let mut body = String::with_capacity(value.len() + 512);

@@ -7,7 +7,7 @@
 //! of typed state each plus their own evidence text, never a `serde_json::Value` tree.
 
 use super::filter::{Field, Filterable, Prop, ordinal};
-use super::json::{Obj, fmt_time};
+use super::json::Obj;
 use crate::graph::enums::{
     AlertClassification, AlertDetermination, AlertSeverity, AlertStatus, DetectionSource,
     ServiceSource,
@@ -204,11 +204,6 @@ pub fn write_time(floor: OffsetDateTime) -> OffsetDateTime {
         .replace_nanosecond(now.nanosecond() / 100 * 100)
         .unwrap_or(now);
     now.max(floor)
-}
-
-/// Exposed for messages: the canonical text of a time.
-pub fn time_text(t: OffsetDateTime) -> String {
-    fmt_time(t)
 }
 
 #[cfg(test)]
