@@ -244,12 +244,17 @@ impl Client {
         // repeating it could post twice, so it is only retried when the server surely did
         // not act on it: throttled (429/503) or never connected.
         let idempotent = method != Method::POST;
+        // One id for all attempts, as the Graph SDKs do, so retries show up together in
+        // Graph's logs (and ours).
+        let crid = client_request_id();
         let mut budget = RetryBudget::new(inner.max_retries, inner.max_retry_wait);
         let mut reauthed = false;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let outcome = self.attempt(&method, url, body.as_deref(), attempt).await?;
+            let outcome = self
+                .attempt(&method, url, body.as_deref(), &crid, attempt)
+                .await?;
             let (cause, give_up) = match outcome {
                 Outcome::Done(bytes) => return Ok(bytes),
                 Outcome::Unauthorized(_) if !reauthed => {
@@ -266,13 +271,14 @@ impl Client {
                 Outcome::NotConnected { give_up } => (RetryCause::Backoff, give_up),
             };
             let Some(wait) = budget.next_wait(cause, random_u64()) else {
-                warn!(method = %method, path = url.path(), attempts = attempt, error = %give_up, "giving up");
+                warn!(method = %method, path = url.path(), attempts = attempt, client_request_id = %crid, error = %give_up, "giving up");
                 return Err(give_up);
             };
             warn!(
                 method = %method,
                 path = url.path(),
                 attempts = attempt,
+                client_request_id = %crid,
                 wait_ms = wait.as_millis() as u64,
                 error = %give_up,
                 "retrying"
@@ -287,17 +293,17 @@ impl Client {
         method: &Method,
         url: &Url,
         body: Option<&[u8]>,
+        crid: &str,
         attempt: u32,
     ) -> Result<Outcome, GraphError> {
         let inner = &*self.inner;
         let token = inner.tokens.token().await?;
-        let crid = client_request_id();
         let mut req = inner
             .http
             .request(method.clone(), url.clone())
             .header(ACCEPT, "application/json")
             .header("Prefer", "include-unknown-enum-members")
-            .header("client-request-id", &crid);
+            .header("client-request-id", crid);
         if !token.is_empty() {
             let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
                 .map_err(|_| AuthError::InvalidToken)?;

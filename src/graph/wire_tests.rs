@@ -259,7 +259,13 @@ async fn server_errors_are_retried_for_get_and_patch_but_not_post() {
     .await;
     let c = client(&base, Arc::default());
     assert!(c.get_alert("a1").await.is_ok());
-    assert_eq!(script.seen().len(), 3);
+    let seen = script.seen();
+    assert_eq!(seen.len(), 3);
+    // Retries of one request share its client-request-id.
+    let crid = |i: usize| seen[i].headers.get("client-request-id").cloned();
+    assert!(crid(0).is_some());
+    assert_eq!(crid(0), crid(1));
+    assert_eq!(crid(1), crid(2));
 
     let (base, script) = serve(vec![boom(), reply(200, r#"{"value":[]}"#)]).await;
     let c = client(&base, Arc::default());
