@@ -148,7 +148,8 @@ impl Filter {
     pub fn lt_datetime(property: impl Into<String>, at: OffsetDateTime) -> Self {
         Self::cmp_datetime(property, CmpOp::Lt, at)
     }
-    /// `property in ('a', 'b')`
+    /// `property in ('a', 'b')`. An empty list renders `in ()`, which Graph refuses; callers
+    /// with nothing to match should leave the condition out (or not send the query).
     pub fn in_<I, S>(property: impl Into<String>, values: I) -> Self
     where
         I: IntoIterator<Item = S>,
