@@ -1,1 +1,369 @@
 //! A local Graph security emulator: a real HTTP server on loopback.
+//!
+//! It serves the alerts_v2 part of the Graph security API (surface.md §2) over a generated,
+//! deterministic tenant, so the console's demo mode, the client and the integration tests
+//! run with no tenant and no network. Start it in-process with [`start`] (tests, `--demo`,
+//! benches) or as the `graphsec emulator` command with [`run`].
+//!
+//! Module map: [`server`] (router and the layer every request passes), [`routes`]
+//! (handlers), [`filter`] (`$filter`), [`paging`] (query options, `$skiptoken`),
+//! [`store`] (alerts, lean), [`generate`] + [`vocab`] (the tenant), [`faults`]
+//! (throttling and counters for tests), [`auth`], [`error`], [`json`].
+
+pub mod auth;
+pub mod error;
+pub mod faults;
+pub mod filter;
+pub mod generate;
+pub mod json;
+pub mod paging;
+pub mod routes;
+pub mod server;
+pub mod store;
+pub mod vocab;
+
+pub use faults::{Controls, Fault, Route, Scope};
+
+use std::io;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The seed used when none is given, so every default demo tenant is the same.
+pub const DEFAULT_SEED: u64 = 42;
+/// Alerts in the default tenant.
+pub const DEFAULT_ALERTS: usize = 600;
+/// Largest tenant accepted; bounds memory (about 2 KB per alert).
+pub const MAX_ALERTS: usize = 1_000_000;
+
+/// `graphsec emulator` flags.
+#[derive(clap::Args, Debug, Clone)]
+pub struct EmulatorArgs {
+    /// Address to listen on; port 0 picks a free port. Only loopback addresses are
+    /// accepted unless --allow-remote is given.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+
+    /// Allow listening on a non-loopback address (the emulator has no real authentication).
+    #[arg(long)]
+    pub allow_remote: bool,
+
+    /// Number of alerts in the generated tenant.
+    #[arg(long, default_value_t = DEFAULT_ALERTS, value_parser = parse_alert_count)]
+    pub alerts: usize,
+
+    /// Seed of the generated tenant; the same seed gives the same alerts.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+
+    /// Page size when a request gives no $top (clamped to 2000).
+    #[arg(long, default_value_t = paging::DEFAULT_PAGE_SIZE, value_parser = parse_page_size)]
+    pub page_size: usize,
+
+    /// Add alerts whose text carries terminal escape sequences, OSC 52, bidi overrides and
+    /// 5,000-character titles (for security testing of clients).
+    #[arg(long)]
+    pub hostile: bool,
+
+    /// Answer every Nth request with 429 Too Many Requests.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub throttle_every: Option<u32>,
+
+    /// Retry-After seconds sent with throttled replies; 0 sends no Retry-After header.
+    #[arg(long, value_name = "SECS", default_value_t = 1)]
+    pub retry_after: u32,
+
+    /// Pin the tenant's clock (RFC 3339) instead of now, for byte-identical tenants.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+    pub now: Option<OffsetDateTime>,
+}
+
+fn parse_alert_count(s: &str) -> Result<usize, String> {
+    let n: usize = s.parse().map_err(|e| format!("{e}"))?;
+    if n > MAX_ALERTS {
+        return Err(format!("at most {MAX_ALERTS} alerts"));
+    }
+    Ok(n)
+}
+
+fn parse_page_size(s: &str) -> Result<usize, String> {
+    let n: usize = s.parse().map_err(|e| format!("{e}"))?;
+    if !(1..=paging::MAX_PAGE_SIZE).contains(&n) {
+        return Err(format!("must be between 1 and {}", paging::MAX_PAGE_SIZE));
+    }
+    Ok(n)
+}
+
+fn parse_now(s: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(s, &Rfc3339).map_err(|e| format!("{e}"))
+}
+
+/// Everything [`start`] needs.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    pub listen: SocketAddr,
+    pub allow_remote: bool,
+    pub alerts: usize,
+    pub seed: u64,
+    pub page_size: usize,
+    pub hostile: bool,
+    /// Answer every Nth request with 429.
+    pub throttle_every: Option<u32>,
+    /// `Retry-After` for the periodic throttle; `None` sends none.
+    pub retry_after: Option<u32>,
+    /// The tenant's clock; `None` means now.
+    pub now: Option<OffsetDateTime>,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            allow_remote: false,
+            alerts: DEFAULT_ALERTS,
+            seed: DEFAULT_SEED,
+            page_size: paging::DEFAULT_PAGE_SIZE,
+            hostile: false,
+            throttle_every: None,
+            retry_after: Some(1),
+            now: None,
+        }
+    }
+}
+
+impl From<&EmulatorArgs> for EmulatorConfig {
+    fn from(a: &EmulatorArgs) -> Self {
+        EmulatorConfig {
+            listen: a.listen,
+            allow_remote: a.allow_remote,
+            alerts: a.alerts.min(MAX_ALERTS),
+            seed: a.seed,
+            page_size: a.page_size,
+            hostile: a.hostile,
+            throttle_every: a.throttle_every,
+            retry_after: (a.retry_after > 0).then_some(a.retry_after),
+            now: a.now,
+        }
+    }
+}
+
+impl From<EmulatorArgs> for EmulatorConfig {
+    fn from(a: EmulatorArgs) -> Self {
+        EmulatorConfig::from(&a)
+    }
+}
+
+/// A running emulator. Dropping it (or [`RunningEmulator::shutdown`]) stops the server.
+#[derive(Debug)]
+pub struct RunningEmulator {
+    addr: SocketAddr,
+    controls: Controls,
+    alerts: usize,
+    tenant_id: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl RunningEmulator {
+    /// The bound address (the real port when 0 was asked).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The Graph base URL to give a client: `http://127.0.0.1:PORT/v1.0`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/v1.0", self.addr)
+    }
+
+    /// Faults and counters, for tests.
+    pub fn controls(&self) -> &Controls {
+        &self.controls
+    }
+
+    /// Alerts in the tenant.
+    pub fn alert_count(&self) -> usize {
+        self.alerts
+    }
+
+    /// The generated tenant's id (`tenantId` on every alert).
+    pub fn tenant_id(&self) -> &str {
+        &self.tenant_id
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish (up to 5 s), and waits.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(std::time::Duration::from_secs(5), &mut task)
+                .await
+                .is_err()
+        {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Generates the tenant, binds, and serves in a background task. Must be called within a
+/// Tokio runtime. Refuses a non-loopback address unless `allow_remote` is set.
+pub async fn start(config: EmulatorConfig) -> io::Result<RunningEmulator> {
+    if !config.listen.ip().is_loopback() && !config.allow_remote {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "refusing to listen on non-loopback address {} (the emulator accepts any \
+                 token); pass --allow-remote to do it anyway",
+                config.listen
+            ),
+        ));
+    }
+    let gen_cfg = generate::GenConfig {
+        alerts: config.alerts.min(MAX_ALERTS),
+        seed: config.seed,
+        now: config.now.unwrap_or_else(OffsetDateTime::now_utc),
+        hostile: config.hostile,
+    };
+    // Generation is CPU work (seconds for 100,000 alerts): keep it off the async workers.
+    let alerts = tokio::task::spawn_blocking(move || generate::generate(&gen_cfg))
+        .await
+        .map_err(io::Error::other)?
+        .map_err(io::Error::other)?;
+    let store = store::Store::new(alerts);
+    let alert_count = store.len();
+
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let controls = Controls::new(config.throttle_every, config.retry_after);
+    let state = Arc::new(server::AppState::new(
+        store,
+        controls.clone(),
+        config.page_size.clamp(1, paging::MAX_PAGE_SIZE),
+        config.seed,
+        addr,
+    ));
+    let app = server::router(state);
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                // Either an explicit stop or the handle being dropped ends the server.
+                let _ = stop_rx.await;
+            })
+            .await
+    });
+    Ok(RunningEmulator {
+        addr,
+        controls,
+        alerts: alert_count,
+        tenant_id: generate::tenant_id(config.seed),
+        stop: Some(stop_tx),
+        task: Some(task),
+    })
+}
+
+/// `graphsec emulator`: serves until Ctrl-C or SIGTERM. The first line on stdout is
+/// exactly `listening on http://ADDR`, so a script can read the port.
+pub async fn run(args: EmulatorArgs) -> anyhow::Result<()> {
+    let emu = start(EmulatorConfig::from(&args)).await?;
+    {
+        let mut out = io::stdout().lock();
+        writeln!(out, "listening on http://{}", emu.addr())?;
+        out.flush()?;
+    }
+    eprintln!(
+        "graphsec emulator: {} alerts (seed {}), tenant {}; base URL {}; any bearer token is accepted",
+        emu.alert_count(),
+        args.seed,
+        emu.tenant_id(),
+        emu.base_url()
+    );
+    wait_for_stop_signal().await?;
+    emu.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_stop_signal() -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser, Debug)]
+    struct Cli {
+        #[command(flatten)]
+        emulator: EmulatorArgs,
+    }
+
+    #[test]
+    fn flags_parse_into_a_config() {
+        <Cli as clap::CommandFactory>::command().debug_assert();
+        let cli = Cli::try_parse_from([
+            "emulator",
+            "--listen",
+            "127.0.0.1:8080",
+            "--alerts",
+            "100000",
+            "--seed",
+            "7",
+            "--page-size",
+            "500",
+            "--throttle-every",
+            "10",
+            "--retry-after",
+            "0",
+            "--hostile",
+            "--now",
+            "2026-11-26T12:00:00Z",
+        ])
+        .unwrap();
+        let cfg = EmulatorConfig::from(&cli.emulator);
+        assert_eq!(cfg.listen, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!((cfg.alerts, cfg.seed, cfg.page_size), (100_000, 7, 500));
+        assert_eq!((cfg.throttle_every, cfg.retry_after), (Some(10), None));
+        assert!(cfg.hostile && !cfg.allow_remote && cfg.now.is_some());
+
+        let defaults = EmulatorConfig::from(&Cli::try_parse_from(["emulator"]).unwrap().emulator);
+        assert_eq!(defaults.alerts, DEFAULT_ALERTS);
+        assert_eq!(defaults.seed, DEFAULT_SEED);
+        assert_eq!(defaults.page_size, paging::DEFAULT_PAGE_SIZE);
+        assert_eq!(defaults.retry_after, Some(1));
+        assert!(defaults.listen.ip().is_loopback() && defaults.listen.port() == 0);
+
+        for bad in [
+            vec!["emulator", "--page-size", "0"],
+            vec!["emulator", "--page-size", "2001"],
+            vec!["emulator", "--alerts", "99999999"],
+            vec!["emulator", "--throttle-every", "0"],
+            vec!["emulator", "--now", "yesterday"],
+        ] {
+            assert!(Cli::try_parse_from(&bad).is_err(), "{bad:?}");
+        }
+    }
+}

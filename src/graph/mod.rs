@@ -1,5 +1,19 @@
 //! The Graph client: HTTP, auth, paging, retries and typed models. Knows nothing of the UI.
 
+pub mod auth;
+pub mod client;
 pub mod enums;
+pub mod error;
 pub mod lenient;
 pub mod models;
+pub mod odata;
+mod pager;
+pub mod retry;
+
+pub use auth::{AuthError, StaticToken, TokenProvider, jwt_user};
+pub use client::{Client, ClientConfig, DEFAULT_BASE_URL};
+pub use error::GraphError;
+pub use odata::{Filter, ODataQuery};
+
+#[cfg(test)]
+mod wire_tests;

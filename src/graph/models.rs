@@ -40,7 +40,21 @@ pub fn parse_page<T>(body: &str) -> Result<Page<T>, serde_json::Error>
 where
     T: FromRaw,
 {
+    parse_page_with(body, |_| {})
+}
+
+/// [`parse_page`], calling `on_next_link` with `@odata.nextLink` as soon as the envelope is
+/// read and before the items are typed, so a pager can start fetching the next page while
+/// this one is still being parsed.
+pub fn parse_page_with<T>(
+    body: &str,
+    on_next_link: impl FnOnce(Option<&str>),
+) -> Result<Page<T>, serde_json::Error>
+where
+    T: FromRaw,
+{
     let raw: RawPage<'_> = serde_json::from_str(body)?;
+    on_next_link(raw.next_link.as_deref());
     let mut items = Vec::with_capacity(raw.value.len());
     let mut skipped = 0;
     for item in raw.value {
@@ -175,6 +189,13 @@ struct AlertFields {
 
 impl FromRaw for Alert {
     fn from_raw(raw: &RawValue) -> Result<Self, serde_json::Error> {
+        // serde's derived structs also accept a JSON array (fields by position); an alert
+        // is only ever an object.
+        if !raw.get().trim_start().starts_with('{') {
+            return Err(<serde_json::Error as serde::de::Error>::custom(
+                "an alert must be a JSON object",
+            ));
+        }
         let f: AlertFields = serde_json::from_str(raw.get())?;
         let id =
             f.id.ok_or_else(|| <serde_json::Error as serde::de::Error>::missing_field("id"))?;
@@ -517,11 +538,12 @@ mod tests {
                           "userAccount":{"accountName":"bob","domainName":"CORP"}}],
              "brandNewField":{"x":[1,2]}},
             42,
+            ["a1", "positional"],
             {"title":"no id"}
         ]}"##;
         let page: Page<Alert> = parse_page(body).unwrap();
         assert_eq!(page.items.len(), 1);
-        assert_eq!(page.skipped, 2);
+        assert_eq!(page.skipped, 3);
         assert_eq!(page.count, Some(2));
         assert_eq!(page.next_link.as_deref(), Some("http://x/next"));
         let a = &page.items[0];

@@ -1,0 +1,260 @@
+//! The tenant's alerts, kept lean.
+//!
+//! Each alert holds the fields a client can change or filter on as typed values, and the
+//! rest as pre-serialized JSON: a fragment shared by every alert of the same detection
+//! (title, description, recommended actions...) and a per-alert fragment (ids, urls,
+//! evidence...). A reply splices them together, so 100,000 alerts cost a few hundred bytes
+//! of typed state each plus their own evidence text, never a `serde_json::Value` tree.
+
+use super::filter::{Field, Filterable, Prop, ordinal};
+use super::json::Obj;
+use crate::graph::enums::{
+    AlertClassification, AlertDetermination, AlertSeverity, AlertStatus, DetectionSource,
+    ServiceSource,
+};
+use std::collections::HashMap;
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// One comment on an alert.
+#[derive(Debug, Clone)]
+pub struct Comment {
+    pub text: Box<str>,
+    pub author: Box<str>,
+    pub created: OffsetDateTime,
+}
+
+/// One alert.
+#[derive(Debug, Clone)]
+pub struct AlertRecord {
+    pub id: Box<str>,
+    pub created: OffsetDateTime,
+    pub last_update: OffsetDateTime,
+    pub resolved: Option<OffsetDateTime>,
+    pub status: AlertStatus,
+    pub severity: AlertSeverity,
+    pub classification: Option<AlertClassification>,
+    pub determination: Option<AlertDetermination>,
+    pub service_source: ServiceSource,
+    pub detection_source: DetectionSource,
+    pub assigned_to: Option<Box<str>>,
+    pub comments: Vec<Comment>,
+    /// Members shared with every alert of the same detection, pre-serialized.
+    pub shared: Arc<str>,
+    /// This alert's immutable members, pre-serialized.
+    pub own: Box<str>,
+}
+
+/// Without `Prefer: include-unknown-enum-members`, Graph replaces members declared after the
+/// `unknownFutureValue` sentinel with the sentinel (surface.md §1.1).
+fn gated<'a, T: PartialEq>(known: &[T], value: &'a T, sentinel: &'a T, include: bool) -> &'a T {
+    if include {
+        return value;
+    }
+    let pos = |v: &T| known.iter().position(|k| k == v);
+    match (pos(value), pos(sentinel)) {
+        (Some(v), Some(s)) if v > s => sentinel,
+        _ => value,
+    }
+}
+
+impl AlertRecord {
+    /// Writes the alert as Graph serializes it.
+    pub fn render(&self, out: &mut String, include_unknown_enum_members: bool) {
+        let service = gated(
+            ServiceSource::KNOWN,
+            &self.service_source,
+            &ServiceSource::UnknownFutureValue,
+            include_unknown_enum_members,
+        );
+        let detection = gated(
+            DetectionSource::KNOWN,
+            &self.detection_source,
+            &DetectionSource::UnknownFutureValue,
+            include_unknown_enum_members,
+        );
+        let mut o = Obj::new(out);
+        o.str("@odata.type", "#microsoft.graph.security.alert")
+            .str("id", &self.id)
+            .str("status", self.status.as_str())
+            .str("severity", self.severity.as_str())
+            .opt_str(
+                "classification",
+                self.classification.as_ref().map(|c| c.as_str()),
+            )
+            .opt_str(
+                "determination",
+                self.determination.as_ref().map(|d| d.as_str()),
+            )
+            .str("serviceSource", service.as_str())
+            .str("detectionSource", detection.as_str())
+            .opt_str("assignedTo", self.assigned_to.as_deref())
+            .time("createdDateTime", self.created)
+            .time("lastUpdateDateTime", self.last_update)
+            .opt_time("resolvedDateTime", self.resolved)
+            .objs("comments", &self.comments, |o, c| {
+                o.str("comment", &c.text)
+                    .str("createdByDisplayName", &c.author)
+                    .time("createdDateTime", c.created);
+            })
+            .members(&self.shared)
+            .members(&self.own);
+        o.finish();
+    }
+
+    pub fn to_json(&self, include_unknown_enum_members: bool) -> String {
+        let mut s = String::with_capacity(self.shared.len() + self.own.len() + 512);
+        self.render(&mut s, include_unknown_enum_members);
+        s
+    }
+}
+
+/// Writes the comments collection (`value` array items only).
+pub fn render_comments(out: &mut String, comments: &[Comment]) {
+    out.push('[');
+    for (i, c) in comments.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let mut o = Obj::new(out);
+        o.str("comment", &c.text)
+            .str("createdByDisplayName", &c.author)
+            .time("createdDateTime", c.created);
+        o.finish();
+    }
+    out.push(']');
+}
+
+impl Filterable for AlertRecord {
+    fn field(&self, prop: Prop) -> Field<'_> {
+        match prop {
+            Prop::AssignedTo => self.assigned_to.as_deref().map_or(Field::Null, Field::Text),
+            Prop::Classification => self
+                .classification
+                .as_ref()
+                .map_or(Field::Null, |c| ordinal(AlertClassification::KNOWN, c)),
+            Prop::Determination => self
+                .determination
+                .as_ref()
+                .map_or(Field::Null, |d| ordinal(AlertDetermination::KNOWN, d)),
+            Prop::CreatedDateTime => Field::DateTime(self.created),
+            Prop::LastUpdateDateTime => Field::DateTime(self.last_update),
+            Prop::Severity => ordinal(AlertSeverity::KNOWN, &self.severity),
+            Prop::ServiceSource => ordinal(ServiceSource::KNOWN, &self.service_source),
+            Prop::Status => ordinal(AlertStatus::KNOWN, &self.status),
+        }
+    }
+}
+
+/// All alerts, most recent `createdDateTime` first (the order Graph documents), with an
+/// index by id. Nothing is inserted or removed after generation, so a position in `alerts`
+/// is a stable paging cursor.
+#[derive(Debug, Default)]
+pub struct Store {
+    alerts: Vec<AlertRecord>,
+    by_id: HashMap<Box<str>, usize>,
+}
+
+impl Store {
+    /// Builds the store; alerts are sorted newest first (ties by id, for determinism) and
+    /// later duplicates of an id are dropped.
+    pub fn new(mut alerts: Vec<AlertRecord>) -> Self {
+        alerts.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.id.cmp(&b.id)));
+        let mut by_id = HashMap::with_capacity(alerts.len());
+        let mut kept = Vec::with_capacity(alerts.len());
+        for a in alerts {
+            if !by_id.contains_key(&a.id) {
+                by_id.insert(a.id.clone(), kept.len());
+                kept.push(a);
+            }
+        }
+        Store {
+            alerts: kept,
+            by_id,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.alerts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.alerts.is_empty()
+    }
+
+    pub fn alerts(&self) -> &[AlertRecord] {
+        &self.alerts
+    }
+
+    pub fn get(&self, id: &str) -> Option<&AlertRecord> {
+        self.by_id.get(id).map(|&i| &self.alerts[i])
+    }
+
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut AlertRecord> {
+        self.by_id.get(id).map(|&i| &mut self.alerts[i])
+    }
+}
+
+/// A timestamp for a write: now, truncated to Graph's 100 ns resolution so that the value
+/// a client reads back compares equal in a `$filter`, and never before `floor` (a pinned
+/// generation clock may sit ahead of the real one).
+pub fn write_time(floor: OffsetDateTime) -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    let now = now
+        .replace_nanosecond(now.nanosecond() / 100 * 100)
+        .unwrap_or(now);
+    now.max(floor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    pub(crate) fn sample(id: &str, created: OffsetDateTime) -> AlertRecord {
+        AlertRecord {
+            id: id.into(),
+            created,
+            last_update: created,
+            resolved: None,
+            status: AlertStatus::New,
+            severity: AlertSeverity::Low,
+            classification: Some(AlertClassification::Unknown),
+            determination: None,
+            service_source: ServiceSource::MicrosoftSentinel,
+            detection_source: DetectionSource::ScheduledAlerts,
+            assigned_to: None,
+            comments: vec![],
+            shared: Arc::from(r#""title":"T""#),
+            own: r#""incidentId":"1""#.into(),
+        }
+    }
+
+    #[test]
+    fn renders_valid_json_with_gating() {
+        let a = sample("a1", datetime!(2026-01-02 03:04:05 UTC));
+        let plain: serde_json::Value = serde_json::from_str(&a.to_json(false)).unwrap();
+        assert_eq!(plain["serviceSource"], "unknownFutureValue");
+        assert_eq!(plain["detectionSource"], "unknownFutureValue");
+        assert_eq!(plain["title"], "T");
+        assert_eq!(plain["incidentId"], "1");
+        assert_eq!(plain["determination"], serde_json::Value::Null);
+        let full: serde_json::Value = serde_json::from_str(&a.to_json(true)).unwrap();
+        assert_eq!(full["serviceSource"], "microsoftSentinel");
+        assert_eq!(full["detectionSource"], "scheduledAlerts");
+    }
+
+    #[test]
+    fn store_orders_newest_first_and_indexes() {
+        let s = Store::new(vec![
+            sample("old", datetime!(2026-01-01 00:00 UTC)),
+            sample("new", datetime!(2026-01-03 00:00 UTC)),
+            sample("mid", datetime!(2026-01-02 00:00 UTC)),
+            sample("new", datetime!(2026-01-01 00:00 UTC)),
+        ]);
+        let ids: Vec<_> = s.alerts().iter().map(|a| &*a.id).collect();
+        assert_eq!(ids, ["new", "mid", "old"]);
+        assert_eq!(s.get("mid").map(|a| &*a.id), Some("mid"));
+        assert!(s.get("nope").is_none());
+    }
+}

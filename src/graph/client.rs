@@ -1,0 +1,652 @@
+//! The Graph HTTP client: one place for headers, retries, error mapping, size limits and
+//! paging, so each operation is a few lines.
+//!
+//! Security rules enforced here rather than left to callers:
+//! - plain `http://` only to loopback (the token would otherwise travel in clear text);
+//! - the bearer token goes only to the configured origin: `@odata.nextLink`s pointing
+//!   elsewhere are refused and redirects are not followed;
+//! - the token never appears in errors, logs or `Debug` output.
+
+use super::auth::{AuthError, TokenProvider};
+use super::error::{GraphError, api_error};
+use super::models::{Alert, AlertComment, AlertUpdate, CommentList, FromRaw, Page};
+use super::odata::ODataQuery;
+use super::retry::{RetryBudget, RetryCause, client_request_id, parse_retry_after, random_u64};
+use futures_util::Stream;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode, Url};
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+use tracing::{debug, warn};
+
+pub const DEFAULT_BASE_URL: &str = "https://graph.microsoft.com/v1.0";
+
+/// Largest response body accepted. A 2,000-alert page with evidence is under 10 MiB;
+/// anything near this is a broken or hostile server, and the analyst gets an error, not an
+/// out-of-memory kill.
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// Error bodies are only mined for a code and a message.
+const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
+/// Connecting should never take long; the configured timeout covers slow answers.
+const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+const ALERTS_PATH: &str = "security/alerts_v2";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientConfig {
+    /// Graph root, e.g. [`DEFAULT_BASE_URL`] or the emulator's `http://127.0.0.1:PORT/v1.0`.
+    pub base_url: String,
+    /// How long Graph may stay silent (connecting, or between bytes of a reply) before an
+    /// attempt counts as timed out.
+    pub timeout: Duration,
+    /// Retries after the first attempt for transient failures (the one re-auth retry after
+    /// a 401 is extra).
+    pub max_retries: u32,
+    /// Total time one request may spend waiting between retries.
+    pub max_retry_wait: Duration,
+    pub user_agent: String,
+}
+
+impl ClientConfig {
+    /// Defaults: 30 s timeout, 4 retries, 60 s of retry waiting, `graphsec/<version>`.
+    pub fn new(base_url: impl Into<String>) -> Self {
+        ClientConfig {
+            base_url: base_url.into(),
+            timeout: Duration::from_secs(30),
+            max_retries: 4,
+            max_retry_wait: Duration::from_secs(60),
+            user_agent: concat!("graphsec/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig::new(DEFAULT_BASE_URL)
+    }
+}
+
+/// A Graph client. Cheap to clone: clones share one connection pool and token provider.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: Url,
+    base_str: String,
+    tokens: Arc<dyn TokenProvider>,
+    max_retries: u32,
+    max_retry_wait: Duration,
+}
+
+/// Hand-written: shows where the client points, nothing about its tokens.
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_str)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Refuses plain `http://` unless the host is loopback (127.0.0.0/8, ::1, localhost).
+    pub fn new(config: ClientConfig, tokens: Arc<dyn TokenProvider>) -> Result<Client, GraphError> {
+        let base = check_endpoint(&config.base_url)?;
+        let mut builder = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .gzip(true)
+            .connect_timeout(config.timeout.min(MAX_CONNECT_TIMEOUT))
+            .read_timeout(config.timeout)
+            // Never follow a redirect: it could carry the Authorization header elsewhere, and
+            // Graph does not redirect these APIs.
+            .redirect(reqwest::redirect::Policy::none())
+            // http is gated above, per host; reqwest's switch is all-or-nothing.
+            .https_only(false);
+        if is_loopback(&base) {
+            // A CI or corporate proxy variable must not capture emulator traffic (or tokens).
+            builder = builder.no_proxy();
+        }
+        let http = builder
+            .build()
+            .map_err(|e| GraphError::Transport(error_chain(&e)))?;
+        let base_str = base.as_str().trim_end_matches('/').to_owned();
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                base_str,
+                tokens,
+                max_retries: config.max_retries,
+                max_retry_wait: config.max_retry_wait,
+            }),
+        })
+    }
+
+    /// The parsed base URL, whose origin every nextLink must share.
+    pub(super) fn base(&self) -> &Url {
+        &self.inner.base
+    }
+
+    /// The normalised base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_str
+    }
+
+    /// All pages, following @odata.nextLink verbatim.
+    ///
+    /// The stream ends after the last page or after the first error (which is yielded). A
+    /// nextLink to another origin ends it with [`GraphError::BadNextLink`] after the page
+    /// that carried it. The next page is requested while the current one is parsed (one
+    /// page ahead at most); dropping the stream cancels that request.
+    pub fn list_alerts(
+        &self,
+        query: &ODataQuery,
+    ) -> impl Stream<Item = Result<Page<Alert>, GraphError>> + Send + Unpin + 'static {
+        self.list(ALERTS_PATH, query)
+    }
+
+    /// All pages of any collection under the base URL (`path` like `security/incidents`).
+    pub fn list<T>(
+        &self,
+        path: &str,
+        query: &ODataQuery,
+    ) -> impl Stream<Item = Result<Page<T>, GraphError>> + Send + Unpin + 'static
+    where
+        T: FromRaw + Send + 'static,
+    {
+        let first = self.url(path, &[]).map(|mut url| {
+            let qs = query.to_query_string();
+            if !qs.is_empty() {
+                url.set_query(Some(&qs));
+            }
+            url
+        });
+        super::pager::pages(self.clone(), first)
+    }
+
+    pub async fn get_alert(&self, id: &str) -> Result<Alert, GraphError> {
+        let url = self.url(ALERTS_PATH, &[id])?;
+        let body = self.execute(Method::GET, &url, None).await?;
+        parse_alert(&body)
+    }
+
+    /// PATCH, 200 + alert. Only the fields set in `update` are sent.
+    pub async fn update_alert(&self, id: &str, update: &AlertUpdate) -> Result<Alert, GraphError> {
+        let url = self.url(ALERTS_PATH, &[id])?;
+        let body = serde_json::to_vec(update).map_err(|e| GraphError::decode("update", e))?;
+        let reply = self.execute(Method::PATCH, &url, Some(body)).await?;
+        if reply.iter().all(u8::is_ascii_whitespace) {
+            // Documented as 200 + alert, but a 204 (as legacy alerts answer) is no failure:
+            // read the alert back instead.
+            return self.get_alert(id).await;
+        }
+        parse_alert(&reply)
+    }
+
+    /// POST .../comments, 200 + the alert's whole comment list (not only the new one).
+    pub async fn add_alert_comment(
+        &self,
+        id: &str,
+        text: &str,
+    ) -> Result<Vec<AlertComment>, GraphError> {
+        let url = self.url(ALERTS_PATH, &[id, "comments"])?;
+        let body = serde_json::to_vec(&serde_json::json!({
+            "@odata.type": "microsoft.graph.security.alertComment",
+            "comment": text,
+        }))
+        .map_err(|e| GraphError::decode("comment", e))?;
+        let reply = self.execute(Method::POST, &url, Some(body)).await?;
+        let list: CommentList =
+            serde_json::from_slice(&reply).map_err(|e| GraphError::decode("comments", e))?;
+        Ok(list.value)
+    }
+
+    /// `base/path/segment...`, with each segment (e.g. an alert id) percent-encoded.
+    fn url(&self, path: &str, segments: &[&str]) -> Result<Url, GraphError> {
+        for s in segments {
+            if s.is_empty() || *s == "." || *s == ".." {
+                return Err(GraphError::InvalidId((*s).to_owned()));
+            }
+        }
+        let mut url = self.inner.base.clone();
+        url.set_query(None);
+        url.set_fragment(None);
+        {
+            let mut p = url
+                .path_segments_mut()
+                .map_err(|()| GraphError::InvalidEndpoint {
+                    url: self.inner.base_str.clone(),
+                    reason: "cannot hold a path".into(),
+                })?;
+            p.pop_if_empty();
+            p.extend(path.split('/').filter(|s| !s.is_empty()));
+            p.extend(segments);
+        }
+        Ok(url)
+    }
+
+    /// Sends one request with retries; returns the body of a 2xx reply.
+    pub(super) async fn execute(
+        &self,
+        method: Method,
+        url: &Url,
+        body: Option<Vec<u8>>,
+    ) -> Result<Vec<u8>, GraphError> {
+        let inner = &*self.inner;
+        // A POST (a new comment) may have been applied when the reply is lost or a 5xx;
+        // repeating it could post twice, so it is only retried when the server surely did
+        // not act on it: throttled (429/503) or never connected.
+        let idempotent = method != Method::POST;
+        // One id for all attempts, as the Graph SDKs do, so retries show up together in
+        // Graph's logs (and ours).
+        let crid = client_request_id();
+        let mut budget = RetryBudget::new(inner.max_retries, inner.max_retry_wait);
+        let mut reauthed = false;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let outcome = self
+                .attempt(&method, url, body.as_deref(), &crid, attempt)
+                .await?;
+            let (cause, give_up) = match outcome {
+                Outcome::Done(bytes) => return Ok(bytes),
+                Outcome::Unauthorized(_) if !reauthed => {
+                    // A cached token may have expired or been revoked: refresh once.
+                    inner.tokens.invalidate();
+                    reauthed = true;
+                    debug!(method = %method, path = url.path(), "401, retrying with a fresh token");
+                    continue;
+                }
+                Outcome::Unauthorized(err) | Outcome::Fatal(err) => return Err(err),
+                Outcome::Throttled { cause, give_up } => (cause, give_up),
+                Outcome::Transient { give_up } if idempotent => (RetryCause::Backoff, give_up),
+                Outcome::Transient { give_up } => return Err(give_up),
+                Outcome::NotConnected { give_up } => (RetryCause::Backoff, give_up),
+            };
+            let Some(wait) = budget.next_wait(cause, random_u64()) else {
+                warn!(method = %method, path = url.path(), attempts = attempt, client_request_id = %crid, error = %give_up, "giving up");
+                return Err(give_up);
+            };
+            warn!(
+                method = %method,
+                path = url.path(),
+                attempts = attempt,
+                client_request_id = %crid,
+                wait_ms = wait.as_millis() as u64,
+                error = %give_up,
+                "retrying"
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One HTTP exchange, classified.
+    async fn attempt(
+        &self,
+        method: &Method,
+        url: &Url,
+        body: Option<&[u8]>,
+        crid: &str,
+        attempt: u32,
+    ) -> Result<Outcome, GraphError> {
+        let inner = &*self.inner;
+        let token = inner.tokens.token().await?;
+        let mut req = inner
+            .http
+            .request(method.clone(), url.clone())
+            .header(ACCEPT, "application/json")
+            .header("Prefer", "include-unknown-enum-members")
+            .header("client-request-id", crid);
+        if !token.is_empty() {
+            let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
+                .map_err(|_| AuthError::InvalidToken)?;
+            value.set_sensitive(true);
+            req = req.header(AUTHORIZATION, value);
+        }
+        if let Some(body) = body {
+            req = req
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.to_vec());
+        }
+        let resp = match req.send().await {
+            Ok(resp) => resp,
+            Err(e) => {
+                debug!(method = %method, path = url.path(), attempt, client_request_id = %crid, error = %error_chain(&e), "request failed");
+                return Ok(classify_send_error(&e));
+            }
+        };
+        let status = resp.status();
+        let request_id = header_str(resp.headers(), "request-id").map(str::to_owned);
+        let retry_after = header_str(resp.headers(), RETRY_AFTER.as_str())
+            .and_then(|v| parse_retry_after(v, OffsetDateTime::now_utc()));
+        debug!(
+            method = %method,
+            path = url.path(),
+            status = status.as_u16(),
+            attempt,
+            client_request_id = %crid,
+            request_id = request_id.as_deref().unwrap_or("-"),
+            "graph reply"
+        );
+        if status.is_success() {
+            return Ok(match read_body(resp, MAX_BODY_BYTES).await {
+                Ok(bytes) => Outcome::Done(bytes),
+                Err(BodyError::TooLarge) => Outcome::Fatal(GraphError::TooLarge {
+                    limit: MAX_BODY_BYTES,
+                }),
+                Err(BodyError::Read(e)) => classify_read_error(&e),
+            });
+        }
+        // The body of an error reply only explains it; failing to read it changes nothing.
+        let bytes = read_body(resp, MAX_ERROR_BODY_BYTES)
+            .await
+            .unwrap_or_default();
+        let err = api_error(status.as_u16(), request_id.as_deref(), &bytes);
+        Ok(match status {
+            StatusCode::UNAUTHORIZED => Outcome::Unauthorized(err),
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
+                let give_up = if status == StatusCode::TOO_MANY_REQUESTS {
+                    GraphError::Throttled { retry_after }
+                } else {
+                    err
+                };
+                Outcome::Throttled {
+                    cause: retry_after.map_or(RetryCause::Backoff, RetryCause::RetryAfter),
+                    give_up,
+                }
+            }
+            // 501 and 505 will not change on a retry; other 5xx and 408 may.
+            StatusCode::NOT_IMPLEMENTED | StatusCode::HTTP_VERSION_NOT_SUPPORTED => {
+                Outcome::Fatal(err)
+            }
+            s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => {
+                Outcome::Transient { give_up: err }
+            }
+            _ => Outcome::Fatal(err),
+        })
+    }
+}
+
+/// What one attempt came to.
+enum Outcome {
+    Done(Vec<u8>),
+    Unauthorized(GraphError),
+    /// 429/503: the server did not act on the request.
+    Throttled {
+        cause: RetryCause,
+        give_up: GraphError,
+    },
+    /// The connection was never made, so nothing was sent: safe to retry any method.
+    NotConnected {
+        give_up: GraphError,
+    },
+    /// Timeouts, resets, other 5xx: retried only when repeating the request is harmless.
+    Transient {
+        give_up: GraphError,
+    },
+    Fatal(GraphError),
+}
+
+fn classify_send_error(e: &reqwest::Error) -> Outcome {
+    if e.is_connect() {
+        // A connect timeout is still "never connected": safe to repeat, reported as a timeout.
+        let give_up = if e.is_timeout() {
+            GraphError::Timeout
+        } else {
+            GraphError::Transport(error_chain(e))
+        };
+        Outcome::NotConnected { give_up }
+    } else if e.is_timeout() {
+        Outcome::Transient {
+            give_up: GraphError::Timeout,
+        }
+    } else if e.is_builder() {
+        Outcome::Fatal(GraphError::Transport(error_chain(e)))
+    } else {
+        Outcome::Transient {
+            give_up: GraphError::Transport(error_chain(e)),
+        }
+    }
+}
+
+fn classify_read_error(e: &reqwest::Error) -> Outcome {
+    if e.is_timeout() {
+        Outcome::Transient {
+            give_up: GraphError::Timeout,
+        }
+    } else if e.is_decode() {
+        // gzip that does not inflate: the server sent garbage, a retry will not fix it.
+        Outcome::Fatal(GraphError::decode("reply", error_chain(e)))
+    } else {
+        Outcome::Transient {
+            give_up: GraphError::Transport(error_chain(e)),
+        }
+    }
+}
+
+enum BodyError {
+    TooLarge,
+    Read(reqwest::Error),
+}
+
+/// Reads a body into one buffer, refusing more than `limit` bytes. When the length is known
+/// the buffer is allocated once; a body read in one piece is not copied at all.
+async fn read_body(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
+    match resp.content_length() {
+        Some(n) if n > limit as u64 => return Err(BodyError::TooLarge),
+        // hyper enforces Content-Length, so the whole body is at most `n` bytes.
+        Some(_) => return resp.bytes().await.map(Into::into).map_err(BodyError::Read),
+        None => {}
+    }
+    let mut out = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Read)? {
+        if out.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        if out.is_empty() && out.capacity() == 0 {
+            out = Vec::with_capacity(chunk.len().max(16 * 1024));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+fn parse_alert(body: &[u8]) -> Result<Alert, GraphError> {
+    let text = std::str::from_utf8(body).map_err(|e| GraphError::decode("alert", e))?;
+    Alert::from_json(text).map_err(|e| GraphError::decode("alert", e))
+}
+
+fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name)?.to_str().ok().map(str::trim)
+}
+
+/// An error and its causes on one line ("error sending request: tcp connect error: Connection
+/// refused"), without the URL (which the caller logs separately).
+fn error_chain(e: &reqwest::Error) -> String {
+    let mut out = String::new();
+    let mut cur: Option<&dyn std::error::Error> = Some(e);
+    let mut first = true;
+    while let Some(err) = cur {
+        let mut text = err.to_string();
+        if first {
+            // reqwest appends " for url (...)" to its own message; the caller has the path.
+            if let Some(i) = text.find(" for url (") {
+                text.truncate(i);
+            }
+            first = false;
+        }
+        if !out.contains(&text) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&text);
+        }
+        cur = err.source();
+    }
+    out
+}
+
+/// Parses and vets a base URL: https anywhere, http only on loopback.
+pub fn check_endpoint(base_url: &str) -> Result<Url, GraphError> {
+    let invalid = |reason: &str| GraphError::InvalidEndpoint {
+        url: base_url.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let url = Url::parse(base_url.trim()).map_err(|e| invalid(&e.to_string()))?;
+    if url.host().is_none() {
+        return Err(invalid("no host"));
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(GraphError::InsecureEndpoint(base_url.to_owned())),
+        other => Err(invalid(&format!("unsupported scheme {other}"))),
+    }
+}
+
+/// 127.0.0.0/8, ::1 (also as an IPv4-mapped address) and `localhost`.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.');
+            d.eq_ignore_ascii_case("localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).to_canonical().is_loopback(),
+        None => false,
+    }
+}
+
+/// Accepts an `@odata.nextLink` only when it is an absolute URL on the base URL's origin
+/// (scheme, host and port), since the bearer token goes with it.
+pub fn check_next_link(base: &Url, link: &str) -> Result<Url, GraphError> {
+    let bad = || GraphError::BadNextLink(link.to_owned());
+    let next = Url::parse(link).map_err(|_| bad())?;
+    let same_origin = next.scheme() == base.scheme()
+        && next.host() == base.host()
+        && next.port_or_known_default() == base.port_or_known_default();
+    if same_origin { Ok(next) } else { Err(bad()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::auth::StaticToken;
+
+    fn client(base: &str) -> Result<Client, GraphError> {
+        Client::new(ClientConfig::new(base), Arc::new(StaticToken::new("t")))
+    }
+
+    #[test]
+    fn https_anywhere_http_only_on_loopback() {
+        for ok in [
+            DEFAULT_BASE_URL,
+            "http://127.0.0.1:8080/v1.0",
+            "http://127.9.9.9/v1.0",
+            "http://localhost:1/v1.0",
+            "http://LOCALHOST./v1.0",
+            "http://[::1]:5000/v1.0",
+            "http://[::ffff:127.0.0.1]:5000/v1.0",
+        ] {
+            assert!(check_endpoint(ok).is_ok(), "{ok}");
+        }
+        for insecure in [
+            "http://graph.microsoft.com/v1.0",
+            "http://10.0.0.1/v1.0",
+            "http://localhost.evil.com/v1.0",
+            "http://128.0.0.1/v1.0",
+            "http://[::2]/v1.0",
+        ] {
+            assert!(
+                matches!(
+                    check_endpoint(insecure),
+                    Err(GraphError::InsecureEndpoint(_))
+                ),
+                "{insecure}"
+            );
+        }
+        for invalid in [
+            "",
+            "graph.microsoft.com",
+            "ftp://x/v1.0",
+            "file:///etc/passwd",
+        ] {
+            assert!(
+                matches!(
+                    check_endpoint(invalid),
+                    Err(GraphError::InvalidEndpoint { .. })
+                ),
+                "{invalid}"
+            );
+        }
+    }
+
+    #[test]
+    fn client_new_refuses_insecure_and_normalises_base() {
+        assert!(matches!(
+            client("http://example.com/v1.0"),
+            Err(GraphError::InsecureEndpoint(_))
+        ));
+        let c = client("http://127.0.0.1:9/v1.0/").expect("loopback http is allowed");
+        assert_eq!(c.base_url(), "http://127.0.0.1:9/v1.0");
+        assert!(!format!("{c:?}").contains("Bearer"));
+    }
+
+    #[test]
+    fn urls_encode_ids_and_refuse_empty_ones() {
+        let c = client("https://graph.microsoft.com/v1.0/").expect("client");
+        let u = c.url(ALERTS_PATH, &["da6_-96", "comments"]).expect("url");
+        assert_eq!(
+            u.as_str(),
+            "https://graph.microsoft.com/v1.0/security/alerts_v2/da6_-96/comments"
+        );
+        let u = c.url(ALERTS_PATH, &["a/b?c#d e"]).expect("url");
+        assert_eq!(
+            u.as_str(),
+            "https://graph.microsoft.com/v1.0/security/alerts_v2/a%2Fb%3Fc%23d%20e"
+        );
+        for bad in ["", ".", ".."] {
+            assert!(matches!(
+                c.url(ALERTS_PATH, &[bad]),
+                Err(GraphError::InvalidId(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn next_link_must_stay_on_origin() {
+        let base = Url::parse("https://graph.microsoft.com/v1.0").expect("url");
+        let ok = "https://graph.microsoft.com/v1.0/security/alerts_v2?$skiptoken=abc";
+        assert_eq!(
+            check_next_link(&base, ok).map(String::from).ok().as_deref(),
+            Some(ok)
+        );
+        // An explicit default port is the same origin.
+        assert!(check_next_link(&base, "https://graph.microsoft.com:443/beta/x").is_ok());
+        for bad in [
+            "testskiptoken=test_token",
+            "/v1.0/security/alerts_v2?$skip=10",
+            "http://graph.microsoft.com/v1.0/security/alerts_v2",
+            "https://graph.microsoft.com.evil.com/v1.0/x",
+            "https://evil.com/v1.0/security/alerts_v2",
+            "https://graph.microsoft.com:8443/v1.0/x",
+            "",
+        ] {
+            assert!(
+                matches!(check_next_link(&base, bad), Err(GraphError::BadNextLink(_))),
+                "{bad}"
+            );
+        }
+        let local = Url::parse("http://127.0.0.1:8080/v1.0").expect("url");
+        assert!(check_next_link(&local, "http://127.0.0.1:8080/v1.0/x?$skip=5").is_ok());
+        assert!(check_next_link(&local, "http://127.0.0.1:8081/v1.0/x").is_err());
+        assert!(check_next_link(&local, "http://localhost:8080/v1.0/x").is_err());
+    }
+}
