@@ -25,4 +25,6 @@ pub use state::{
 pub use update::update;
 
 #[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
 mod tests;
