@@ -140,10 +140,8 @@ fn pending_note(d: &mut Doc, alert: &Alert, writes: &Writes) {
 
 fn raw_json(d: &mut Doc, alert: &Alert) {
     d.heading("Raw JSON (as Graph sent it)");
-    let pretty = serde_json::from_str::<serde_json::Value>(alert.raw.get())
-        .and_then(|v| serde_json::to_string_pretty(&v))
-        .unwrap_or_else(|_| alert.raw.get().to_owned());
     // JSON escapes C0 controls itself, but not bidi overrides or C1; sanitise anyway.
+    let pretty = pretty_json(alert.raw.get());
     let safe = sanitize::text(&pretty);
     for line in safe.lines() {
         for piece in wrap(line, d.width) {
@@ -310,4 +308,76 @@ fn links(d: &mut Doc, a: &Alert) {
     d.heading("Links");
     d.opt_field("Alert", a.alert_web_url.as_deref());
     d.opt_field("Incident", a.incident_web_url.as_deref());
+}
+
+/// Re-indents JSON text without parsing it into a map, so members keep Graph's order and
+/// numbers keep their exact spelling (a `serde_json::Value` would sort keys and may round).
+pub fn pretty_json(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() * 2);
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut chars = raw.chars().peekable();
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.push_str(&"  ".repeat(depth));
+    };
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                while chars.peek().is_some_and(|n| n.is_whitespace()) {
+                    chars.next();
+                }
+                if matches!(chars.peek(), Some('}' | ']')) {
+                    // Keep empty containers on one line.
+                    out.extend(chars.next());
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c if c.is_whitespace() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pretty_json_keeps_member_order_and_strings() {
+        let raw = r#"{"z":1,"a":{"s":"x,{y}: \"q\"","e":[],"n":[1.50,{}]}}"#;
+        assert_eq!(
+            pretty_json(raw),
+            "{\n  \"z\": 1,\n  \"a\": {\n    \"s\": \"x,{y}: \\\"q\\\"\",\n    \"e\": [],\n    \"n\": [\n      1.50,\n      {}\n    ]\n  }\n}"
+        );
+    }
 }

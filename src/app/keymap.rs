@@ -213,7 +213,7 @@ const SPECS: &[Spec] = &[
         "interrupt",
         "ctrl-c",
         BOTH,
-        "cancel input; in the queue clear marks and filter, press twice to quit",
+        "cancel input / back; in the queue clear marks+filter; twice quits",
     ),
     spec(
         KeyAction::Suspend,

@@ -50,11 +50,27 @@ pub fn fit(s: &str, cols: usize) -> String {
 }
 
 /// Word-wraps `s` (which may hold `\n`) to lines of at most `max` columns; words longer than
-/// a line are broken by display width.
+/// a line are broken by display width. A line's leading spaces are kept and repeated on its
+/// continuation lines, so indented text (JSON, numbered steps) stays readable.
 pub fn wrap(s: &str, max: usize) -> Vec<String> {
     let max = max.max(1);
     let mut out = Vec::new();
     for para in s.split('\n') {
+        let body = para.trim_start_matches(' ');
+        let indent = (para.len() - body.len()).min(max / 2);
+        let pad = " ".repeat(indent);
+        let first = out.len();
+        wrap_para(body, max - indent, &mut out);
+        for line in &mut out[first..] {
+            line.insert_str(0, &pad);
+        }
+    }
+    out
+}
+
+fn wrap_para(para: &str, max: usize, out: &mut Vec<String>) {
+    let max = max.max(1);
+    {
         let mut line = String::new();
         let mut used = 0;
         for word in para.split(' ') {
@@ -89,7 +105,6 @@ pub fn wrap(s: &str, max: usize) -> Vec<String> {
         }
         out.push(line);
     }
-    out
 }
 
 #[cfg(test)]
@@ -118,6 +133,7 @@ mod tests {
         assert_eq!(wrap("aa bb cc", 5), ["aa bb", "cc"]);
         assert_eq!(wrap("abcdefgh", 3), ["abc", "def", "gh"]);
         assert_eq!(wrap("a\nb", 10), ["a", "b"]);
+        assert_eq!(wrap("  aa bb", 5), ["  aa", "  bb"]);
         assert!(wrap("漢字漢字漢", 4).iter().all(|l| width(l) <= 4));
     }
 }

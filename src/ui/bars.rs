@@ -15,14 +15,22 @@ const SPINNER: [&str; 4] = ["-", "\\", "|", "/"];
 
 pub fn top(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let sort = state.queue.sort();
+    let endpoint = sanitize::line(&state.session.endpoint);
+    // The scheme is noise on an 80-column bar; plain http is refused upstream anyway.
+    let endpoint = endpoint.strip_prefix("https://").unwrap_or(&endpoint);
     let mut spans = vec![
         Span::styled(" graphsec ", theme.accent()),
         Span::styled(
             sanitize::line(&state.session.profile).into_owned(),
             theme.bold(),
         ),
+    ];
+    if state.session.read_only {
+        spans.push(Span::styled(" READ-ONLY", theme.warn()));
+    }
+    spans.extend([
         Span::styled(" · ", theme.dim()),
-        Span::raw(sanitize::line(&state.session.endpoint).into_owned()),
+        Span::raw(endpoint.to_owned()),
         Span::styled(" │ ", theme.dim()),
         Span::raw(format!(
             "{} · {}",
@@ -35,17 +43,13 @@ pub fn top(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             sort.column.name(),
             if sort.descending { "↓" } else { "↑" }
         )),
-    ];
+    ]);
     if !state.queue.query().is_empty() && !matches!(state.overlay, Some(Overlay::Filter)) {
         spans.push(Span::styled(" │ ", theme.dim()));
         spans.push(Span::styled(
             format!("/{}", sanitize::line(state.queue.query())),
             theme.warn(),
         ));
-    }
-    if state.session.read_only {
-        spans.push(Span::styled(" │ ", theme.dim()));
-        spans.push(Span::styled("READ-ONLY", theme.warn()));
     }
     frame.render_widget(fit_line(spans, usize::from(area.width)), area);
 }
@@ -81,7 +85,11 @@ pub fn status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             None => format!("{spin} loading {}", format::count(state.load.received)),
         };
         spans.push(Span::styled(progress, theme.warn()));
-    } else if let Some(t) = state.last_refresh {
+    }
+    // The last refresh time is the first thing to go when the line is full.
+    let mut refreshed = None;
+    if let Some(t) = state.last_refresh.filter(|_| !state.load.loading) {
+        refreshed = Some(spans.len());
         spans.push(sep());
         spans.push(Span::styled(
             format!("refreshed {} UTC", format::clock(t)),
@@ -110,6 +118,12 @@ pub fn status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.plain()
         };
         spans.push(Span::styled(m.text.clone(), style));
+    }
+    let total: usize = spans.iter().map(|s| width(&s.content)).sum();
+    if let Some(i) = refreshed
+        && total > usize::from(area.width)
+    {
+        spans.drain(i..i + 2);
     }
     frame.render_widget(fit_line(spans, usize::from(area.width)), area);
 }

@@ -131,7 +131,7 @@ fn menu(
 }
 
 fn help_box(state: &State, theme: &Theme, frame: &mut Frame, middle: Rect, scroll: u16) {
-    let width = middle.width.min(84);
+    let width = middle.width.min(96);
     let area = Rect::new(
         middle.x + (middle.width - width) / 2,
         middle.y,
