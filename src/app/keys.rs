@@ -120,8 +120,15 @@ fn on_action(state: &mut State, action: KeyAction) -> Vec<Command> {
             open_menu(state, MenuKind::TimePreset, cursor, vec![]);
         }
         KeyAction::Refresh => {
+            // Rows from a previous query that a preset change has not replaced yet must not
+            // be merged into the new result: keep replacing in that case.
+            let mode = if state.load.loading && state.load.mode == LoadMode::Replace {
+                LoadMode::Replace
+            } else {
+                LoadMode::Merge
+            };
             state.info("Refreshing…");
-            return vec![state.start_load(LoadMode::Merge)];
+            return vec![state.start_load(mode)];
         }
         KeyAction::SetStatus => {
             if let Some(targets) = require_targets(state) {

@@ -223,9 +223,18 @@ impl Queue {
         let Some(&i) = self.by_id.get(&alert.id) else {
             return false;
         };
-        let seen = self.entries[i as usize].seen;
-        self.entries[i as usize] = Entry::new(alert, seen);
-        self.resort();
+        let old = &self.entries[i as usize];
+        let new = Entry::new(alert, old.seen);
+        // A bulk change answers with hundreds of replies; only pay for a re-sort or a
+        // re-filter when this copy moves the row or changes what the filter sees.
+        let moves = compare(old, &new, self.sort) != Ordering::Equal;
+        let refilter = old.hay != new.hay;
+        self.entries[i as usize] = new;
+        if moves {
+            self.resort();
+        } else if refilter {
+            self.refilter();
+        }
         true
     }
 
@@ -437,6 +446,21 @@ mod tests {
         q.set_query("po");
         assert_eq!(q.levels.len(), 2, "p kept, ph dropped, po added");
         assert_eq!(ids(&q), ["c"]);
+    }
+
+    #[test]
+    fn replace_resorts_only_when_the_row_moves() {
+        let mut q = sample();
+        q.set_sort(Sort {
+            column: SortColumn::Severity,
+            descending: true,
+        });
+        assert!(q.replace(alert("b", "Phish link clicked", 3, "high")));
+        assert_eq!(ids(&q), ["b", "a", "c"], "b is now high and newest");
+        q.set_query("renamed");
+        assert!(q.replace(alert("c", "Renamed", 2, "medium")));
+        assert_eq!(ids(&q), ["c"], "the filter sees the new title");
+        assert!(!q.replace(alert("zz", "unknown", 1, "low")));
     }
 
     #[test]

@@ -339,6 +339,27 @@ fn refresh_merges_and_the_selection_follows_the_alert_id() {
 }
 
 #[test]
+fn refresh_during_a_preset_change_still_replaces() {
+    let mut s = sample_state();
+    press(&mut s, "f3");
+    assert_eq!(s.load.mode, LoadMode::Replace);
+    press(&mut s, "r");
+    assert_eq!(s.load.generation, 3);
+    assert_eq!(s.load.mode, LoadMode::Replace);
+    update(
+        &mut s,
+        Action::AlertsPage {
+            generation: 3,
+            alerts: vec![fixtures::alert("n1", "only new ones", "low", "new", 1)],
+            total: Some(1),
+            skipped: 0,
+            done: true,
+        },
+    );
+    assert_eq!(view_ids(&s), ["n1"]);
+}
+
+#[test]
 fn failed_load_keeps_rows_and_says_why() {
     let mut s = sample_state();
     press(&mut s, "r");

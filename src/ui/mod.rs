@@ -42,13 +42,9 @@ fn too_small(frame: &mut Frame, theme: &Theme, area: Rect) {
         "terminal too small (need {MIN_WIDTH}x{MIN_HEIGHT}, have {}x{})",
         area.width, area.height
     );
-    let y = area.y + area.height / 2;
-    let rect = Rect::new(
-        area.x,
-        y.saturating_sub(1),
-        area.width,
-        area.height - (y - area.y).saturating_sub(1),
-    );
+    // Two rows in the middle: room for the notice to wrap in a very narrow split.
+    let rows = area.height.min(2);
+    let rect = Rect::new(area.x, area.y + (area.height - rows) / 2, area.width, rows);
     frame.render_widget(
         Paragraph::new(Line::styled(text, theme.bold()))
             .centered()
