@@ -17,6 +17,12 @@ use theme::Theme;
 
 /// Draws the whole console for `state`.
 pub fn render(state: &State, frame: &mut Frame) {
+    draw(state, frame);
+    sweep(frame);
+}
+
+/// Everything but the final sweep (tests check that sanitising works without it).
+fn draw(state: &State, frame: &mut Frame) {
     let area = frame.area();
     let screen = Screen::new(area, state.focus == Focus::Detail);
     let theme = Theme::new(state.session.no_color);
@@ -34,7 +40,6 @@ pub fn render(state: &State, frame: &mut Frame) {
     bars::status(state, &theme, frame, screen.status);
     bars::bottom(state, &theme, frame, screen.bottom);
     popup::render(state, &theme, frame, screen.middle);
-    sweep(frame);
 }
 
 fn too_small(frame: &mut Frame, theme: &Theme, area: Rect) {

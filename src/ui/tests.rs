@@ -5,17 +5,21 @@ use crate::app::fixtures::*;
 use crate::app::{Action, State, text, update};
 use crate::sanitize;
 use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyCode;
+use ratatui::layout::Rect;
 use ratatui::style::Color;
+use ratatui::{TerminalOptions, Viewport};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
+/// Draws without the final sweep, so the checks below see what sanitising alone produced.
 fn draw(state: &mut State, (w, h): (u16, u16)) -> Buffer {
     update(state, Action::Resize(w, h));
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| render(state, f)).unwrap();
+    term.draw(|f| super::draw(state, f)).unwrap();
     term.backend().buffer().clone()
 }
 
@@ -247,4 +251,62 @@ fn read_only_shows_and_hides_accordingly() {
     let hints = text.lines().last().unwrap();
     assert!(!hints.contains("s status"), "{hints}");
     assert!(!hints.contains("c classify"), "{hints}");
+}
+
+/// A writer whose bytes the test can read after the terminal is done with it.
+#[derive(Clone, Default)]
+struct Sink(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn terminal_bytes_carry_no_escape_sequences_from_graph() {
+    let mut alerts = sample();
+    alerts.push(hostile());
+    let mut s = loaded(session(), alerts);
+    update(&mut s, Action::Resize(160, 48));
+    update(&mut s, key('j'));
+    update(&mut s, key('j'));
+    update(&mut s, code(KeyCode::Enter));
+    let sink = Sink::default();
+    let backend = CrosstermBackend::new(sink.clone());
+    let options = TerminalOptions {
+        viewport: Viewport::Fixed(Rect::new(0, 0, 160, 48)),
+    };
+    let mut term = Terminal::with_options(backend, options).unwrap();
+    term.draw(|f| render(&s, f)).unwrap();
+    drop(term);
+    let bytes = sink.0.borrow();
+    let out = String::from_utf8_lossy(&bytes);
+    assert!(out.contains("nimda"), "the hostile alert was drawn");
+    // We emit CSI (ESC [) for cursor moves and styles; Graph data must add no OSC (ESC ]),
+    // DCS (ESC P), string terminators, BEL, or any raw C1 control.
+    for bad in [
+        "\x1b]", "\x1bP", "\x1b\\", "\x07", "\u{9b}", "\u{9d}", "\u{202e}",
+    ] {
+        assert!(!out.contains(bad), "output contains {bad:?}");
+    }
+}
+
+#[test]
+fn the_final_sweep_replaces_anything_dangerous() {
+    let s = loaded(session(), sample());
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    term.draw(|f| {
+        render(&s, f);
+        // Simulate a bug upstream of the sweep, then sweep again as `render` does last.
+        f.buffer_mut()[(3, 3)].set_symbol("\x1b");
+        super::sweep(f);
+    })
+    .unwrap();
+    let buf = term.backend().buffer();
+    assert_eq!(buf[(3, 3)].symbol(), "\u{FFFD}");
 }
