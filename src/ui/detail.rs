@@ -17,9 +17,22 @@ pub fn render(
     body: Rect,
     split: bool,
 ) {
+    let rows = usize::from(body.height);
+    let doc = state.selected().map(|alert| {
+        document(
+            alert,
+            &state.writes,
+            state.raw_json,
+            state.display_now(),
+            usize::from(body.width),
+        )
+    });
+    let len = doc.as_ref().map_or(0, Vec::len);
+    let scroll = state.detail_scroll.min(len.saturating_sub(rows));
+
     let km = state.keymap();
     let focused = state.focus == Focus::Detail;
-    let hint = if focused {
+    let mut hint = if focused {
         format!(
             " {} raw JSON · {} back ",
             km.label(KeyAction::ToggleRaw),
@@ -28,6 +41,10 @@ pub fn render(
     } else {
         format!(" {} to focus ", km.label(KeyAction::Open))
     };
+    if len > rows {
+        // Where the view is in a document longer than the pane.
+        hint = format!(" {}-{}/{len} ·{hint}", scroll + 1, (scroll + rows).min(len));
+    }
     let title = if state.raw_json {
         " Raw JSON "
     } else {
@@ -45,22 +62,13 @@ pub fn render(
         .title(Line::styled(hint, theme.dim()).right_aligned());
     frame.render_widget(block, area);
 
-    let Some(alert) = state.selected() else {
+    let Some(doc) = doc else {
         frame.render_widget(
             Paragraph::new(Line::styled("No alert selected", theme.dim())),
             body,
         );
         return;
     };
-    let doc = document(
-        alert,
-        &state.writes,
-        state.raw_json,
-        state.display_now(),
-        usize::from(body.width),
-    );
-    let rows = usize::from(body.height);
-    let scroll = state.detail_scroll.min(doc.len().saturating_sub(rows));
     let lines: Vec<Line> = doc
         .iter()
         .skip(scroll)
