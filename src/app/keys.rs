@@ -23,9 +23,12 @@ pub(crate) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
         return vec![Command::Suspend];
     }
     let interrupt = keymap.is(KeyAction::Interrupt, &key);
-    if !interrupt {
-        // Only two Ctrl-C in a row quit; anything in between starts over.
+    if !interrupt && state.interrupt_armed {
+        // Only two Ctrl-C in a row quit; anything in between starts over, and the
+        // "press again to quit" notice would now be wrong.
         state.interrupt_armed = false;
+        state.message = None;
+        state.dirty = true;
     }
     if state.overlay.is_some() {
         return on_overlay_key(state, key, interrupt);
@@ -570,7 +573,7 @@ fn menu_key(
         return choose(state, choices[i].clone(), targets);
     }
     let cursor = if km.is(KeyAction::Down, &key) {
-        (cursor + 1).min(choices.len() - 1)
+        (cursor + 1).min(choices.len().saturating_sub(1))
     } else if km.is(KeyAction::Up, &key) {
         cursor.saturating_sub(1)
     } else {

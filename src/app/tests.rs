@@ -717,8 +717,9 @@ fn ctrl_c_cancels_first_and_quits_only_when_pressed_twice() {
     assert!(s.marks.is_empty());
     assert_eq!(s.queue.query(), "");
     assert!(message(&s).contains("again to quit"));
-    // ...another key disarms...
+    // ...another key disarms (and takes the notice away)...
     press(&mut s, "j");
+    assert!(!message(&s).contains("again to quit"));
     assert!(update(&mut s, ctrl('c')).is_empty());
     assert!(!s.should_quit());
     // ...and two in a row quit.
