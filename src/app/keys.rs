@@ -38,7 +38,7 @@ pub(crate) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
     };
     if action.is_mutating() && state.session.read_only {
         state.error(&format!(
-            "Read-only session: cannot {} (started with --read-only)",
+            "Read-only session: cannot {}",
             action_phrase(action)
         ));
         return vec![];
