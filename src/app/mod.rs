@@ -1,7 +1,30 @@
-//! All behaviour: `State`, `Action`, `update()`. No I/O here.
+//! All behaviour: `State`, `Action`, `update()`. No I/O here: the terminal loop feeds
+//! actions in and carries the returned commands out, so every behaviour is a unit test.
 
 pub mod action;
 pub mod command;
+pub mod detail;
+pub mod format;
+pub mod help;
+pub mod keymap;
+mod keys;
+pub mod layout;
+pub mod queue;
+mod state;
+pub mod text;
+mod update;
+pub mod writes;
 
 pub use action::Action;
 pub use command::{AlertQuery, Command};
+pub use keymap::{KeyMap, KeymapError};
+pub use state::{
+    Choice, Focus, LoadMode, MenuKind, Message, Overlay, PromptKind, SessionInfo, State,
+    StatusPreset, TimePreset,
+};
+pub use update::update;
+
+#[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,383 @@
+//! The alert detail as a document of sanitised, wrapped lines with semantic tones.
+//!
+//! Built here rather than in `ui` because scrolling needs the exact line count: `update`
+//! clamps the scroll position against the same lines the renderer draws.
+
+use super::format;
+use super::text::{truncate, wrap};
+use super::writes::Writes;
+use crate::graph::models::{Alert, Evidence};
+use crate::sanitize;
+use time::OffsetDateTime;
+
+/// What a piece of text is; the theme turns this into a style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Title,
+    Heading,
+    Label,
+    Value,
+    Dim,
+    Pending,
+}
+
+/// One screen line: styled pieces, already sanitised and no wider than the pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocLine(pub Vec<(Tone, String)>);
+
+impl DocLine {
+    fn one(tone: Tone, text: impl Into<String>) -> DocLine {
+        DocLine(vec![(tone, text.into())])
+    }
+
+    fn blank() -> DocLine {
+        DocLine(vec![])
+    }
+}
+
+const LABEL: usize = 16;
+
+struct Doc {
+    lines: Vec<DocLine>,
+    width: usize,
+}
+
+impl Doc {
+    fn heading(&mut self, text: &str) {
+        self.lines.push(DocLine::blank());
+        self.lines
+            .push(DocLine::one(Tone::Heading, truncate(text, self.width)));
+    }
+
+    /// `label  value`, the value wrapped under itself.
+    fn field(&mut self, label: &str, value: &str) {
+        let value_width = self.width.saturating_sub(LABEL).max(8);
+        for (i, line) in wrap(value, value_width).into_iter().enumerate() {
+            let head = if i == 0 {
+                format!("{label:<LABEL$}")
+            } else {
+                " ".repeat(LABEL)
+            };
+            self.lines
+                .push(DocLine(vec![(Tone::Label, head), (Tone::Value, line)]));
+        }
+    }
+
+    fn opt_field(&mut self, label: &str, value: Option<&str>) {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            self.field(label, &sanitize::line(v));
+        }
+    }
+
+    /// Free text (multi-line), indented by `indent` columns.
+    fn text(&mut self, tone: Tone, text: &str, indent: usize) {
+        let pad = " ".repeat(indent);
+        for line in wrap(text, self.width.saturating_sub(indent).max(8)) {
+            self.lines.push(DocLine::one(tone, format!("{pad}{line}")));
+        }
+    }
+}
+
+/// The detail lines for `alert` at `width` columns; `raw` shows the original JSON instead.
+pub fn document(
+    alert: &Alert,
+    writes: &Writes,
+    raw: bool,
+    now: OffsetDateTime,
+    width: usize,
+) -> Vec<DocLine> {
+    let mut d = Doc {
+        lines: Vec::new(),
+        width: width.max(16),
+    };
+    let title = sanitize::opt_line(alert.title.as_deref());
+    d.text(
+        Tone::Title,
+        if title.is_empty() {
+            "(no title)"
+        } else {
+            &title
+        },
+        0,
+    );
+    pending_note(&mut d, alert, writes);
+    if raw {
+        raw_json(&mut d, alert);
+        return d.lines;
+    }
+    fields(&mut d, alert, now);
+    prose(&mut d, alert);
+    evidence(&mut d, &alert.evidence);
+    comments(&mut d, alert, now);
+    links(&mut d, alert);
+    d.lines
+}
+
+fn pending_note(d: &mut Doc, alert: &Alert, writes: &Writes) {
+    let mut parts = Vec::new();
+    if let Some(u) = writes.pending_update(&alert.id) {
+        if let Some(s) = &u.status {
+            parts.push(format!("status → {}", sanitize::line(s.as_str())));
+        }
+        if let Some(a) = &u.assigned_to {
+            parts.push(format!("assigned → {}", sanitize::line(a)));
+        }
+        if let Some(c) = &u.classification {
+            parts.push(format!("classification → {}", sanitize::line(c.as_str())));
+        }
+        if let Some(x) = &u.determination {
+            parts.push(format!("determination → {}", sanitize::line(x.as_str())));
+        }
+    }
+    let comments = writes.pending_comments(&alert.id);
+    if comments > 0 {
+        parts.push(format!("{comments} comment(s)"));
+    }
+    if !parts.is_empty() {
+        d.text(Tone::Pending, &format!("… saving: {}", parts.join(", ")), 0);
+    }
+}
+
+fn raw_json(d: &mut Doc, alert: &Alert) {
+    d.heading("Raw JSON (as Graph sent it)");
+    // JSON escapes C0 controls itself, but not bidi overrides or C1; sanitise anyway.
+    let pretty = pretty_json(alert.raw.get());
+    let safe = sanitize::text(&pretty);
+    for line in safe.lines() {
+        for piece in wrap(line, d.width) {
+            d.lines.push(DocLine::one(Tone::Value, piece));
+        }
+    }
+}
+
+fn fields(d: &mut Doc, a: &Alert, now: OffsetDateTime) {
+    d.lines.push(DocLine::blank());
+    d.field("Id", &sanitize::line(&a.id));
+    d.field("Severity", &format::severity(a.severity.as_ref()));
+    d.field("Status", &format::status(a.status.as_ref()));
+    let enum_text =
+        |v: Option<&str>| v.map_or_else(|| "-".to_owned(), |s| sanitize::line(s).into_owned());
+    d.field(
+        "Classification",
+        &enum_text(a.classification.as_ref().map(|c| c.as_str())),
+    );
+    d.field(
+        "Determination",
+        &enum_text(a.determination.as_ref().map(|c| c.as_str())),
+    );
+    d.field("Assigned to", &enum_text(a.assigned_to.as_deref()));
+    if let Some(s) = &a.service_source {
+        d.field(
+            "Service source",
+            &format!(
+                "{} ({})",
+                format::service_short(Some(s)),
+                sanitize::line(s.as_str())
+            ),
+        );
+    }
+    d.opt_field("Detection", a.detection_source.as_ref().map(|s| s.as_str()));
+    d.opt_field("Product", a.product_name.as_deref());
+    let categories = a.category_text();
+    d.opt_field("Category", Some(&categories));
+    d.opt_field("Incident", a.incident_id.as_deref());
+    d.opt_field("Provider id", a.provider_alert_id.as_deref());
+    d.opt_field("Detector", a.detector_id.as_deref());
+    d.field("Created", &format::datetime_with_age(a.created, now));
+    if a.last_update.is_some() {
+        d.field("Updated", &format::datetime_with_age(a.last_update, now));
+    }
+    if a.first_activity.is_some() {
+        d.field(
+            "First activity",
+            &format::datetime_with_age(a.first_activity, now),
+        );
+    }
+    if a.last_activity.is_some() {
+        d.field(
+            "Last activity",
+            &format::datetime_with_age(a.last_activity, now),
+        );
+    }
+    if a.resolved.is_some() {
+        d.field("Resolved", &format::datetime_with_age(a.resolved, now));
+    }
+    d.opt_field(
+        "Investigation",
+        a.investigation_state.as_ref().map(|s| s.as_str()),
+    );
+    d.opt_field("Actor", a.actor_display_name.as_deref());
+    d.opt_field("Threat", a.threat_display_name.as_deref());
+    d.opt_field("Threat family", a.threat_family_name.as_deref());
+    d.opt_field("Tenant", a.tenant_id.as_deref());
+    if !a.system_tags.is_empty() {
+        d.field("Tags", &sanitize::line(&a.system_tags.join(", ")));
+    }
+    if !a.mitre_techniques.is_empty() {
+        d.field("MITRE", &sanitize::line(&a.mitre_techniques.join(", ")));
+    }
+}
+
+fn prose(d: &mut Doc, a: &Alert) {
+    for (heading, body) in [
+        ("Description", &a.description),
+        ("Recommended actions", &a.recommended_actions),
+    ] {
+        if let Some(body) = body.as_deref().filter(|b| !b.trim().is_empty()) {
+            d.heading(heading);
+            d.text(Tone::Value, &sanitize::text(body), 2);
+        }
+    }
+}
+
+fn evidence(d: &mut Doc, evidence: &[Evidence]) {
+    if evidence.is_empty() {
+        return;
+    }
+    d.heading(&format!("Evidence ({})", evidence.len()));
+    // Group by kind in order of first appearance: devices with devices, users with users.
+    let mut kinds: Vec<&str> = Vec::new();
+    for e in evidence {
+        if !kinds.contains(&e.kind()) {
+            kinds.push(e.kind());
+        }
+    }
+    for kind in kinds {
+        let group: Vec<&Evidence> = evidence.iter().filter(|e| e.kind() == kind).collect();
+        d.text(
+            Tone::Label,
+            &format!("{} ({})", sanitize::line(kind), group.len()),
+            2,
+        );
+        for e in group {
+            let name = e.name().unwrap_or_else(|| "(unnamed)".to_owned());
+            d.text(Tone::Value, &sanitize::line(&name), 4);
+            let mut facts = Vec::new();
+            if let Some(v) = &e.verdict {
+                facts.push(format!("verdict {}", sanitize::line(v.as_str())));
+            }
+            if let Some(r) = &e.remediation_status {
+                facts.push(format!("remediation {}", sanitize::line(r.as_str())));
+            }
+            let roles: Vec<String> = e
+                .roles
+                .iter()
+                .map(|r| sanitize::line(r.as_str()).into_owned())
+                .chain(
+                    e.detailed_roles
+                        .iter()
+                        .map(|r| sanitize::line(r).into_owned()),
+                )
+                .collect();
+            if !roles.is_empty() {
+                facts.push(format!("roles {}", roles.join(", ")));
+            }
+            if !facts.is_empty() {
+                d.text(Tone::Dim, &facts.join(" · "), 6);
+            }
+        }
+    }
+}
+
+fn comments(d: &mut Doc, a: &Alert, now: OffsetDateTime) {
+    if a.comments.is_empty() {
+        return;
+    }
+    d.heading(&format!("Comments ({})", a.comments.len()));
+    for c in &a.comments {
+        let who = sanitize::opt_line(c.created_by_display_name.as_deref());
+        let who = if who.is_empty() {
+            "(unknown)".into()
+        } else {
+            who
+        };
+        let when = format::datetime_with_age(c.created_date_time, now);
+        d.text(Tone::Dim, &format!("{who} · {when}"), 2);
+        d.text(
+            Tone::Value,
+            &sanitize::text(c.comment.as_deref().unwrap_or("")),
+            4,
+        );
+    }
+}
+
+fn links(d: &mut Doc, a: &Alert) {
+    if a.alert_web_url.is_none() && a.incident_web_url.is_none() {
+        return;
+    }
+    d.heading("Links");
+    d.opt_field("Alert", a.alert_web_url.as_deref());
+    d.opt_field("Incident", a.incident_web_url.as_deref());
+}
+
+/// Re-indents JSON text without parsing it into a map, so members keep Graph's order and
+/// numbers keep their exact spelling (a `serde_json::Value` would sort keys and may round).
+pub fn pretty_json(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() * 2);
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut chars = raw.chars().peekable();
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.push_str(&"  ".repeat(depth));
+    };
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                while chars.peek().is_some_and(|n| n.is_whitespace()) {
+                    chars.next();
+                }
+                if matches!(chars.peek(), Some('}' | ']')) {
+                    // Keep empty containers on one line.
+                    out.extend(chars.next());
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c if c.is_whitespace() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pretty_json_keeps_member_order_and_strings() {
+        let raw = r#"{"z":1,"a":{"s":"x,{y}: \"q\"","e":[],"n":[1.50,{}]}}"#;
+        assert_eq!(
+            pretty_json(raw),
+            "{\n  \"z\": 1,\n  \"a\": {\n    \"s\": \"x,{y}: \\\"q\\\"\",\n    \"e\": [],\n    \"n\": [\n      1.50,\n      {}\n    ]\n  }\n}"
+        );
+    }
+}

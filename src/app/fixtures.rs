@@ -1,0 +1,225 @@
+//! Invented alerts with fixed times for the `update` tests and the screen snapshots.
+
+use super::{Action, Command, KeyMap, SessionInfo, State};
+use crate::graph::models::Alert;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use time::macros::datetime;
+
+/// The fixed "now" of every test.
+pub const NOW: OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
+
+pub fn session() -> SessionInfo {
+    SessionInfo {
+        profile: "contoso-prod".into(),
+        endpoint: "https://graph.microsoft.com".into(),
+        me: Some("analyst@contoso.example".into()),
+        read_only: false,
+        keymap: KeyMap::default(),
+        no_color: false,
+    }
+}
+
+fn ago(minutes: i64) -> String {
+    (NOW - time::Duration::minutes(minutes))
+        .format(&Rfc3339)
+        .unwrap()
+}
+
+/// A small alert; `minutes` is its age at [`NOW`].
+pub fn alert(id: &str, title: &str, severity: &str, status: &str, minutes: i64) -> Alert {
+    let v = json!({
+        "id": id,
+        "title": title,
+        "severity": severity,
+        "status": status,
+        "serviceSource": "microsoftDefenderForEndpoint",
+        "createdDateTime": ago(minutes),
+        "evidence": [{
+            "@odata.type": "#microsoft.graph.security.deviceEvidence",
+            "deviceDnsName": format!("ws-{id}.contoso.example"),
+            "verdict": "suspicious",
+            "roles": ["compromised"]
+        }]
+    });
+    from_value(v)
+}
+
+pub fn from_value(v: Value) -> Alert {
+    Alert::from_json(&v.to_string()).unwrap()
+}
+
+/// Eight alerts of mixed severity, status, source and age.
+pub fn sample() -> Vec<Alert> {
+    let mut v = vec![
+        alert(
+            "da1",
+            "Credential dumping via LSASS access",
+            "high",
+            "new",
+            5,
+        ),
+        alert(
+            "da2",
+            "Suspicious PowerShell download cradle",
+            "medium",
+            "inProgress",
+            42,
+        ),
+        alert("da3", "Phishing link clicked in mail", "low", "new", 180),
+        alert("da4", "Impossible travel sign-in", "medium", "new", 60 * 26),
+        alert(
+            "da5",
+            "Ransomware note dropped on share",
+            "high",
+            "inProgress",
+            3,
+        ),
+        alert(
+            "da6",
+            "Unusual volume of file deletions",
+            "informational",
+            "new",
+            60 * 24 * 4,
+        ),
+        alert(
+            "da7",
+            "Mailbox forwarding rule to external domain",
+            "low",
+            "new",
+            61,
+        ),
+        alert(
+            "da8",
+            "Brute force against VPN gateway",
+            "medium",
+            "resolved",
+            59,
+        ),
+    ];
+    let sources = [
+        "microsoftDefenderForEndpoint",
+        "microsoftDefenderForOffice365",
+        "microsoftDefenderForIdentity",
+        "azureAdIdentityProtection",
+        "microsoftDefenderForCloudApps",
+        "microsoftSentinel",
+        "microsoftDefenderForOffice365",
+        "microsoftDefenderForEndpoint",
+    ];
+    for (i, a) in v.iter_mut().enumerate() {
+        let mut raw: Value = serde_json::from_str(a.raw.get()).unwrap();
+        raw["serviceSource"] = json!(sources[i]);
+        if i % 3 == 1 {
+            raw["assignedTo"] = json!("tier2@contoso.example");
+        }
+        *a = from_value(raw);
+    }
+    v
+}
+
+/// One alert with every section of the detail filled in.
+pub fn rich() -> Alert {
+    from_value(json!({
+        "id": "da9f1c2e-rich",
+        "providerAlertId": "prov-77",
+        "incidentId": "4411",
+        "title": "Lateral movement using stolen credentials",
+        "description": "An attacker used credentials taken from ws-014 to log on to\nsrv-db-02 over SMB.\r\nActivity continued for 40 minutes.",
+        "recommendedActions": "1. Isolate ws-014.\n2. Reset the account password.\n3. Review logons to srv-db-02.",
+        "severity": "high",
+        "status": "inProgress",
+        "classification": "truePositive",
+        "determination": "compromisedAccount",
+        "assignedTo": "tier2@contoso.example",
+        "serviceSource": "microsoftDefenderForEndpoint",
+        "detectionSource": "microsoftDefenderForEndpoint",
+        "productName": "Microsoft Defender for Endpoint",
+        "category": "LateralMovement",
+        "createdDateTime": ago(95),
+        "lastUpdateDateTime": ago(12),
+        "firstActivityDateTime": ago(140),
+        "lastActivityDateTime": ago(100),
+        "actorDisplayName": "Example Actor",
+        "threatDisplayName": "Invented.Tool",
+        "mitreTechniques": ["T1021.002", "T1078"],
+        "alertWebUrl": "https://security.microsoft.com/alerts/da9f1c2e-rich",
+        "incidentWebUrl": "https://security.microsoft.com/incidents/4411",
+        "comments": [
+            {"comment": "Isolated ws-014, waiting on the DB team.", "createdByDisplayName": "Ana Tier1", "createdDateTime": ago(30)},
+            {"comment": "Password reset done.", "createdByDisplayName": "Bo Tier2", "createdDateTime": ago(15)}
+        ],
+        "evidence": [
+            {"@odata.type": "#microsoft.graph.security.deviceEvidence", "deviceDnsName": "ws-014.contoso.example", "verdict": "malicious", "remediationStatus": "remediated", "roles": ["compromised"]},
+            {"@odata.type": "#microsoft.graph.security.deviceEvidence", "deviceDnsName": "srv-db-02.contoso.example", "verdict": "suspicious", "remediationStatus": "active", "roles": ["attacked"]},
+            {"@odata.type": "#microsoft.graph.security.userEvidence", "userAccount": {"accountName": "jdoe", "domainName": "CONTOSO"}, "verdict": "malicious", "roles": ["compromised"]},
+            {"@odata.type": "#microsoft.graph.security.ipEvidence", "ipAddress": "203.0.113.7", "verdict": "suspicious", "roles": ["attacker"]}
+        ]
+    }))
+}
+
+/// An alert whose every field tries to attack the terminal.
+pub fn hostile() -> Alert {
+    let long = "A".repeat(5_000);
+    let title = format!(
+        "\x1b]52;c;ZXZpbA==\x07\x1b[2J\x1b[31mRED\u{9b}31m \u{202e}txt.exe\u{202c} zero\u{200b}width\u{feff} nul\0 漢字テスト 🦀🔥 {long}"
+    );
+    from_value(json!({
+        "id": "hostile-1\x1b[8m",
+        "title": title,
+        "description": "line1\r\n\x1b]0;pwned\x07line2\u{2028}line3\ttabbed \u{9d}osc",
+        "severity": "high\x1b[5m",
+        "status": "new",
+        "serviceSource": "evilSource\x1b[2J",
+        "assignedTo": "\u{202e}nimda@contoso.example",
+        "createdDateTime": ago(7),
+        "comments": [
+            {"comment": "\x1b[?1049lbreakout\x1b]8;;http://evil\x1b\\link", "createdByDisplayName": "mallory\u{200d}\x07", "createdDateTime": ago(2)}
+        ],
+        "evidence": [
+            {"@odata.type": "#microsoft.graph.security.fileEvidence", "fileDetails": {"fileName": "invoice\u{202e}fdp.exe"}, "verdict": "malicious"},
+            {"@odata.type": "#microsoft.graph.security.processEvidence", "processCommandLine": "cmd /c \x1b]52;c;cm0gLXJm\x07 echo 中文", "roles": ["suspicious\x1b[1m"]}
+        ]
+    }))
+}
+
+pub fn key(c: char) -> Action {
+    let mods = if c.is_ascii_uppercase() {
+        KeyModifiers::SHIFT
+    } else {
+        KeyModifiers::NONE
+    };
+    Action::Key(KeyEvent::new(KeyCode::Char(c), mods))
+}
+
+pub fn code(c: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+pub fn ctrl(c: char) -> Action {
+    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+/// A state whose first load delivered `alerts` in one final page.
+pub fn loaded(session: SessionInfo, alerts: Vec<Alert>) -> State {
+    let mut s = State::new(session, NOW);
+    let cmds = s.initial_commands();
+    let Command::LoadAlerts { generation, .. } = cmds[0] else {
+        panic!("first command loads alerts");
+    };
+    let total = alerts.len() as u64;
+    super::update(
+        &mut s,
+        Action::AlertsPage {
+            generation,
+            alerts,
+            total: Some(total),
+            skipped: 0,
+            done: true,
+        },
+    );
+    s.dirty = false;
+    s
+}

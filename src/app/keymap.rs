@@ -1,0 +1,623 @@
+//! Every binding in one place: defaults, overrides from the config file, conflict checks,
+//! and the list the help overlay and hint bar are generated from.
+//!
+//! Keys are written as in the config file: a character (`j`, `G`, `<`, `?`), a name
+//! (`space`, `enter`, `esc`, `tab`, `backspace`, `up`, `down`, `left`, `right`, `home`,
+//! `end`, `pgup`, `pgdn`, `delete`, `f1`..`f12`) or either with `ctrl-`/`alt-` in front.
+//! Several keys for one action are separated by spaces (`"k up"`).
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Where a binding is live. Text inputs, menus and dialogs take keys before these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Mode {
+    /// The alert list has focus.
+    Queue,
+    /// The alert detail has focus (full screen, or the right pane of the split view).
+    Detail,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Queue => "queue",
+            Mode::Detail => "detail",
+        }
+    }
+}
+
+/// A named thing a key can do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyAction {
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    ToggleMark,
+    Open,
+    Back,
+    ToggleRaw,
+    Filter,
+    SortNext,
+    SortPrev,
+    SortInvert,
+    StatusPreset,
+    TimePreset,
+    Refresh,
+    SetStatus,
+    AssignMe,
+    AssignTo,
+    Classify,
+    Comment,
+    CopyId,
+    CommandLine,
+    Help,
+    Interrupt,
+    Suspend,
+    Quit,
+}
+
+const BOTH: &[Mode] = &[Mode::Queue, Mode::Detail];
+const QUEUE: &[Mode] = &[Mode::Queue];
+const DETAIL: &[Mode] = &[Mode::Detail];
+
+struct Spec {
+    action: KeyAction,
+    name: &'static str,
+    keys: &'static str,
+    modes: &'static [Mode],
+    help: &'static str,
+}
+
+/// The default bindings, in the order help lists them.
+const SPECS: &[Spec] = &[
+    spec(KeyAction::Up, "up", "k up", BOTH, "move up / scroll up"),
+    spec(
+        KeyAction::Down,
+        "down",
+        "j down",
+        BOTH,
+        "move down / scroll down",
+    ),
+    spec(KeyAction::Top, "top", "g home", BOTH, "first alert / top"),
+    spec(
+        KeyAction::Bottom,
+        "bottom",
+        "G end",
+        BOTH,
+        "last alert / bottom",
+    ),
+    spec(KeyAction::PageUp, "page_up", "pgup ctrl-b", BOTH, "page up"),
+    spec(
+        KeyAction::PageDown,
+        "page_down",
+        "pgdn ctrl-f",
+        BOTH,
+        "page down",
+    ),
+    spec(
+        KeyAction::ToggleMark,
+        "toggle_mark",
+        "space",
+        QUEUE,
+        "mark / unmark for bulk actions",
+    ),
+    spec(
+        KeyAction::Open,
+        "open",
+        "enter",
+        QUEUE,
+        "open the alert detail",
+    ),
+    spec(
+        KeyAction::Back,
+        "back",
+        "esc",
+        BOTH,
+        "back to the queue / clear the filter",
+    ),
+    spec(
+        KeyAction::ToggleRaw,
+        "toggle_raw",
+        "J",
+        DETAIL,
+        "raw JSON on / off",
+    ),
+    spec(
+        KeyAction::Filter,
+        "filter",
+        "/",
+        QUEUE,
+        "type to filter (enter keeps, esc clears)",
+    ),
+    spec(
+        KeyAction::SortNext,
+        "sort_next",
+        ">",
+        QUEUE,
+        "sort by the next column",
+    ),
+    spec(
+        KeyAction::SortPrev,
+        "sort_prev",
+        "<",
+        QUEUE,
+        "sort by the previous column",
+    ),
+    spec(
+        KeyAction::SortInvert,
+        "sort_invert",
+        "i",
+        QUEUE,
+        "invert the sort order",
+    ),
+    spec(
+        KeyAction::StatusPreset,
+        "status_preset",
+        "f",
+        BOTH,
+        "which statuses to load",
+    ),
+    spec(
+        KeyAction::TimePreset,
+        "time_preset",
+        "t",
+        BOTH,
+        "how far back to load",
+    ),
+    spec(
+        KeyAction::Refresh,
+        "refresh",
+        "r",
+        BOTH,
+        "reload from Graph",
+    ),
+    spec(KeyAction::SetStatus, "set_status", "s", BOTH, "set status"),
+    spec(KeyAction::AssignMe, "assign_me", "a", BOTH, "assign to me"),
+    spec(
+        KeyAction::AssignTo,
+        "assign_to",
+        "A",
+        BOTH,
+        "assign to a name",
+    ),
+    spec(
+        KeyAction::Classify,
+        "classify",
+        "c",
+        BOTH,
+        "classification and determination",
+    ),
+    spec(
+        KeyAction::Comment,
+        "comment",
+        "m",
+        BOTH,
+        "add a comment (ctrl-s sends)",
+    ),
+    spec(KeyAction::CopyId, "copy_id", "y", BOTH, "copy the alert id"),
+    spec(
+        KeyAction::CommandLine,
+        "command",
+        ":",
+        BOTH,
+        "command line (:alerts, :q)",
+    ),
+    spec(KeyAction::Help, "help", "?", BOTH, "this help"),
+    spec(
+        KeyAction::Interrupt,
+        "interrupt",
+        "ctrl-c",
+        BOTH,
+        "cancel input / back; in the queue clear marks+filter; twice quits",
+    ),
+    spec(
+        KeyAction::Suspend,
+        "suspend",
+        "ctrl-z",
+        BOTH,
+        "suspend to the shell",
+    ),
+    spec(KeyAction::Quit, "quit", "q", BOTH, "quit"),
+];
+
+const fn spec(
+    action: KeyAction,
+    name: &'static str,
+    keys: &'static str,
+    modes: &'static [Mode],
+    help: &'static str,
+) -> Spec {
+    Spec {
+        action,
+        name,
+        keys,
+        modes,
+        help,
+    }
+}
+
+impl KeyAction {
+    fn spec(self) -> &'static Spec {
+        SPECS
+            .iter()
+            .find(|s| s.action == self)
+            .expect("every KeyAction has a spec")
+    }
+
+    /// The name used in the config file and the help overlay.
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    /// True for actions that change alerts in Graph (refused in a read-only session).
+    pub fn is_mutating(self) -> bool {
+        matches!(
+            self,
+            KeyAction::SetStatus
+                | KeyAction::AssignMe
+                | KeyAction::AssignTo
+                | KeyAction::Classify
+                | KeyAction::Comment
+        )
+    }
+}
+
+/// One key: a code and the modifiers that matter (ctrl, alt).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    code: KeyCode,
+    mods: KeyModifiers,
+}
+
+impl Key {
+    /// Normalises an event the way bindings are written: a typed `G` arrives as `G` with
+    /// SHIFT on some terminals and without it on others, so SHIFT is ignored for characters.
+    pub fn from_event(ev: &KeyEvent) -> Key {
+        let mods = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let code = match ev.code {
+            KeyCode::Char(c) if mods.contains(KeyModifiers::CONTROL) => {
+                KeyCode::Char(c.to_ascii_lowercase())
+            }
+            c => c,
+        };
+        Key { code, mods }
+    }
+
+    /// Parses one key as written in the config file.
+    pub fn parse(s: &str) -> Option<Key> {
+        let mut mods = KeyModifiers::empty();
+        let mut rest = s;
+        loop {
+            if let Some(r) = rest.strip_prefix("ctrl-").filter(|r| !r.is_empty()) {
+                mods |= KeyModifiers::CONTROL;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("alt-").filter(|r| !r.is_empty()) {
+                mods |= KeyModifiers::ALT;
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        let code = match rest {
+            "space" => KeyCode::Char(' '),
+            "enter" | "return" => KeyCode::Enter,
+            "esc" | "escape" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "backspace" => KeyCode::Backspace,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "pgup" | "pageup" => KeyCode::PageUp,
+            "pgdn" | "pagedown" => KeyCode::PageDown,
+            "delete" | "del" => KeyCode::Delete,
+            "insert" => KeyCode::Insert,
+            f if f.len() > 1 && f.starts_with('f') => {
+                let n: u8 = f[1..].parse().ok().filter(|n| (1..=12).contains(n))?;
+                KeyCode::F(n)
+            }
+            one => {
+                let mut chars = one.chars();
+                let c = chars.next()?;
+                if chars.next().is_some() || c.is_control() {
+                    return None;
+                }
+                if mods.contains(KeyModifiers::CONTROL) {
+                    KeyCode::Char(c.to_ascii_lowercase())
+                } else {
+                    KeyCode::Char(c)
+                }
+            }
+        };
+        Some(Key { code, mods })
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("ctrl-")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("alt-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("enter"),
+            KeyCode::Esc => f.write_str("esc"),
+            KeyCode::Tab => f.write_str("tab"),
+            KeyCode::BackTab => f.write_str("backtab"),
+            KeyCode::Backspace => f.write_str("backspace"),
+            KeyCode::Up => f.write_str("up"),
+            KeyCode::Down => f.write_str("down"),
+            KeyCode::Left => f.write_str("left"),
+            KeyCode::Right => f.write_str("right"),
+            KeyCode::Home => f.write_str("home"),
+            KeyCode::End => f.write_str("end"),
+            KeyCode::PageUp => f.write_str("pgup"),
+            KeyCode::PageDown => f.write_str("pgdn"),
+            KeyCode::Delete => f.write_str("delete"),
+            KeyCode::Insert => f.write_str("insert"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// Why a keymap override was refused. The config layer shows this and exits.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeymapError {
+    #[error("unknown key binding action `{0}`")]
+    UnknownAction(String),
+    #[error("cannot read key `{key}` for action `{action}`")]
+    BadKey { action: String, key: String },
+    #[error("no key given for action `{0}`")]
+    NoKey(String),
+    #[error("key `{key}` is bound to both `{first}` and `{second}` in the {mode} view")]
+    Conflict {
+        mode: &'static str,
+        key: String,
+        first: &'static str,
+        second: &'static str,
+    },
+}
+
+/// One row of the help overlay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub action: KeyAction,
+    pub name: &'static str,
+    pub keys: Vec<String>,
+    pub help: &'static str,
+    pub modes: &'static [Mode],
+}
+
+/// The live bindings: the defaults with the config's overrides applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyMap {
+    /// Keys per action, indexed like `SPECS`.
+    keys: Vec<Vec<Key>>,
+}
+
+impl Default for KeyMap {
+    fn default() -> Self {
+        let keys = SPECS
+            .iter()
+            .map(|s| parse_list(s.name, s.keys).expect("default keys parse"))
+            .collect();
+        KeyMap { keys }
+    }
+}
+
+fn parse_list(action: &str, list: &str) -> Result<Vec<Key>, KeymapError> {
+    let keys = list
+        .split_whitespace()
+        .map(|k| {
+            Key::parse(k).ok_or_else(|| KeymapError::BadKey {
+                action: action.to_owned(),
+                key: k.to_owned(),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if keys.is_empty() {
+        return Err(KeymapError::NoKey(action.to_owned()));
+    }
+    Ok(keys)
+}
+
+impl KeyMap {
+    /// The defaults with `overrides` (action name → keys) applied. An override replaces all
+    /// default keys of that action. Two actions sharing a key in one mode is an error naming
+    /// both, so a typo cannot silently shadow "quit" or "resolve".
+    pub fn with_overrides(overrides: &BTreeMap<String, String>) -> Result<KeyMap, KeymapError> {
+        let mut map = KeyMap::default();
+        for (name, keys) in overrides {
+            let idx = SPECS
+                .iter()
+                .position(|s| s.name == name)
+                .ok_or_else(|| KeymapError::UnknownAction(name.clone()))?;
+            map.keys[idx] = parse_list(name, keys)?;
+        }
+        map.check_conflicts()?;
+        Ok(map)
+    }
+
+    fn check_conflicts(&self) -> Result<(), KeymapError> {
+        for mode in [Mode::Queue, Mode::Detail] {
+            let mut seen: BTreeMap<String, &'static str> = BTreeMap::new();
+            for (spec, keys) in SPECS.iter().zip(&self.keys) {
+                if !spec.modes.contains(&mode) {
+                    continue;
+                }
+                for key in keys {
+                    if let Some(first) = seen.insert(key.to_string(), spec.name)
+                        && first != spec.name
+                    {
+                        return Err(KeymapError::Conflict {
+                            mode: mode.name(),
+                            key: key.to_string(),
+                            first,
+                            second: spec.name,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The action `ev` triggers in `mode`, if any.
+    pub fn action(&self, mode: Mode, ev: &KeyEvent) -> Option<KeyAction> {
+        let key = Key::from_event(ev);
+        SPECS
+            .iter()
+            .zip(&self.keys)
+            .find(|(spec, keys)| spec.modes.contains(&mode) && keys.contains(&key))
+            .map(|(spec, _)| spec.action)
+    }
+
+    /// True when `ev` is one of `action`'s keys (used inside menus and dialogs, which reuse
+    /// the movement keys).
+    pub fn is(&self, action: KeyAction, ev: &KeyEvent) -> bool {
+        let key = Key::from_event(ev);
+        self.keys_of(action).contains(&key)
+    }
+
+    fn keys_of(&self, action: KeyAction) -> &[Key] {
+        let idx = SPECS
+            .iter()
+            .position(|s| s.action == action)
+            .expect("every KeyAction has a spec");
+        &self.keys[idx]
+    }
+
+    /// The first key of `action` as written in the config, for hints.
+    pub fn label(&self, action: KeyAction) -> String {
+        self.keys_of(action)
+            .first()
+            .map(Key::to_string)
+            .unwrap_or_default()
+    }
+
+    /// Every binding, in help order.
+    pub fn bindings(&self) -> Vec<Binding> {
+        SPECS
+            .iter()
+            .zip(&self.keys)
+            .map(|(spec, keys)| Binding {
+                action: spec.action,
+                name: spec.name,
+                keys: keys.iter().map(Key::to_string).collect(),
+                help: spec.help,
+                modes: spec.modes,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, mods)
+    }
+
+    #[test]
+    fn defaults_have_no_conflicts_and_cover_every_action() {
+        let map = KeyMap::default();
+        map.check_conflicts().unwrap();
+        assert_eq!(map.keys.len(), SPECS.len());
+        let q = |c| map.action(Mode::Queue, &ev(KeyCode::Char(c), KeyModifiers::NONE));
+        assert_eq!(q('j'), Some(KeyAction::Down));
+        assert_eq!(q('<'), Some(KeyAction::SortPrev));
+        assert_eq!(q(' '), Some(KeyAction::ToggleMark));
+        assert_eq!(q('J'), None, "raw JSON is a detail key");
+        assert_eq!(
+            map.action(Mode::Detail, &ev(KeyCode::Char('J'), KeyModifiers::SHIFT)),
+            Some(KeyAction::ToggleRaw)
+        );
+        assert_eq!(
+            map.action(Mode::Queue, &ev(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(KeyAction::Interrupt)
+        );
+        assert_eq!(
+            map.action(Mode::Queue, &ev(KeyCode::PageDown, KeyModifiers::NONE)),
+            Some(KeyAction::PageDown)
+        );
+    }
+
+    #[test]
+    fn keys_round_trip_through_text() {
+        for s in [
+            "j", "G", "ctrl-s", "pgdn", "<", "space", "enter", "esc", "?", "f5",
+        ] {
+            assert_eq!(Key::parse(s).unwrap().to_string(), s);
+        }
+        assert!(Key::parse("ctrl-").is_none());
+        assert!(Key::parse("jj").is_none());
+        assert!(Key::parse("f13").is_none());
+    }
+
+    #[test]
+    fn overrides_replace_defaults() {
+        let o = BTreeMap::from([("down".to_owned(), "n ctrl-n".to_owned())]);
+        let map = KeyMap::with_overrides(&o).unwrap();
+        let n = ev(KeyCode::Char('n'), KeyModifiers::NONE);
+        assert_eq!(map.action(Mode::Queue, &n), Some(KeyAction::Down));
+        let j = ev(KeyCode::Char('j'), KeyModifiers::NONE);
+        assert_eq!(map.action(Mode::Queue, &j), None);
+        assert_eq!(map.label(KeyAction::Down), "n");
+    }
+
+    #[test]
+    fn conflicts_name_both_actions() {
+        let o = BTreeMap::from([("help".to_owned(), "q".to_owned())]);
+        let err = KeyMap::with_overrides(&o).unwrap_err();
+        assert_eq!(
+            err,
+            KeymapError::Conflict {
+                mode: "queue",
+                key: "q".into(),
+                first: "help",
+                second: "quit"
+            }
+        );
+        assert!(err.to_string().contains("help") && err.to_string().contains("quit"));
+    }
+
+    #[test]
+    fn a_key_may_be_reused_in_a_mode_where_the_other_action_is_absent() {
+        // `J` toggles raw JSON in the detail only, so the queue may use it for something else.
+        let o = BTreeMap::from([("toggle_mark".to_owned(), "J".to_owned())]);
+        assert!(KeyMap::with_overrides(&o).is_ok());
+    }
+
+    #[test]
+    fn bad_overrides_are_errors() {
+        let unknown = BTreeMap::from([("fly".to_owned(), "x".to_owned())]);
+        assert_eq!(
+            KeyMap::with_overrides(&unknown),
+            Err(KeymapError::UnknownAction("fly".into()))
+        );
+        let bad = BTreeMap::from([("up".to_owned(), "hyper-k".to_owned())]);
+        assert!(matches!(
+            KeyMap::with_overrides(&bad),
+            Err(KeymapError::BadKey { .. })
+        ));
+        let empty = BTreeMap::from([("up".to_owned(), " ".to_owned())]);
+        assert_eq!(
+            KeyMap::with_overrides(&empty),
+            Err(KeymapError::NoKey("up".into()))
+        );
+    }
+}

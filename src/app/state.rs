@@ -1,0 +1,495 @@
+//! The console's whole state. `update` changes it; `ui::render` only reads it.
+
+use super::command::{AlertQuery, Command};
+use super::keymap::{KeyMap, Mode};
+use super::layout::Screen;
+use super::queue::Queue;
+use super::writes::{WriteOp, Writes};
+use crate::graph::enums::{AlertClassification, AlertDetermination, AlertStatus};
+use crate::sanitize;
+use ratatui::layout::Rect;
+use ratatui_textarea::TextArea;
+use std::collections::BTreeSet;
+use time::{Duration, OffsetDateTime};
+
+/// Who is signed in where, and how the console should behave; from the config and CLI.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    /// The active profile's name (always visible: an MSSP analyst has several tenants).
+    pub profile: String,
+    /// The Graph base URL in use.
+    pub endpoint: String,
+    /// The signed-in analyst's name for "assign to me"; asked once when unknown.
+    pub me: Option<String>,
+    /// Refuse every change to alerts.
+    pub read_only: bool,
+    pub keymap: KeyMap,
+    /// `NO_COLOR`/`--no-color`: drop colours, keep bold/reverse/underline.
+    pub no_color: bool,
+}
+
+/// Which statuses the server-side query asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusPreset {
+    Open,
+    All,
+    New,
+    InProgress,
+    Resolved,
+}
+
+impl StatusPreset {
+    pub const ALL: [StatusPreset; 5] = [
+        StatusPreset::Open,
+        StatusPreset::All,
+        StatusPreset::New,
+        StatusPreset::InProgress,
+        StatusPreset::Resolved,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StatusPreset::Open => "open",
+            StatusPreset::All => "all",
+            StatusPreset::New => "new",
+            StatusPreset::InProgress => "inProgress",
+            StatusPreset::Resolved => "resolved",
+        }
+    }
+
+    pub fn statuses(self) -> Vec<AlertStatus> {
+        match self {
+            StatusPreset::Open => vec![AlertStatus::New, AlertStatus::InProgress],
+            StatusPreset::All => vec![],
+            StatusPreset::New => vec![AlertStatus::New],
+            StatusPreset::InProgress => vec![AlertStatus::InProgress],
+            StatusPreset::Resolved => vec![AlertStatus::Resolved],
+        }
+    }
+}
+
+/// How far back the server-side query reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimePreset {
+    Day,
+    Week,
+    Month,
+    Quarter,
+    All,
+}
+
+impl TimePreset {
+    pub const ALL: [TimePreset; 5] = [
+        TimePreset::Day,
+        TimePreset::Week,
+        TimePreset::Month,
+        TimePreset::Quarter,
+        TimePreset::All,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TimePreset::Day => "24h",
+            TimePreset::Week => "7d",
+            TimePreset::Month => "30d",
+            TimePreset::Quarter => "90d",
+            TimePreset::All => "all time",
+        }
+    }
+
+    pub fn within(self) -> Option<Duration> {
+        match self {
+            TimePreset::Day => Some(Duration::hours(24)),
+            TimePreset::Week => Some(Duration::days(7)),
+            TimePreset::Month => Some(Duration::days(30)),
+            TimePreset::Quarter => Some(Duration::days(90)),
+            TimePreset::All => None,
+        }
+    }
+}
+
+/// A pick-one list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MenuKind {
+    /// Status for the targets.
+    Status,
+    /// First step of classifying the targets.
+    Classification,
+    /// Second step: only determinations valid for the chosen classification.
+    Determination(AlertClassification),
+    StatusPreset,
+    TimePreset,
+}
+
+/// What choosing a menu item means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    Status(AlertStatus),
+    Classification(AlertClassification),
+    Determination(AlertClassification, AlertDetermination),
+    StatusPreset(StatusPreset),
+    TimePreset(TimePreset),
+}
+
+/// Statuses an analyst sets by hand.
+pub const SETTABLE_STATUSES: [AlertStatus; 3] = [
+    AlertStatus::New,
+    AlertStatus::InProgress,
+    AlertStatus::Resolved,
+];
+
+/// Classifications an analyst chooses from (the enum's sentinels are left out).
+pub const CLASSIFICATIONS: [AlertClassification; 3] = [
+    AlertClassification::TruePositive,
+    AlertClassification::FalsePositive,
+    AlertClassification::InformationalExpectedActivity,
+];
+
+impl MenuKind {
+    pub fn title(&self) -> &'static str {
+        match self {
+            MenuKind::Status => "Set status",
+            MenuKind::Classification => "Classification",
+            MenuKind::Determination(_) => "Determination",
+            MenuKind::StatusPreset => "Load statuses",
+            MenuKind::TimePreset => "Load alerts created within",
+        }
+    }
+
+    pub fn choices(&self) -> Vec<Choice> {
+        match self {
+            MenuKind::Status => SETTABLE_STATUSES.into_iter().map(Choice::Status).collect(),
+            MenuKind::Classification => CLASSIFICATIONS
+                .into_iter()
+                .map(Choice::Classification)
+                .collect(),
+            MenuKind::Determination(c) => AlertDetermination::valid_for(c)
+                .iter()
+                .map(|d| Choice::Determination(c.clone(), d.clone()))
+                .collect(),
+            MenuKind::StatusPreset => StatusPreset::ALL
+                .into_iter()
+                .map(Choice::StatusPreset)
+                .collect(),
+            MenuKind::TimePreset => TimePreset::ALL
+                .into_iter()
+                .map(Choice::TimePreset)
+                .collect(),
+        }
+    }
+}
+
+impl Choice {
+    pub fn label(&self) -> &str {
+        match self {
+            Choice::Status(s) => s.as_str(),
+            Choice::Classification(c) => c.as_str(),
+            Choice::Determination(_, d) => d.as_str(),
+            Choice::StatusPreset(p) => p.label(),
+            Choice::TimePreset(p) => p.label(),
+        }
+    }
+}
+
+/// What a one-line prompt's answer is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    /// "assign to me" without a known name: ask once, remember for the session.
+    WhoAmI,
+    /// Assign to a typed name.
+    AssignTo,
+}
+
+/// Whatever has the keyboard in front of the queue/detail. At most one at a time.
+#[derive(Debug)]
+pub enum Overlay {
+    /// Typing a type-to-filter query (the query itself lives in the queue).
+    Filter,
+    /// Typing a `:` command.
+    Command(String),
+    Menu {
+        kind: MenuKind,
+        cursor: usize,
+        targets: Vec<String>,
+    },
+    Prompt {
+        kind: PromptKind,
+        input: Box<TextArea<'static>>,
+        targets: Vec<String>,
+    },
+    /// The multi-line comment editor.
+    Comment {
+        editor: Box<TextArea<'static>>,
+        targets: Vec<String>,
+    },
+    /// "Do this to N alerts? y/n".
+    Confirm {
+        question: String,
+        targets: Vec<String>,
+        op: WriteOp,
+    },
+    Help {
+        scroll: u16,
+    },
+}
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Queue,
+    Detail,
+}
+
+/// How the current load treats the rows already on screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadMode {
+    /// Same query (refresh): merge pages into the old rows, drop the unseen ones at the end.
+    Merge,
+    /// New query (preset change): the old rows go when the first page arrives.
+    Replace,
+}
+
+/// Progress of the current load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Load {
+    pub generation: u64,
+    pub mode: LoadMode,
+    pub loading: bool,
+    /// Alerts received in this load so far.
+    pub received: usize,
+    /// `@odata.count`, when the server sent it.
+    pub total: Option<u64>,
+    pub skipped: usize,
+    /// No page of this load has arrived yet (old rows are still what is shown).
+    pub first_page_pending: bool,
+}
+
+/// A line for the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Everything the console knows. Fields are crate-visible so `ui` can read them; only
+/// `update` writes them.
+#[derive(Debug)]
+pub struct State {
+    /// Something visible changed since the last draw; the loop draws, then clears it.
+    pub dirty: bool,
+    pub(crate) session: SessionInfo,
+    /// "me" for assign-to-me: from the session, or asked once.
+    pub(crate) me: Option<String>,
+    pub(crate) now: OffsetDateTime,
+    /// `now` in whole minutes: relative ages are drawn against this, so they (and the
+    /// screen) change at most once a minute.
+    pub(crate) minute: i64,
+    /// Ticks seen, for the spinner.
+    pub(crate) ticks: u64,
+    pub(crate) size: (u16, u16),
+    pub(crate) queue: Queue,
+    /// The selected alert's id (the selection follows the alert, not a row number).
+    pub(crate) cursor_id: Option<String>,
+    /// The selected row, kept in step with `cursor_id`.
+    pub(crate) cursor: usize,
+    /// First queue row on screen.
+    pub(crate) offset: usize,
+    pub(crate) marks: BTreeSet<String>,
+    pub(crate) status_preset: StatusPreset,
+    pub(crate) time_preset: TimePreset,
+    pub(crate) load: Load,
+    pub(crate) last_refresh: Option<OffsetDateTime>,
+    pub(crate) focus: Focus,
+    pub(crate) detail_scroll: usize,
+    pub(crate) raw_json: bool,
+    pub(crate) overlay: Option<Overlay>,
+    pub(crate) writes: Writes,
+    pub(crate) message: Option<Message>,
+    /// The last key was a Ctrl-C in the plain queue: another one quits.
+    pub(crate) interrupt_armed: bool,
+    pub(crate) quit: bool,
+}
+
+impl State {
+    pub fn new(session: SessionInfo, now: OffsetDateTime) -> State {
+        let me = session
+            .me
+            .as_deref()
+            .map(|m| sanitize::line(m).into_owned())
+            .filter(|m| !m.trim().is_empty());
+        State {
+            dirty: true,
+            session,
+            me,
+            now,
+            minute: now.unix_timestamp().div_euclid(60),
+            ticks: 0,
+            size: (80, 24),
+            queue: Queue::default(),
+            cursor_id: None,
+            cursor: 0,
+            offset: 0,
+            marks: BTreeSet::new(),
+            status_preset: StatusPreset::Open,
+            time_preset: TimePreset::Month,
+            load: Load {
+                generation: 0,
+                mode: LoadMode::Replace,
+                loading: false,
+                received: 0,
+                total: None,
+                skipped: 0,
+                first_page_pending: false,
+            },
+            last_refresh: None,
+            focus: Focus::Queue,
+            detail_scroll: 0,
+            raw_json: false,
+            overlay: None,
+            writes: Writes::default(),
+            message: None,
+            interrupt_armed: false,
+            quit: false,
+        }
+    }
+
+    /// Commands to run at start-up: the first load of the default queue.
+    pub fn initial_commands(&mut self) -> Vec<Command> {
+        vec![self.start_load(LoadMode::Replace)]
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// The wall clock, set by the terminal loop before each `Action::Tick` (and whenever
+    /// else it likes). `update` never reads the clock itself, so tests are deterministic.
+    pub fn set_now(&mut self, now: OffsetDateTime) {
+        self.now = now;
+    }
+
+    /// The server-side query the presets describe.
+    pub fn query(&self) -> AlertQuery {
+        AlertQuery {
+            statuses: self.status_preset.statuses(),
+            created_within: self.time_preset.within(),
+        }
+    }
+
+    /// Starts a new load generation; older pages become stale.
+    pub(crate) fn start_load(&mut self, mode: LoadMode) -> Command {
+        self.load = Load {
+            generation: self.load.generation + 1,
+            mode,
+            loading: true,
+            received: 0,
+            total: None,
+            skipped: 0,
+            first_page_pending: true,
+        };
+        self.dirty = true;
+        Command::LoadAlerts {
+            generation: self.load.generation,
+            query: self.query(),
+        }
+    }
+
+    /// The time relative ages are drawn against (whole minutes).
+    pub(crate) fn display_now(&self) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(self.minute * 60).unwrap_or(self.now)
+    }
+
+    pub(crate) fn screen(&self) -> Screen {
+        let (w, h) = self.size;
+        Screen::new(Rect::new(0, 0, w, h), self.focus == Focus::Detail)
+    }
+
+    /// The keymap mode the focused pane uses.
+    pub(crate) fn mode(&self) -> Mode {
+        match self.focus {
+            Focus::Queue => Mode::Queue,
+            Focus::Detail => Mode::Detail,
+        }
+    }
+
+    pub(crate) fn keymap(&self) -> &KeyMap {
+        &self.session.keymap
+    }
+
+    /// The selected alert, if any.
+    pub(crate) fn selected(&self) -> Option<&crate::graph::models::Alert> {
+        self.queue.row(self.cursor)
+    }
+
+    /// Puts the cursor back on `cursor_id` after the rows changed (sort, filter, a page, a
+    /// refresh). When that alert is no longer shown, the cursor stays at the same row
+    /// number (clamped) and adopts whatever alert is there.
+    pub(crate) fn relocate_cursor(&mut self) {
+        let pos = self
+            .cursor_id
+            .as_deref()
+            .and_then(|id| self.queue.position(id));
+        match pos {
+            Some(p) => self.cursor = p,
+            None => {
+                let len = self.queue.view().len();
+                self.cursor = self.cursor.min(len.saturating_sub(1));
+                self.cursor_id = self.queue.row(self.cursor).map(|a| a.id.clone());
+            }
+        }
+        self.scroll_to_cursor();
+    }
+
+    /// Moves the cursor to row `row` (clamped).
+    pub(crate) fn move_cursor_to(&mut self, row: usize) {
+        let len = self.queue.view().len();
+        let row = row.min(len.saturating_sub(1));
+        let changed = row != self.cursor
+            || self.cursor_id.as_deref() != self.queue.row(row).map(|a| a.id.as_str());
+        self.cursor = row;
+        self.cursor_id = self.queue.row(row).map(|a| a.id.clone());
+        if changed {
+            self.detail_scroll = 0;
+        }
+        self.scroll_to_cursor();
+        self.dirty = true;
+    }
+
+    /// Keeps the cursor row inside the visible window.
+    pub(crate) fn scroll_to_cursor(&mut self) {
+        let rows = self.screen().queue_rows().max(1);
+        if self.cursor < self.offset {
+            self.offset = self.cursor;
+        } else if self.cursor >= self.offset + rows {
+            self.offset = self.cursor + 1 - rows;
+        }
+        let len = self.queue.view().len();
+        self.offset = self.offset.min(len.saturating_sub(rows));
+    }
+
+    /// The alerts an action applies to: the marked ones, else the selected one.
+    pub(crate) fn targets(&self) -> Vec<String> {
+        if self.marks.is_empty() {
+            self.cursor_id.iter().cloned().collect()
+        } else {
+            self.marks.iter().cloned().collect()
+        }
+    }
+
+    pub(crate) fn info(&mut self, text: impl Into<String>) {
+        self.message = Some(Message {
+            text: text.into(),
+            error: false,
+        });
+        self.dirty = true;
+    }
+
+    /// An error for the status line; worker errors may quote Graph, so they are sanitised.
+    pub(crate) fn error(&mut self, text: &str) {
+        self.message = Some(Message {
+            text: sanitize::line(text).into_owned(),
+            error: true,
+        });
+        self.dirty = true;
+    }
+}

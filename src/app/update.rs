@@ -1,0 +1,152 @@
+//! `update`: every action in, the commands it causes out.
+
+use super::action::Action;
+use super::command::Command;
+use super::keys;
+use super::state::{LoadMode, State};
+use crate::graph::models::Alert;
+use crate::sanitize;
+
+/// All behaviour. Sets `state.dirty` when anything visible changed; the terminal loop draws
+/// only then (an idle console writes nothing to a slow SSH link).
+pub fn update(state: &mut State, action: Action) -> Vec<Command> {
+    match action {
+        Action::Key(key) => keys::on_key(state, key),
+        Action::Paste(text) => {
+            keys::on_paste(state, &text);
+            vec![]
+        }
+        Action::Resize(w, h) => {
+            state.size = (w, h);
+            state.scroll_to_cursor();
+            state.dirty = true;
+            vec![]
+        }
+        Action::Tick => {
+            on_tick(state);
+            vec![]
+        }
+        Action::AlertsPage {
+            generation,
+            alerts,
+            total,
+            skipped,
+            done,
+        } => {
+            on_page(state, generation, alerts, total, skipped, done);
+            vec![]
+        }
+        Action::AlertsFailed { generation, error } => {
+            if generation == state.load.generation {
+                state.load.loading = false;
+                state.error(&format!("Loading alerts failed: {error}"));
+            }
+            vec![]
+        }
+        Action::AlertLoaded(alert) => {
+            if state.queue.replace(alert) {
+                state.relocate_cursor();
+                state.dirty = true;
+            }
+            vec![]
+        }
+        Action::WriteSucceeded { write_id, alert } => {
+            on_write_succeeded(state, write_id, alert);
+            vec![]
+        }
+        Action::CommentAdded {
+            write_id,
+            alert_id,
+            comments,
+        } => {
+            if state.writes.finish(write_id).is_some() {
+                state.queue.set_comments(&alert_id, comments);
+                state.info(format!("Comment added to {}", sanitize::line(&alert_id)));
+            }
+            vec![]
+        }
+        Action::WriteFailed { write_id, error } => {
+            if let Some(w) = state.writes.finish(write_id) {
+                state.writes.failed += 1;
+                state.error(&format!("Change to {} failed: {error}", w.alert_id));
+            }
+            vec![]
+        }
+        Action::Notice(text) => {
+            state.info(sanitize::line(&text).into_owned());
+            vec![]
+        }
+    }
+}
+
+fn on_tick(state: &mut State) {
+    state.ticks += 1;
+    let minute = state.now.unix_timestamp().div_euclid(60);
+    if minute != state.minute {
+        // Relative ages ("5m") are drawn against whole minutes, so a minute boundary is
+        // the only time the clock alone changes what is on screen.
+        state.minute = minute;
+        state.dirty = true;
+    }
+    if state.load.loading || !state.writes.is_empty() {
+        // The spinner for a load or a pending write moves.
+        state.dirty = true;
+    }
+}
+
+fn on_page(
+    state: &mut State,
+    generation: u64,
+    alerts: Vec<Alert>,
+    total: Option<u64>,
+    skipped: usize,
+    done: bool,
+) {
+    if generation != state.load.generation || !state.load.loading {
+        // A page from a load that a refresh or preset change has superseded.
+        return;
+    }
+    if state.load.first_page_pending {
+        state.load.first_page_pending = false;
+        if state.load.mode == LoadMode::Replace {
+            state.queue.clear();
+        }
+    }
+    state.load.received += alerts.len();
+    state.load.skipped += skipped;
+    if total.is_some() {
+        state.load.total = total;
+    }
+    state.queue.upsert(alerts, generation);
+    if done {
+        state.load.loading = false;
+        state.last_refresh = Some(state.now);
+        if state.load.mode == LoadMode::Merge {
+            state.queue.sweep(generation);
+        }
+        // Marks on alerts that are gone would make bulk counts lie.
+        let queue = &state.queue;
+        state.marks.retain(|id| queue.contains(id));
+        if state.load.skipped > 0 {
+            state.error(&format!(
+                "{} alerts could not be read and were skipped",
+                state.load.skipped
+            ));
+        }
+    }
+    state.relocate_cursor();
+    state.dirty = true;
+}
+
+fn on_write_succeeded(state: &mut State, write_id: u64, alert: Alert) {
+    if state.writes.finish(write_id).is_none() {
+        return;
+    }
+    let id = sanitize::line(&alert.id).into_owned();
+    state.queue.replace(alert);
+    state.relocate_cursor();
+    if state.writes.is_empty() {
+        state.info(format!("Saved {id}"));
+    }
+    state.dirty = true;
+}

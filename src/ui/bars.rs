@@ -1,0 +1,255 @@
+//! The top bar (who, where, what is loaded), the status line and the bottom line (key
+//! hints, or the filter / command being typed).
+
+use super::theme::Theme;
+use crate::app::format;
+use crate::app::keymap::KeyAction;
+use crate::app::text::{truncate, width};
+use crate::app::{Focus, Overlay, State};
+use crate::sanitize;
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+
+const SPINNER: [&str; 4] = ["-", "\\", "|", "/"];
+
+pub fn top(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let sort = state.queue.sort();
+    let endpoint = sanitize::line(&state.session.endpoint);
+    // The scheme is noise on an 80-column bar; plain http is refused upstream anyway.
+    let endpoint = endpoint.strip_prefix("https://").unwrap_or(&endpoint);
+    let mut spans = vec![
+        Span::styled(" graphsec ", theme.accent()),
+        Span::styled(
+            sanitize::line(&state.session.profile).into_owned(),
+            theme.bold(),
+        ),
+    ];
+    if state.session.read_only {
+        spans.push(Span::styled(" READ-ONLY", theme.warn()));
+    }
+    spans.extend([
+        Span::styled(" · ", theme.dim()),
+        Span::raw(endpoint.to_owned()),
+        Span::styled(" │ ", theme.dim()),
+        Span::raw(format!(
+            "{} · {}",
+            state.status_preset.label(),
+            state.time_preset.label()
+        )),
+        Span::styled(" │ ", theme.dim()),
+        Span::raw(format!(
+            "sort {}{}",
+            sort.column.name(),
+            if sort.descending { "↓" } else { "↑" }
+        )),
+    ]);
+    if !state.queue.query().is_empty() && !matches!(state.overlay, Some(Overlay::Filter)) {
+        spans.push(Span::styled(" │ ", theme.dim()));
+        spans.push(Span::styled(
+            format!("/{}", sanitize::line(state.queue.query())),
+            theme.warn(),
+        ));
+    }
+    frame.render_widget(fit_line(spans, usize::from(area.width)), area);
+}
+
+pub fn status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let shown = state.queue.view().len();
+    let loaded = state.queue.len();
+    let mut counts = format!(" {}/{}", format::count(shown), format::count(loaded));
+    if let Some(total) = state.load.total.and_then(|t| usize::try_from(t).ok())
+        && total != loaded
+    {
+        counts.push_str(&format!(" of {}", format::count(total)));
+    }
+    counts.push_str(" alerts");
+    let mut spans = vec![Span::styled(counts, theme.bold())];
+    let sep = || Span::styled(" · ", theme.dim());
+    if !state.marks.is_empty() {
+        spans.push(sep());
+        spans.push(Span::styled(
+            format!("{} marked", state.marks.len()),
+            theme.marked(),
+        ));
+    }
+    let spin = SPINNER[(state.ticks % SPINNER.len() as u64) as usize];
+    if state.load.loading {
+        spans.push(sep());
+        let progress = match state.load.total {
+            Some(t) => format!(
+                "{spin} loading {}/{}",
+                format::count(state.load.received),
+                format::count(usize::try_from(t).unwrap_or(usize::MAX))
+            ),
+            None => format!("{spin} loading {}", format::count(state.load.received)),
+        };
+        spans.push(Span::styled(progress, theme.warn()));
+    }
+    // The last refresh time is the first thing to go when the line is full.
+    let mut refreshed = None;
+    if let Some(t) = state.last_refresh.filter(|_| !state.load.loading) {
+        refreshed = Some(spans.len());
+        spans.push(sep());
+        spans.push(Span::styled(
+            format!("refreshed {} UTC", format::clock(t)),
+            theme.dim(),
+        ));
+    }
+    if !state.writes.is_empty() {
+        spans.push(sep());
+        spans.push(Span::styled(
+            format!("{spin} {} saving", state.writes.len()),
+            theme.pending(),
+        ));
+    }
+    if state.writes.failed > 0 {
+        spans.push(sep());
+        spans.push(Span::styled(
+            format!("{} failed", state.writes.failed),
+            theme.error(),
+        ));
+    }
+    if let Some(m) = &state.message {
+        spans.push(Span::styled(" │ ", theme.dim()));
+        let style = if m.error {
+            theme.error()
+        } else {
+            theme.plain()
+        };
+        spans.push(Span::styled(m.text.clone(), style));
+    }
+    let total: usize = spans.iter().map(|s| width(&s.content)).sum();
+    if let Some(i) = refreshed
+        && total > usize::from(area.width)
+    {
+        spans.drain(i..i + 2);
+    }
+    frame.render_widget(fit_line(spans, usize::from(area.width)), area);
+}
+
+pub fn bottom(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    match &state.overlay {
+        Some(Overlay::Filter) => {
+            let count = format!(
+                "  {}/{}",
+                format::count(state.queue.view().len()),
+                format::count(state.queue.len())
+            );
+            input_line(frame, theme, area, "/", state.queue.query(), &count);
+        }
+        Some(Overlay::Command(line)) => input_line(frame, theme, area, ":", line, ""),
+        _ => hints(state, theme, frame, area),
+    }
+}
+
+/// A one-line input with a visible terminal cursor at its end.
+fn input_line(frame: &mut Frame, theme: &Theme, area: Rect, prompt: &str, text: &str, tail: &str) {
+    let text = sanitize::line(text);
+    let room = usize::from(area.width).saturating_sub(width(prompt) + width(tail) + 1);
+    // Keep the end of a long query visible: that is where the typing happens.
+    let shown: String = if width(&text) > room {
+        let mut acc: Vec<char> = Vec::new();
+        let mut w = 1;
+        for c in text.chars().rev() {
+            let cw = width(c.encode_utf8(&mut [0; 4]));
+            if w + cw > room {
+                break;
+            }
+            acc.push(c);
+            w += cw;
+        }
+        std::iter::once('…').chain(acc.into_iter().rev()).collect()
+    } else {
+        text.into_owned()
+    };
+    let cursor_x = area.x + (width(prompt) + width(&shown)) as u16;
+    let line = Line::from(vec![
+        Span::styled(prompt.to_owned(), theme.key()),
+        Span::raw(shown),
+        Span::raw(" "),
+        Span::styled(tail.to_owned(), theme.dim()),
+    ]);
+    frame.render_widget(line, area);
+    frame.set_cursor_position(Position::new(
+        cursor_x.min(area.right().saturating_sub(1)),
+        area.y,
+    ));
+}
+
+fn hints(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    use KeyAction as K;
+    let read_only = state.session.read_only;
+    let list: &[(K, &str)] = if state.focus == Focus::Detail {
+        &[
+            (K::Back, "back"),
+            (K::Down, "scroll"),
+            (K::ToggleRaw, "raw"),
+            (K::SetStatus, "status"),
+            (K::AssignMe, "assign me"),
+            (K::Classify, "classify"),
+            (K::Comment, "comment"),
+            (K::CopyId, "copy id"),
+        ]
+    } else {
+        &[
+            (K::Open, "open"),
+            (K::Filter, "filter"),
+            (K::SetStatus, "status"),
+            (K::AssignMe, "me"),
+            (K::Classify, "classify"),
+            (K::Comment, "comment"),
+            (K::ToggleMark, "mark"),
+            (K::Refresh, "refresh"),
+            (K::StatusPreset, "statuses"),
+            (K::TimePreset, "range"),
+            (K::SortNext, "sort"),
+            (K::AssignTo, "assign"),
+            (K::CopyId, "copy id"),
+        ]
+    };
+    let km = state.keymap();
+    let piece = |k: K, label: &str| (km.label(k), label.to_owned());
+    // Help and quit are always shown; the rest in priority order while they fit.
+    let tail = [piece(K::Help, "help"), piece(K::Quit, "quit")];
+    let cost = |(k, l): &(String, String)| width(k) + 1 + width(l) + 2;
+    let mut budget =
+        usize::from(area.width).saturating_sub(tail.iter().map(cost).sum::<usize>() + 1);
+    let mut items = Vec::new();
+    for &(k, label) in list {
+        if read_only && k.is_mutating() {
+            continue;
+        }
+        let p = piece(k, label);
+        if cost(&p) > budget {
+            break;
+        }
+        budget -= cost(&p);
+        items.push(p);
+    }
+    items.extend(tail);
+    let mut spans = vec![Span::raw(" ")];
+    for (k, l) in items {
+        spans.push(Span::styled(k, theme.key()));
+        spans.push(Span::styled(format!(" {l}  "), theme.dim()));
+    }
+    frame.render_widget(Line::from(spans), area);
+}
+
+/// Cuts a line of spans to `max` columns (the last span that does not fit is truncated).
+fn fit_line(spans: Vec<Span<'static>>, max: usize) -> Line<'static> {
+    let mut used = 0;
+    let mut out = Vec::with_capacity(spans.len());
+    for s in spans {
+        let w = width(&s.content);
+        if used + w <= max {
+            used += w;
+            out.push(s);
+        } else {
+            let cut = truncate(&s.content, max - used).into_owned();
+            out.push(Span::styled(cut, s.style));
+            break;
+        }
+    }
+    Line::from(out)
+}

@@ -1,0 +1,167 @@
+//! Whatever is in front of the panes: menus, prompts, the comment editor, confirmations
+//! and help.
+
+use super::theme::Theme;
+use crate::app::help::{self, HelpLine};
+use crate::app::text::{fit, truncate};
+use crate::app::{Choice, MenuKind, Overlay, PromptKind, State};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+pub fn render(state: &State, theme: &Theme, frame: &mut Frame, middle: Rect) {
+    match &state.overlay {
+        None | Some(Overlay::Filter) | Some(Overlay::Command(_)) => {}
+        Some(Overlay::Menu {
+            kind,
+            cursor,
+            targets,
+        }) => menu(state, theme, frame, middle, kind, *cursor, targets.len()),
+        Some(Overlay::Prompt {
+            kind,
+            input,
+            targets,
+        }) => {
+            let title = match kind {
+                PromptKind::WhoAmI => " Assign to me: who are you? (asked once) ".to_owned(),
+                PromptKind::AssignTo => format!(" Assign {} to ", alerts(targets.len())),
+            };
+            let area = centered(middle, 60, 3);
+            let block = frame_box(frame, theme, area, &title, " enter ok · esc cancel ");
+            frame.render_widget(&**input, block);
+        }
+        Some(Overlay::Comment { editor, targets }) => {
+            let area = centered(middle, 72, 12);
+            let title = format!(" Comment on {} ", alerts(targets.len()));
+            let inner = frame_box(frame, theme, area, &title, " ctrl-s send · esc cancel ");
+            frame.render_widget(&**editor, inner);
+        }
+        Some(Overlay::Confirm { question, .. }) => {
+            let area = centered(middle, (question.chars().count() as u16 + 6).max(30), 3);
+            let inner = frame_box(frame, theme, area, " Confirm ", " y yes · n no ");
+            frame.render_widget(
+                Paragraph::new(Line::styled(question.clone(), theme.bold())).centered(),
+                inner,
+            );
+        }
+        Some(Overlay::Help { scroll }) => help_box(state, theme, frame, middle, *scroll),
+    }
+}
+
+fn alerts(n: usize) -> String {
+    if n == 1 {
+        "1 alert".to_owned()
+    } else {
+        format!("{n} alerts")
+    }
+}
+
+/// A rectangle of at most `w`×`h` in the middle of `area`.
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// Clears `area`, draws a bordered box with a title and a bottom hint; returns the inside.
+fn frame_box(frame: &mut Frame, theme: &Theme, area: Rect, title: &str, hint: &str) -> Rect {
+    let block = Block::bordered()
+        .border_style(theme.accent())
+        .title(Line::styled(title.to_owned(), theme.bold()))
+        .title_bottom(Line::styled(hint.to_owned(), theme.dim()).right_aligned());
+    let inner = block.inner(area);
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    inner
+}
+
+fn menu(
+    state: &State,
+    theme: &Theme,
+    frame: &mut Frame,
+    middle: Rect,
+    kind: &MenuKind,
+    cursor: usize,
+    targets: usize,
+) {
+    let choices = kind.choices();
+    let current = |c: &Choice| match c {
+        Choice::StatusPreset(p) => *p == state.status_preset,
+        Choice::TimePreset(p) => *p == state.time_preset,
+        _ => false,
+    };
+    let mut title = format!(" {} ", kind.title());
+    if let MenuKind::Determination(c) = kind {
+        title = format!(" Determination for {} ", c.as_str());
+    }
+    if targets > 1 {
+        title.push_str(&format!("· {} ", alerts(targets)));
+    }
+    let width = choices
+        .iter()
+        .map(|c| c.label().len() + 8)
+        .chain([title.chars().count() + 2, 28])
+        .max()
+        .unwrap_or(28) as u16;
+    let area = centered(middle, width, choices.len() as u16 + 2);
+    let inner = frame_box(frame, theme, area, &title, " enter · esc ");
+    let lines: Vec<Line> = choices
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mark = if current(c) { "•" } else { " " };
+            let text = fit(
+                &format!(" {} {mark} {}", i + 1, c.label()),
+                usize::from(inner.width),
+            );
+            if i == cursor {
+                Line::styled(text, theme.cursor())
+            } else {
+                Line::raw(text)
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn help_box(state: &State, theme: &Theme, frame: &mut Frame, middle: Rect, scroll: u16) {
+    let width = middle.width.min(96);
+    let area = Rect::new(
+        middle.x + (middle.width - width) / 2,
+        middle.y,
+        width,
+        middle.height,
+    );
+    let inner = frame_box(
+        frame,
+        theme,
+        area,
+        " Help · keys from your keymap ",
+        " esc closes ",
+    );
+    let content = help::lines(state.keymap());
+    let rows = usize::from(inner.height);
+    let scroll = usize::from(scroll).min(content.len().saturating_sub(rows));
+    let w = usize::from(inner.width);
+    let lines: Vec<Line> = content
+        .iter()
+        .skip(scroll)
+        .take(rows)
+        .map(|l| match l {
+            HelpLine::Heading(h) => Line::styled(truncate(h, w).into_owned(), theme.header()),
+            HelpLine::Binding { keys, help } => Line::from(vec![
+                Span::styled(fit(&format!("  {keys}"), 18), theme.key()),
+                Span::raw(truncate(help, w.saturating_sub(18)).into_owned()),
+            ]),
+            HelpLine::Note(n) => Line::raw(truncate(&format!("  {n}"), w).into_owned()),
+            HelpLine::Blank => Line::raw(""),
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}

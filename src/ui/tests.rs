@@ -1,0 +1,312 @@
+//! Screen snapshots with `TestBackend` at 80x24 and 160x48, plus the hostile-data checks.
+
+use super::render;
+use crate::app::fixtures::*;
+use crate::app::{Action, State, text, update};
+use crate::sanitize;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::KeyCode;
+use ratatui::layout::Rect;
+use ratatui::style::Color;
+use ratatui::{TerminalOptions, Viewport};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+/// Draws without the final sweep, so the checks below see what sanitising alone produced.
+fn draw(state: &mut State, (w, h): (u16, u16)) -> Buffer {
+    update(state, Action::Resize(w, h));
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| super::draw(state, f)).unwrap();
+    term.backend().buffer().clone()
+}
+
+/// The buffer as text, one line per row, wide glyphs once (their trailing cell skipped).
+fn screen_text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        let mut skip = 0;
+        for x in 0..buf.area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            line.push_str(sym);
+            skip = text::width(sym).saturating_sub(1);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn assert_no_dangerous_cells(buf: &Buffer) {
+    for (i, cell) in buf.content.iter().enumerate() {
+        assert!(
+            !cell.symbol().chars().any(sanitize::is_dangerous),
+            "cell {i} holds {:?}",
+            cell.symbol()
+        );
+    }
+}
+
+fn snapshot(name: &str, state: &mut State, size: (u16, u16)) -> Buffer {
+    let buf = draw(state, size);
+    assert_no_dangerous_cells(&buf);
+    insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), screen_text(&buf));
+    buf
+}
+
+/// The sample queue with the cursor on the rich alert, one mark and one pending write.
+fn busy_queue() -> State {
+    let mut alerts = sample();
+    alerts.push(rich());
+    let mut s = loaded(session(), alerts);
+    update(&mut s, key('j'));
+    update(&mut s, key(' '));
+    update(&mut s, key('s'));
+    update(&mut s, key('2'));
+    // The rich alert (95 minutes old) sits after da7.
+    while s.selected().map(|a| a.id.as_str()) != Some("da9f1c2e-rich") {
+        update(&mut s, key('j'));
+    }
+    s
+}
+
+#[test]
+fn queue() {
+    for size in SIZES {
+        let mut s = busy_queue();
+        snapshot("queue", &mut s, size);
+    }
+}
+
+#[test]
+fn detail() {
+    for size in SIZES {
+        let mut s = busy_queue();
+        update(&mut s, code(KeyCode::Enter));
+        snapshot("detail", &mut s, size);
+    }
+}
+
+#[test]
+fn detail_raw_json() {
+    let mut s = busy_queue();
+    update(&mut s, code(KeyCode::Enter));
+    update(&mut s, key('J'));
+    snapshot("detail_raw", &mut s, (80, 24));
+}
+
+#[test]
+fn help() {
+    for size in SIZES {
+        let mut s = busy_queue();
+        update(&mut s, key('?'));
+        snapshot("help", &mut s, size);
+    }
+}
+
+#[test]
+fn hostile_alert_is_drawn_safely() {
+    for size in SIZES {
+        let mut alerts = sample();
+        alerts.push(hostile());
+        let mut s = loaded(session(), alerts);
+        // The hostile alert is 7 minutes old: third row.
+        update(&mut s, key('j'));
+        update(&mut s, key('j'));
+        assert_eq!(s.selected().unwrap().id, "hostile-1\x1b[8m");
+        snapshot("hostile_queue", &mut s, size);
+        update(&mut s, code(KeyCode::Enter));
+        snapshot("hostile_detail", &mut s, size);
+        update(&mut s, key('J'));
+        let buf = draw(&mut s, size);
+        assert_no_dangerous_cells(&buf);
+    }
+}
+
+#[test]
+fn hostile_filter_and_message_text_is_sanitised() {
+    let mut s = loaded(session(), vec![hostile()]);
+    update(&mut s, key('/'));
+    update(&mut s, Action::Paste("\u{202e}\x1b]52;c;eA==\x07".into()));
+    update(
+        &mut s,
+        Action::Notice("clipboard \x1b]52;c;eA==\x07 done \u{9b}2J".into()),
+    );
+    for size in SIZES {
+        assert_no_dangerous_cells(&draw(&mut s, size));
+    }
+}
+
+#[test]
+fn dialogs() {
+    let mut s = busy_queue();
+    update(&mut s, key('c'));
+    update(&mut s, key('1'));
+    snapshot("determination_menu", &mut s, (80, 24));
+
+    let mut s = busy_queue();
+    update(&mut s, key('k'));
+    update(&mut s, key(' '));
+    update(&mut s, key('s'));
+    update(&mut s, key('3'));
+    snapshot("confirm", &mut s, (80, 24));
+
+    let mut s = busy_queue();
+    update(&mut s, key('m'));
+    for c in "Contained; handing to IR.".chars() {
+        update(&mut s, key(c));
+    }
+    snapshot("comment_editor", &mut s, (80, 24));
+
+    let mut sess = session();
+    sess.me = None;
+    let mut s = loaded(sess, sample());
+    update(&mut s, key('a'));
+    snapshot("who_am_i", &mut s, (80, 24));
+
+    let mut s = busy_queue();
+    update(&mut s, key('/'));
+    for c in "cred".chars() {
+        update(&mut s, key(c));
+    }
+    snapshot("filtering", &mut s, (80, 24));
+}
+
+#[test]
+fn too_small_terminal_says_so() {
+    let mut s = busy_queue();
+    let buf = draw(&mut s, (50, 10));
+    let text = screen_text(&buf);
+    assert!(
+        text.contains("terminal too small (need 60x15, have 50x10)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn loading_and_empty_states() {
+    let mut s = State::new(session(), NOW);
+    s.initial_commands();
+    let text = screen_text(&draw(&mut s, (80, 24)));
+    assert!(text.contains("Loading alerts…"), "{text}");
+    assert!(text.contains("- loading 0"), "{text}");
+    update(
+        &mut s,
+        Action::AlertsPage {
+            generation: 1,
+            alerts: vec![],
+            total: Some(0),
+            skipped: 0,
+            done: true,
+        },
+    );
+    let text = screen_text(&draw(&mut s, (80, 24)));
+    assert!(text.contains("No open alerts, 30d"), "{text}");
+}
+
+#[test]
+fn no_color_has_no_colours_but_keeps_the_cursor() {
+    let mut sess = session();
+    sess.no_color = true;
+    let mut alerts = sample();
+    alerts.push(hostile());
+    let mut s = loaded(sess, alerts);
+    for size in SIZES {
+        let buf = draw(&mut s, size);
+        for cell in &buf.content {
+            assert!(matches!(cell.fg, Color::Reset), "{:?}", cell.fg);
+            assert!(matches!(cell.bg, Color::Reset), "{:?}", cell.bg);
+        }
+        let reversed = buf
+            .content
+            .iter()
+            .filter(|c| c.modifier.contains(ratatui::style::Modifier::REVERSED))
+            .count();
+        assert!(
+            reversed >= usize::from(size.0) / 2,
+            "the cursor row is reversed"
+        );
+        let text = screen_text(&buf);
+        assert!(
+            text.contains("HIGH") && text.contains("MED"),
+            "severity as text"
+        );
+    }
+}
+
+#[test]
+fn read_only_shows_and_hides_accordingly() {
+    let mut sess = session();
+    sess.read_only = true;
+    let mut s = loaded(sess, sample());
+    let text = screen_text(&draw(&mut s, (80, 24)));
+    assert!(text.contains("READ-ONLY"));
+    let hints = text.lines().last().unwrap();
+    assert!(!hints.contains("s status"), "{hints}");
+    assert!(!hints.contains("c classify"), "{hints}");
+}
+
+/// A writer whose bytes the test can read after the terminal is done with it.
+#[derive(Clone, Default)]
+struct Sink(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn terminal_bytes_carry_no_escape_sequences_from_graph() {
+    let mut alerts = sample();
+    alerts.push(hostile());
+    let mut s = loaded(session(), alerts);
+    update(&mut s, Action::Resize(160, 48));
+    update(&mut s, key('j'));
+    update(&mut s, key('j'));
+    update(&mut s, code(KeyCode::Enter));
+    let sink = Sink::default();
+    let backend = CrosstermBackend::new(sink.clone());
+    let options = TerminalOptions {
+        viewport: Viewport::Fixed(Rect::new(0, 0, 160, 48)),
+    };
+    let mut term = Terminal::with_options(backend, options).unwrap();
+    term.draw(|f| render(&s, f)).unwrap();
+    drop(term);
+    let bytes = sink.0.borrow();
+    let out = String::from_utf8_lossy(&bytes);
+    assert!(out.contains("nimda"), "the hostile alert was drawn");
+    // We emit CSI (ESC [) for cursor moves and styles; Graph data must add no OSC (ESC ]),
+    // DCS (ESC P), string terminators, BEL, or any raw C1 control.
+    for bad in [
+        "\x1b]", "\x1bP", "\x1b\\", "\x07", "\u{9b}", "\u{9d}", "\u{202e}",
+    ] {
+        assert!(!out.contains(bad), "output contains {bad:?}");
+    }
+}
+
+#[test]
+fn the_final_sweep_replaces_anything_dangerous() {
+    let s = loaded(session(), sample());
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    term.draw(|f| {
+        render(&s, f);
+        // Simulate a bug upstream of the sweep, then sweep again as `render` does last.
+        f.buffer_mut()[(3, 3)].set_symbol("\x1b");
+        super::sweep(f);
+    })
+    .unwrap();
+    let buf = term.backend().buffer();
+    assert_eq!(buf[(3, 3)].symbol(), "\u{FFFD}");
+}
