@@ -6,8 +6,12 @@
 
 pub mod app;
 pub mod config;
+pub mod demo;
 pub mod emulator;
 pub mod graph;
+pub mod headless;
 pub mod logging;
 pub mod sanitize;
+pub mod tui;
 pub mod ui;
+pub mod worker;

@@ -1,0 +1,250 @@
+//! Headless reads and writes: every read in the console also exists as a subcommand whose
+//! output scripts can use (`table`, `json`, `ndjson`, `csv`).
+//!
+//! `json` and `ndjson` print alerts exactly as Graph returned them (the kept raw JSON).
+//! `table` and `csv` pass every Graph string through the sanitiser; CSV cells are also
+//! protected against formula injection.
+
+use crate::graph::Client;
+use crate::graph::models::{Alert, AlertComment};
+use crate::graph::odata::ODataQuery;
+use crate::sanitize;
+use futures_util::StreamExt;
+use std::io::{self, Write};
+use time::format_description::well_known::Rfc3339;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Ndjson,
+    Csv,
+}
+
+/// Streams every page of a list to `out` as it arrives. Returns how many alerts were written.
+pub async fn list_alerts(
+    client: &Client,
+    query: &ODataQuery,
+    max: Option<usize>,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> anyhow::Result<usize> {
+    let mut pages = std::pin::pin!(client.list_alerts(query));
+    let mut writer = AlertWriter::new(format, out);
+    writer.begin()?;
+    let mut skipped = 0;
+    'pages: while let Some(page) = pages.next().await {
+        let page = page?;
+        skipped += page.skipped;
+        for alert in &page.items {
+            if max.is_some_and(|m| writer.count >= m) {
+                break 'pages;
+            }
+            writer.alert(alert)?;
+        }
+    }
+    writer.end()?;
+    if skipped > 0 {
+        eprintln!("graphsec: warning: {skipped} item(s) in the reply could not be read and were left out");
+    }
+    Ok(writer.count)
+}
+
+/// Writes one alert (get/update replies) in the chosen format.
+pub fn write_alert(alert: &Alert, format: OutputFormat, out: &mut dyn Write) -> io::Result<()> {
+    let mut writer = AlertWriter::new(format, out);
+    if format == OutputFormat::Json {
+        // A single object, not a one-element array.
+        writeln!(writer.out, "{}", alert.raw.get())?;
+        return Ok(());
+    }
+    writer.begin()?;
+    writer.alert(alert)?;
+    writer.end()
+}
+
+/// Writes an alert's comments (the comment POST reply).
+pub fn write_comments(comments: &[AlertComment], format: OutputFormat, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        OutputFormat::Json => writeln!(out, "{}", serde_json::to_string(&serde_json::json!({ "value": comments }))?),
+        OutputFormat::Ndjson => {
+            for c in comments {
+                writeln!(out, "{}", serde_json::to_string(c)?)?;
+            }
+            Ok(())
+        }
+        OutputFormat::Csv => {
+            writeln!(out, "createdDateTime,createdByDisplayName,comment")?;
+            for c in comments {
+                writeln!(
+                    out,
+                    "{},{},{}",
+                    c.created_date_time.and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default(),
+                    sanitize::csv_field(c.created_by_display_name.as_deref().unwrap_or("")),
+                    sanitize::csv_field(c.comment.as_deref().unwrap_or("")),
+                )?;
+            }
+            Ok(())
+        }
+        OutputFormat::Table => {
+            for c in comments {
+                writeln!(
+                    out,
+                    "{}  {}  {}",
+                    c.created_date_time.and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default(),
+                    sanitize::opt_line(c.created_by_display_name.as_deref()),
+                    sanitize::opt_line(c.comment.as_deref()),
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Columns of the table and CSV views.
+const COLUMNS: &[(&str, usize)] = &[
+    ("SEVERITY", 13),
+    ("STATUS", 10),
+    ("CREATED", 20),
+    ("SOURCE", 30),
+    ("ASSIGNED", 24),
+    ("ID", 36),
+    ("TITLE", 0),
+];
+
+struct AlertWriter<'a> {
+    format: OutputFormat,
+    out: &'a mut dyn Write,
+    count: usize,
+}
+
+impl<'a> AlertWriter<'a> {
+    fn new(format: OutputFormat, out: &'a mut dyn Write) -> Self {
+        AlertWriter { format, out, count: 0 }
+    }
+
+    fn begin(&mut self) -> io::Result<()> {
+        match self.format {
+            OutputFormat::Json => write!(self.out, "["),
+            OutputFormat::Csv => writeln!(
+                self.out,
+                "id,severity,status,title,serviceSource,createdDateTime,assignedTo,classification,determination,incidentId"
+            ),
+            OutputFormat::Table => {
+                let header: Vec<String> = COLUMNS.iter().map(|(name, _)| (*name).to_owned()).collect();
+                writeln!(self.out, "{}", table_line(&header))
+            }
+            OutputFormat::Ndjson => Ok(()),
+        }
+    }
+
+    fn alert(&mut self, a: &Alert) -> io::Result<()> {
+        match self.format {
+            OutputFormat::Json => {
+                let sep = if self.count == 0 { "\n" } else { ",\n" };
+                write!(self.out, "{sep}{}", a.raw.get())?;
+            }
+            OutputFormat::Ndjson => writeln!(self.out, "{}", a.raw.get())?,
+            OutputFormat::Csv => {
+                let fields = [
+                    a.id.clone(),
+                    enum_text(&a.severity),
+                    enum_text(&a.status),
+                    a.title.clone().unwrap_or_default(),
+                    enum_text(&a.service_source),
+                    a.created.and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default(),
+                    a.assigned_to.clone().unwrap_or_default(),
+                    enum_text(&a.classification),
+                    enum_text(&a.determination),
+                    a.incident_id.clone().unwrap_or_default(),
+                ];
+                let line: Vec<String> = fields.iter().map(|f| sanitize::csv_field(f)).collect();
+                writeln!(self.out, "{}", line.join(","))?;
+            }
+            OutputFormat::Table => {
+                let cells = vec![
+                    enum_text(&a.severity),
+                    enum_text(&a.status),
+                    a.created.and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default(),
+                    enum_text(&a.service_source),
+                    a.assigned_to.clone().unwrap_or_default(),
+                    a.id.clone(),
+                    a.title.clone().unwrap_or_default(),
+                ];
+                writeln!(self.out, "{}", table_line(&cells))?;
+            }
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    fn end(&mut self) -> io::Result<()> {
+        match self.format {
+            OutputFormat::Json if self.count == 0 => writeln!(self.out, "]"),
+            OutputFormat::Json => writeln!(self.out, "\n]"),
+            _ => Ok(()),
+        }?;
+        self.out.flush()
+    }
+}
+
+fn enum_text<T: std::fmt::Display>(v: &Option<T>) -> String {
+    v.as_ref().map(ToString::to_string).unwrap_or_default()
+}
+
+/// One table row: each cell sanitised, cut and padded by display width (CJK-safe).
+fn table_line(cells: &[String]) -> String {
+    let mut line = String::new();
+    for (cell, (_, width)) in cells.iter().zip(COLUMNS) {
+        let safe = sanitize::line(cell);
+        if *width == 0 {
+            line.push_str(&safe);
+        } else {
+            line.push_str(&fit(&safe, *width));
+            line.push_str("  ");
+        }
+    }
+    line.trim_end().to_owned()
+}
+
+/// Cuts `s` to `width` columns (ending in `…` when cut) and pads it to exactly `width`.
+fn fit(s: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    if s.width() <= width {
+        out.push_str(s);
+        used = s.width();
+    } else {
+        for c in s.chars() {
+            let w = c.width().unwrap_or(0);
+            if used + w > width.saturating_sub(1) {
+                break;
+            }
+            out.push(c);
+            used += w;
+        }
+        out.push('…');
+        used += 1;
+    }
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(used)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_cuts_by_display_width() {
+        assert_eq!(fit("abc", 5), "abc  ");
+        assert_eq!(fit("漢字漢字", 5), "漢字… ");
+        assert_eq!(fit("abcdef", 4), "abc…");
+    }
+
+    #[test]
+    fn table_cells_are_sanitised() {
+        let line = table_line(&["\x1b[31mred".to_owned(), "x".to_owned()]);
+        assert!(!line.contains('\x1b'));
+    }
+}

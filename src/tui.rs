@@ -1,0 +1,233 @@
+//! The terminal layer: set-up and restore (normal exit, panic, SIGTERM, SIGHUP, Ctrl-Z/fg),
+//! and the event loop that feeds [`Action`]s to [`app::update`] and draws only on change.
+//!
+//! No business logic lives here: keys become actions, commands go to the worker, except the
+//! few that are about the terminal itself (quit, suspend, clipboard).
+
+use crate::app::{self, Action, Command, State};
+use crate::config::ClipboardMode;
+use crate::ui;
+use base64::Engine;
+use futures_util::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind};
+use ratatui::crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use ratatui::crossterm::{cursor, execute};
+use std::io::{self, Stdout, Write};
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+type Term = Terminal<CrosstermBackend<Stdout>>;
+
+/// How the loop copies to the clipboard.
+#[derive(Debug, Clone, Copy)]
+pub struct ClipboardSettings {
+    pub mode: ClipboardMode,
+    pub max_bytes: usize,
+}
+
+/// Puts the terminal in raw mode on the alternate screen; restores it when dropped, so an
+/// early return or a `?` can't leave the analyst's shell broken.
+pub struct TerminalGuard {
+    terminal: Term,
+}
+
+impl TerminalGuard {
+    pub fn enter() -> io::Result<TerminalGuard> {
+        install_panic_hook();
+        enter_screen()?;
+        let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+        terminal.clear()?;
+        Ok(TerminalGuard { terminal })
+    }
+
+    pub fn terminal(&mut self) -> &mut Term {
+        &mut self.terminal
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_screen();
+    }
+}
+
+fn enter_screen() -> io::Result<()> {
+    enable_raw_mode()?;
+    execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste, cursor::Hide)
+}
+
+/// Leaves raw mode and the alternate screen. Errors are ignored: after an SSH drop there is
+/// no terminal left to restore, and restoring must never panic.
+pub fn restore_screen() {
+    let _ = execute!(io::stdout(), DisableBracketedPaste, LeaveAlternateScreen, cursor::Show);
+    let _ = disable_raw_mode();
+}
+
+fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore_screen();
+            tracing::error!(panic = %info, "panic");
+            previous(info);
+        }));
+    });
+}
+
+/// Runs the console until the analyst quits or the session ends (SIGTERM/SIGHUP).
+pub async fn run(
+    mut state: State,
+    commands: mpsc::UnboundedSender<Command>,
+    mut updates: mpsc::Receiver<Action>,
+    clipboard: ClipboardSettings,
+) -> anyhow::Result<()> {
+    let mut guard = TerminalGuard::enter()?;
+    let mut events = EventStream::new();
+    let mut ticker = tokio::time::interval(Duration::from_secs(1));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+
+    state.set_now(OffsetDateTime::now_utc());
+    let initial = state.initial_commands();
+    state.dirty = true;
+    let mut pending = initial;
+
+    loop {
+        for command in pending.drain(..) {
+            match command {
+                Command::Quit => return Ok(()),
+                Command::Suspend => {
+                    suspend(&mut guard)?;
+                    state.dirty = true;
+                }
+                Command::CopyToClipboard(text) => {
+                    let notice = copy_osc52(guard.terminal(), &text, clipboard);
+                    let _ = app::update(&mut state, Action::Notice(notice));
+                }
+                other => {
+                    if commands.send(other).is_err() {
+                        anyhow::bail!("the background worker stopped");
+                    }
+                }
+            }
+        }
+        if state.should_quit() {
+            return Ok(());
+        }
+        if state.dirty {
+            guard.terminal().draw(|frame| ui::render(&state, frame))?;
+            state.dirty = false;
+        }
+
+        let action = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => Action::Key(key),
+                Some(Ok(Event::Paste(text))) => Action::Paste(text),
+                // ratatui resizes its buffers on the next draw.
+                Some(Ok(Event::Resize(w, h))) => Action::Resize(w, h),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => {
+                    tracing::error!(error = %e, "terminal input failed");
+                    return Err(e.into());
+                }
+                None => return Ok(()),
+            },
+            Some(update) = updates.recv() => update,
+            _ = ticker.tick() => {
+                state.set_now(OffsetDateTime::now_utc());
+                Action::Tick
+            }
+            _ = sigterm.recv() => {
+                tracing::info!("SIGTERM: leaving");
+                return Ok(());
+            }
+            _ = sighup.recv() => {
+                tracing::info!("SIGHUP (terminal gone): leaving");
+                return Ok(());
+            }
+        };
+        pending = app::update(&mut state, action);
+        // Coalesce a burst of worker updates (pages arriving quickly) into one frame.
+        let mut drained = 0;
+        while drained < 64 {
+            match updates.try_recv() {
+                Ok(update) => pending.extend(app::update(&mut state, update)),
+                Err(_) => break,
+            }
+            drained += 1;
+        }
+    }
+}
+
+/// Ctrl-Z: give the terminal back, stop the process, and take the screen again on `fg`.
+fn suspend(guard: &mut TerminalGuard) -> io::Result<()> {
+    restore_screen();
+    // Raw mode turned ISIG off, so the tty did not send SIGTSTP; send it ourselves. The call
+    // returns once the shell continues us.
+    // SAFETY: raise() has no memory-safety preconditions.
+    unsafe {
+        libc::raise(libc::SIGTSTP);
+    }
+    enter_screen()?;
+    guard.terminal().clear()
+}
+
+/// Copies with OSC 52. The payload is base64, so it cannot carry escape sequences; inside
+/// tmux or screen the sequence is also wrapped in a DCS passthrough.
+fn copy_osc52(terminal: &mut Term, text: &str, settings: ClipboardSettings) -> String {
+    if settings.mode == ClipboardMode::Off {
+        return "clipboard is off in the config (ui.clipboard)".to_owned();
+    }
+    if text.len() > settings.max_bytes {
+        return format!("not copied: {} bytes is over the {}-byte limit", text.len(), settings.max_bytes);
+    }
+    let sequence = osc52_sequence(
+        text,
+        std::env::var_os("TMUX").is_some(),
+        std::env::var("TERM").is_ok_and(|t| t.starts_with("screen")),
+    );
+    let out = terminal.backend_mut();
+    match out.write_all(sequence.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => format!("copied {} bytes", text.len()),
+        Err(e) => format!("copy failed: {e}"),
+    }
+}
+
+/// The bytes that ask the terminal to put `text` on the clipboard.
+pub fn osc52_sequence(text: &str, in_tmux: bool, in_screen: bool) -> String {
+    let payload = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    let plain = format!("\x1b]52;c;{payload}\x07");
+    if in_tmux {
+        // Plain for tmux's own set-clipboard, wrapped for allow-passthrough to the outer terminal.
+        format!("{plain}\x1bPtmux;\x1b\x1b]52;c;{payload}\x07\x1b\\")
+    } else if in_screen {
+        format!("\x1bP\x1b]52;c;{payload}\x07\x1b\\")
+    } else {
+        plain
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn osc52_payload_is_base64_only() {
+        let seq = osc52_sequence("id\x1b]52;evil\x07", false, false);
+        assert!(seq.starts_with("\x1b]52;c;"));
+        let inner = &seq["\x1b]52;c;".len()..seq.len() - 1];
+        assert!(inner.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'='));
+    }
+
+    #[test]
+    fn osc52_wraps_for_tmux_and_screen() {
+        assert!(osc52_sequence("x", true, false).contains("\x1bPtmux;"));
+        assert!(osc52_sequence("x", false, true).starts_with("\x1bP\x1b]52"));
+    }
+}
