@@ -10,8 +10,8 @@ use graphsec::graph::auth::StaticToken;
 use graphsec::graph::models::Alert;
 use graphsec::graph::odata::ODataQuery;
 use graphsec::graph::{Client, ClientConfig};
-use std::io::{BufRead, BufReader};
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -67,20 +67,31 @@ impl Drop for Emulator {
 
 fn start_emulator(alerts: usize) -> Emulator {
     let mut child = Command::new(env!("CARGO_BIN_EXE_graphsec"))
-        .args(["emulator", "--listen", "127.0.0.1:0", "--alerts", &alerts.to_string()])
+        .args([
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--alerts",
+            &alerts.to_string(),
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("start graphsec emulator");
     let stdout = child.stdout.take().expect("emulator stdout");
     let mut first = String::new();
-    BufReader::new(stdout).read_line(&mut first).expect("emulator's first line");
+    BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("emulator's first line");
     let addr = first
         .trim()
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("unexpected first line from emulator: {first:?}"))
         .to_owned();
-    Emulator { child, base_url: format!("{addr}/v1.0") }
+    Emulator {
+        child,
+        base_url: format!("{addr}/v1.0"),
+    }
 }
 
 /// Peak resident set size of this process, in bytes.
@@ -109,7 +120,10 @@ async fn load_all(client: &Client) -> Vec<Alert> {
 
 /// The same pages kept as parsed `serde_json::Value` trees, for the memory comparison.
 async fn load_all_as_values(base_url: &str) -> Vec<serde_json::Value> {
-    let http = reqwest::Client::builder().no_proxy().build().expect("http client");
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("http client");
     let mut next = Some(format!("{base_url}/security/alerts_v2?$top=1000"));
     let mut out = Vec::new();
     while let Some(url) = next.take() {
@@ -122,7 +136,10 @@ async fn load_all_as_values(base_url: &str) -> Vec<serde_json::Value> {
             .json()
             .await
             .expect("json");
-        next = body.get("@odata.nextLink").and_then(|v| v.as_str()).map(str::to_owned);
+        next = body
+            .get("@odata.nextLink")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
         if let Some(serde_json::Value::Array(items)) = body.get("value").cloned() {
             out.extend(items);
         }
@@ -131,11 +148,20 @@ async fn load_all_as_values(base_url: &str) -> Vec<serde_json::Value> {
 }
 
 fn bench_full_load(c: &mut Criterion) {
-    let n: usize = std::env::var("GRAPHSEC_BENCH_ALERTS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let n: usize = std::env::var("GRAPHSEC_BENCH_ALERTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     let emulator = start_emulator(n);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    let client = Client::new(ClientConfig::new(emulator.base_url.clone()), Arc::new(StaticToken::new("bench")))
-        .expect("client");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = Client::new(
+        ClientConfig::new(emulator.base_url.clone()),
+        Arc::new(StaticToken::new("bench")),
+    )
+    .expect("client");
 
     // One measured load outside criterion for the memory and throughput figures.
     let before = live();
@@ -164,7 +190,9 @@ fn bench_full_load(c: &mut Criterion) {
     drop(values);
 
     let mut group = c.benchmark_group("full_load");
-    group.sample_size(10).measurement_time(Duration::from_secs(30));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(30));
     group.bench_function(format!("{n}_alerts_over_loopback"), |b| {
         b.iter(|| runtime.block_on(load_all(&client)).len())
     });

@@ -46,7 +46,9 @@ pub async fn list_alerts(
     }
     writer.end()?;
     if skipped > 0 {
-        eprintln!("graphsec: warning: {skipped} item(s) in the reply could not be read and were left out");
+        eprintln!(
+            "graphsec: warning: {skipped} item(s) in the reply could not be read and were left out"
+        );
     }
     Ok(writer.count)
 }
@@ -65,9 +67,17 @@ pub fn write_alert(alert: &Alert, format: OutputFormat, out: &mut dyn Write) -> 
 }
 
 /// Writes an alert's comments (the comment POST reply).
-pub fn write_comments(comments: &[AlertComment], format: OutputFormat, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_comments(
+    comments: &[AlertComment],
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
-        OutputFormat::Json => writeln!(out, "{}", serde_json::to_string(&serde_json::json!({ "value": comments }))?),
+        OutputFormat::Json => writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&serde_json::json!({ "value": comments }))?
+        ),
         OutputFormat::Ndjson => {
             for c in comments {
                 writeln!(out, "{}", serde_json::to_string(c)?)?;
@@ -80,7 +90,9 @@ pub fn write_comments(comments: &[AlertComment], format: OutputFormat, out: &mut
                 writeln!(
                     out,
                     "{},{},{}",
-                    c.created_date_time.and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default(),
+                    c.created_date_time
+                        .and_then(|t| t.format(&Rfc3339).ok())
+                        .unwrap_or_default(),
                     sanitize::csv_field(c.created_by_display_name.as_deref().unwrap_or("")),
                     sanitize::csv_field(c.comment.as_deref().unwrap_or("")),
                 )?;
@@ -92,7 +104,9 @@ pub fn write_comments(comments: &[AlertComment], format: OutputFormat, out: &mut
                 writeln!(
                     out,
                     "{}  {}  {}",
-                    c.created_date_time.and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default(),
+                    c.created_date_time
+                        .and_then(|t| t.format(&Rfc3339).ok())
+                        .unwrap_or_default(),
                     sanitize::opt_line(c.created_by_display_name.as_deref()),
                     sanitize::opt_line(c.comment.as_deref()),
                 )?;
@@ -121,7 +135,11 @@ struct AlertWriter<'a> {
 
 impl<'a> AlertWriter<'a> {
     fn new(format: OutputFormat, out: &'a mut dyn Write) -> Self {
-        AlertWriter { format, out, count: 0 }
+        AlertWriter {
+            format,
+            out,
+            count: 0,
+        }
     }
 
     fn begin(&mut self) -> io::Result<()> {
@@ -132,7 +150,8 @@ impl<'a> AlertWriter<'a> {
                 "id,severity,status,title,serviceSource,createdDateTime,assignedTo,classification,determination,incidentId"
             ),
             OutputFormat::Table => {
-                let header: Vec<String> = COLUMNS.iter().map(|(name, _)| (*name).to_owned()).collect();
+                let header: Vec<String> =
+                    COLUMNS.iter().map(|(name, _)| (*name).to_owned()).collect();
                 writeln!(self.out, "{}", table_line(&header))
             }
             OutputFormat::Ndjson => Ok(()),
@@ -153,7 +172,9 @@ impl<'a> AlertWriter<'a> {
                     enum_text(&a.status),
                     a.title.clone().unwrap_or_default(),
                     enum_text(&a.service_source),
-                    a.created.and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default(),
+                    a.created
+                        .and_then(|t| t.format(&Rfc3339).ok())
+                        .unwrap_or_default(),
                     a.assigned_to.clone().unwrap_or_default(),
                     enum_text(&a.classification),
                     enum_text(&a.determination),
@@ -166,7 +187,9 @@ impl<'a> AlertWriter<'a> {
                 let cells = vec![
                     enum_text(&a.severity),
                     enum_text(&a.status),
-                    a.created.and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default(),
+                    a.created
+                        .and_then(|t| t.format(&Rfc3339).ok())
+                        .unwrap_or_default(),
                     enum_text(&a.service_source),
                     a.assigned_to.clone().unwrap_or_default(),
                     a.id.clone(),
@@ -238,7 +261,8 @@ mod tests {
     #[test]
     fn fit_cuts_by_display_width() {
         assert_eq!(fit("abc", 5), "abc  ");
-        assert_eq!(fit("漢字漢字", 5), "漢字… ");
+        assert_eq!(fit("漢字漢字", 5), "漢字…");
+        assert_eq!(fit("漢字漢字", 6), "漢字… ");
         assert_eq!(fit("abcdef", 4), "abc…");
     }
 

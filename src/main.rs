@@ -18,7 +18,11 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 #[derive(Parser, Debug)]
-#[command(name = "graphsec", version, about = "Keyboard-driven console over the Microsoft Graph security API")]
+#[command(
+    name = "graphsec",
+    version,
+    about = "Keyboard-driven console over the Microsoft Graph security API"
+)]
 struct Cli {
     /// Profile from the config file (default: the config's default_profile).
     #[arg(long, global = true, env = "GRAPHSEC_PROFILE")]
@@ -99,8 +103,7 @@ fn main() -> ExitCode {
 
 fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     let loaded = config::load(cli.config.as_deref())?;
-    let log_path = config::paths()
-        .and_then(|p| logging::init(&p.state_dir).ok());
+    let log_path = config::paths().and_then(|p| logging::init(&p.state_dir).ok());
     for w in &loaded.warnings {
         tracing::warn!(key = %w, "unknown config key ignored");
     }
@@ -118,7 +121,13 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             let profile = loaded.config.resolve_profile(cli.profile.as_deref())?;
             runtime.block_on(async {
                 let session = connect(&cli, &profile).await?;
-                alerts_command(&session.client, cmd, cli.output, cli.read_only || profile.read_only).await
+                alerts_command(
+                    &session.client,
+                    cmd,
+                    cli.output,
+                    cli.read_only || profile.read_only,
+                )
+                .await
             })
         }
         None => {
@@ -128,7 +137,8 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let keymap = app::KeyMap::with_overrides(&loaded.config.keys)
                 .map_err(|e| anyhow::anyhow!("key bindings in the config: {e}"))?;
-            let no_color = loaded.config.ui.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            let no_color = loaded.config.ui.no_color
+                || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
             let clipboard = tui::ClipboardSettings {
                 mode: loaded.config.ui.clipboard,
                 max_bytes: loaded.config.ui.clipboard_max_bytes,
@@ -136,7 +146,11 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(async {
                 let session = connect(&cli, &profile).await?;
                 let info = SessionInfo {
-                    profile: if cli.demo { "demo".to_owned() } else { profile.name.clone() },
+                    profile: if cli.demo {
+                        "demo".to_owned()
+                    } else {
+                        profile.name.clone()
+                    },
                     endpoint: session.client.base_url().to_owned(),
                     me: session.me.clone().or(profile.me.clone()),
                     read_only: cli.read_only || profile.read_only,
@@ -146,7 +160,8 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                 let state = State::new(info, time::OffsetDateTime::now_utc());
                 let (command_tx, command_rx) = mpsc::unbounded_channel();
                 let (update_tx, update_rx) = mpsc::channel(256);
-                let worker = tokio::spawn(worker::run(session.client.clone(), command_rx, update_tx));
+                let worker =
+                    tokio::spawn(worker::run(session.client.clone(), command_rx, update_tx));
                 let result = tui::run(state, command_tx, update_rx, clipboard).await;
                 worker.abort();
                 result
@@ -170,21 +185,32 @@ struct Session {
 
 async fn connect(cli: &Cli, profile: &ResolvedProfile) -> anyhow::Result<Session> {
     let (endpoint, token, demo_server) = if cli.demo {
-        let server = demo::start().await.context("starting the embedded emulator")?;
+        let server = demo::start()
+            .await
+            .context("starting the embedded emulator")?;
         (server.base_url(), demo::token(), Some(server))
     } else {
-        let endpoint = cli.endpoint.clone().unwrap_or_else(|| profile.endpoint.clone());
+        let endpoint = cli
+            .endpoint
+            .clone()
+            .unwrap_or_else(|| profile.endpoint.clone());
         let token = std::env::var("GRAPHSEC_TOKEN")
             .ok()
             .filter(|t| !t.trim().is_empty())
-            .context("no access token: set GRAPHSEC_TOKEN (or use --demo for the embedded demo tenant)")?;
+            .context(
+                "no access token: set GRAPHSEC_TOKEN (or use --demo for the embedded demo tenant)",
+            )?;
         (endpoint, token, None)
     };
     let me = jwt_user(&token);
     let tokens: Arc<dyn TokenProvider> = Arc::new(StaticToken::new(token));
     let client = Client::new(ClientConfig::new(endpoint), tokens)?;
     tracing::info!(endpoint = %client.base_url(), profile = %profile.name, demo = cli.demo, "connected");
-    Ok(Session { client, me, _demo: demo_server })
+    Ok(Session {
+        client,
+        me,
+        _demo: demo_server,
+    })
 }
 
 async fn alerts_command(
@@ -195,7 +221,8 @@ async fn alerts_command(
 ) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let refuse_writes = || anyhow::bail!("read-only: this profile (or --read-only) does not allow changes");
+    let refuse_writes =
+        || anyhow::bail!("read-only: this profile (or --read-only) does not allow changes");
     match cmd {
         AlertsCommand::List { filter, top, max } => {
             let mut query = ODataQuery::new().top(top.unwrap_or(worker::QUEUE_PAGE_SIZE));
@@ -208,7 +235,13 @@ async fn alerts_command(
             let alert = client.get_alert(&id).await?;
             headless::write_alert(&alert, format, &mut out)?;
         }
-        AlertsCommand::Update { id, status, classification, determination, assign } => {
+        AlertsCommand::Update {
+            id,
+            status,
+            classification,
+            determination,
+            assign,
+        } => {
             if read_only {
                 return refuse_writes();
             }
@@ -217,15 +250,29 @@ async fn alerts_command(
                     .map(|v| known_value(&v, AlertStatus::parse_known, AlertStatus::NAMES))
                     .transpose()?,
                 classification: classification
-                    .map(|v| known_value(&v, AlertClassification::parse_known, AlertClassification::NAMES))
+                    .map(|v| {
+                        known_value(
+                            &v,
+                            AlertClassification::parse_known,
+                            AlertClassification::NAMES,
+                        )
+                    })
                     .transpose()?,
                 determination: determination
-                    .map(|v| known_value(&v, AlertDetermination::parse_known, AlertDetermination::NAMES))
+                    .map(|v| {
+                        known_value(
+                            &v,
+                            AlertDetermination::parse_known,
+                            AlertDetermination::NAMES,
+                        )
+                    })
                     .transpose()?,
                 assigned_to: assign,
             };
             if update.is_empty() {
-                anyhow::bail!("nothing to change: give --status, --classification, --determination or --assign");
+                anyhow::bail!(
+                    "nothing to change: give --status, --classification, --determination or --assign"
+                );
             }
             let alert = client.update_alert(&id, &update).await?;
             headless::write_alert(&alert, format, &mut out)?;

@@ -11,8 +11,12 @@ use base64::Engine;
 use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind};
-use ratatui::crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind,
+};
+use ratatui::crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
 use ratatui::crossterm::{cursor, execute};
 use std::io::{self, Stdout, Write};
 use std::time::Duration;
@@ -57,13 +61,23 @@ impl Drop for TerminalGuard {
 
 fn enter_screen() -> io::Result<()> {
     enable_raw_mode()?;
-    execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste, cursor::Hide)
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        cursor::Hide
+    )
 }
 
 /// Leaves raw mode and the alternate screen. Errors are ignored: after an SSH drop there is
 /// no terminal left to restore, and restoring must never panic.
 pub fn restore_screen() {
-    let _ = execute!(io::stdout(), DisableBracketedPaste, LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        io::stdout(),
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
     let _ = disable_raw_mode();
 }
 
@@ -94,9 +108,10 @@ pub async fn run(
     let mut sighup = signal(SignalKind::hangup())?;
 
     state.set_now(OffsetDateTime::now_utc());
-    let initial = state.initial_commands();
+    let size = guard.terminal().size()?;
+    let mut pending = app::update(&mut state, Action::Resize(size.width, size.height));
+    pending.extend(state.initial_commands());
     state.dirty = true;
-    let mut pending = initial;
 
     loop {
         for command in pending.drain(..) {
@@ -185,7 +200,11 @@ fn copy_osc52(terminal: &mut Term, text: &str, settings: ClipboardSettings) -> S
         return "clipboard is off in the config (ui.clipboard)".to_owned();
     }
     if text.len() > settings.max_bytes {
-        return format!("not copied: {} bytes is over the {}-byte limit", text.len(), settings.max_bytes);
+        return format!(
+            "not copied: {} bytes is over the {}-byte limit",
+            text.len(),
+            settings.max_bytes
+        );
     }
     let sequence = osc52_sequence(
         text,
@@ -222,7 +241,11 @@ mod tests {
         let seq = osc52_sequence("id\x1b]52;evil\x07", false, false);
         assert!(seq.starts_with("\x1b]52;c;"));
         let inner = &seq["\x1b]52;c;".len()..seq.len() - 1];
-        assert!(inner.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'='));
+        assert!(
+            inner
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
+        );
     }
 
     #[test]

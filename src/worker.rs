@@ -21,7 +21,11 @@ pub const QUEUE_PAGE_SIZE: u32 = 1000;
 pub fn alert_query_to_odata(query: &AlertQuery, now: OffsetDateTime) -> ODataQuery {
     let mut filter: Option<Filter> = None;
     if !query.statuses.is_empty() {
-        let statuses: Vec<String> = query.statuses.iter().map(|s| s.as_str().to_owned()).collect();
+        let statuses: Vec<String> = query
+            .statuses
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect();
         filter = Some(Filter::in_("status", statuses));
     }
     if let Some(window) = query.created_within {
@@ -39,7 +43,11 @@ pub fn alert_query_to_odata(query: &AlertQuery, now: OffsetDateTime) -> ODataQue
 }
 
 /// Runs until the command channel closes (the console quit).
-pub async fn run(client: Client, mut commands: mpsc::UnboundedReceiver<Command>, updates: mpsc::Sender<Action>) {
+pub async fn run(
+    client: Client,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    updates: mpsc::Sender<Action>,
+) {
     let mut load: Option<JoinHandle<()>> = None;
     // The last write task per alert: a new write to the same alert waits for it, so the
     // server sees one analyst's changes in the order they were made.
@@ -51,7 +59,12 @@ pub async fn run(client: Client, mut commands: mpsc::UnboundedReceiver<Command>,
                 if let Some(previous) = load.take() {
                     previous.abort();
                 }
-                load = Some(tokio::spawn(load_alerts(client.clone(), generation, query, updates.clone())));
+                load = Some(tokio::spawn(load_alerts(
+                    client.clone(),
+                    generation,
+                    query,
+                    updates.clone(),
+                )));
             }
             Command::GetAlert { id } => {
                 let (client, tx) = (client.clone(), updates.clone());
@@ -66,7 +79,11 @@ pub async fn run(client: Client, mut commands: mpsc::UnboundedReceiver<Command>,
                     let _ = tx.send(action).await;
                 });
             }
-            Command::UpdateAlert { write_id, alert_id, update } => {
+            Command::UpdateAlert {
+                write_id,
+                alert_id,
+                update,
+            } => {
                 let (client, tx) = (client.clone(), updates.clone());
                 let previous = last_write.remove(&alert_id);
                 let id = alert_id.clone();
@@ -78,14 +95,21 @@ pub async fn run(client: Client, mut commands: mpsc::UnboundedReceiver<Command>,
                         Ok(alert) => Action::WriteSucceeded { write_id, alert },
                         Err(e) => {
                             tracing::warn!(write_id, error = %e, "alert update failed");
-                            Action::WriteFailed { write_id, error: e.to_string() }
+                            Action::WriteFailed {
+                                write_id,
+                                error: e.to_string(),
+                            }
                         }
                     };
                     let _ = tx.send(action).await;
                 });
                 last_write.insert(alert_id, task);
             }
-            Command::AddComment { write_id, alert_id, text } => {
+            Command::AddComment {
+                write_id,
+                alert_id,
+                text,
+            } => {
                 let (client, tx) = (client.clone(), updates.clone());
                 let previous = last_write.remove(&alert_id);
                 let id = alert_id.clone();
@@ -94,10 +118,17 @@ pub async fn run(client: Client, mut commands: mpsc::UnboundedReceiver<Command>,
                         let _ = p.await;
                     }
                     let action = match client.add_alert_comment(&id, &text).await {
-                        Ok(comments) => Action::CommentAdded { write_id, alert_id: id, comments },
+                        Ok(comments) => Action::CommentAdded {
+                            write_id,
+                            alert_id: id,
+                            comments,
+                        },
                         Err(e) => {
                             tracing::warn!(write_id, error = %e, "comment failed");
-                            Action::WriteFailed { write_id, error: e.to_string() }
+                            Action::WriteFailed {
+                                write_id,
+                                error: e.to_string(),
+                            }
                         }
                     };
                     let _ = tx.send(action).await;
@@ -136,12 +167,23 @@ async fn load_alerts(client: Client, generation: u64, query: AlertQuery, tx: mps
             }
             Err(e) => {
                 tracing::warn!(generation, error = %e, "alert load failed");
-                let _ = tx.send(Action::AlertsFailed { generation, error: e.to_string() }).await;
+                let _ = tx
+                    .send(Action::AlertsFailed {
+                        generation,
+                        error: e.to_string(),
+                    })
+                    .await;
                 return;
             }
         }
     }
     let _ = tx
-        .send(Action::AlertsPage { generation, alerts: Vec::new(), total, skipped: 0, done: true })
+        .send(Action::AlertsPage {
+            generation,
+            alerts: Vec::new(),
+            total,
+            skipped: 0,
+            done: true,
+        })
         .await;
 }

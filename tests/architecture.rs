@@ -15,7 +15,9 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 }
 
 fn assert_no_mention(module: &str, forbidden: &[&str]) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(module);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src")
+        .join(module);
     let mut files = Vec::new();
     if root.is_dir() {
         rust_files(&root, &mut files);
@@ -41,17 +43,42 @@ fn assert_no_mention(module: &str, forbidden: &[&str]) {
 
 #[test]
 fn graph_client_knows_nothing_of_the_ui() {
-    assert_no_mention("graph", &["ratatui", "crossterm", "crate::app", "crate::ui", "crate::tui"]);
+    assert_no_mention(
+        "graph",
+        &[
+            "ratatui",
+            "crossterm",
+            "crate::app",
+            "crate::ui",
+            "crate::tui",
+        ],
+    );
 }
 
 #[test]
 fn emulator_knows_nothing_of_the_ui() {
-    assert_no_mention("emulator", &["ratatui", "crossterm", "crate::app", "crate::ui", "crate::tui"]);
+    assert_no_mention(
+        "emulator",
+        &[
+            "ratatui",
+            "crossterm",
+            "crate::app",
+            "crate::ui",
+            "crate::tui",
+        ],
+    );
 }
 
 #[test]
 fn ui_and_app_do_no_io() {
-    let io = ["reqwest", "tokio::", "std::fs", "std::net", "crate::graph::Client", "std::io::stdout"];
+    let io = [
+        "reqwest",
+        "tokio::",
+        "std::fs",
+        "std::net",
+        "crate::graph::Client",
+        "std::io::stdout",
+    ];
     assert_no_mention("ui", &io);
     assert_no_mention("app", &io);
 }

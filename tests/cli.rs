@@ -20,7 +20,15 @@ impl Drop for Emulator {
 
 fn start_emulator() -> Emulator {
     let mut child = Command::new(BIN)
-        .args(["emulator", "--listen", "127.0.0.1:0", "--alerts", "150", "--seed", "7"])
+        .args([
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--alerts",
+            "150",
+            "--seed",
+            "7",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -29,9 +37,16 @@ fn start_emulator() -> Emulator {
     BufReader::new(child.stdout.take().expect("stdout"))
         .read_line(&mut first)
         .expect("first line");
-    let addr = first.trim().strip_prefix("listening on ").expect("listening line").to_owned();
+    let addr = first
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("listening line")
+        .to_owned();
     assert!(addr.starts_with("http://127.0.0.1:"), "{addr}");
-    Emulator { child, endpoint: format!("{addr}/v1.0") }
+    Emulator {
+        child,
+        endpoint: format!("{addr}/v1.0"),
+    }
 }
 
 /// Runs `graphsec --endpoint E ARGS` with a token and an empty config; returns
@@ -63,7 +78,8 @@ fn list_json(endpoint: &str, extra: &[&str]) -> Vec<serde_json::Value> {
     args.extend_from_slice(extra);
     let (ok, out, err) = graphsec(endpoint, &args);
     assert!(ok, "list failed: {err}");
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("list --output json is not JSON ({e}): {out}"))
+    serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("list --output json is not JSON ({e}): {out}"))
 }
 
 #[test]
@@ -94,34 +110,59 @@ fn triage_changes_made_headless_are_visible_in_json_output() {
         ],
     );
     assert!(ok, "update failed: {err}");
-    let (ok, out, err) = graphsec(&emu.endpoint, &["alerts", "comment", id, "Escalated to IR, host isolated"]);
+    let (ok, out, err) = graphsec(
+        &emu.endpoint,
+        &["alerts", "comment", id, "Escalated to IR, host isolated"],
+    );
     assert!(ok, "comment failed: {err}");
     assert!(out.contains("Escalated to IR"), "{out}");
 
-    let after = list_json(&emu.endpoint, &["--filter", "assignedTo eq 'me@contoso.example'"]);
-    let changed = after.iter().find(|a| a["id"] == id).expect("the updated alert matches the filter");
+    let after = list_json(
+        &emu.endpoint,
+        &["--filter", "assignedTo eq 'me@contoso.example'"],
+    );
+    let changed = after
+        .iter()
+        .find(|a| a["id"] == id)
+        .expect("the updated alert matches the filter");
     assert_eq!(changed["status"], "inProgress");
     assert_eq!(changed["classification"], "truePositive");
     assert_eq!(changed["determination"], "malware");
     let comments = changed["comments"].as_array().expect("comments");
-    assert!(comments.iter().any(|c| c["comment"] == "Escalated to IR, host isolated"));
+    assert!(
+        comments
+            .iter()
+            .any(|c| c["comment"] == "Escalated to IR, host isolated")
+    );
 }
 
 #[test]
 fn ndjson_and_csv_outputs_are_well_formed() {
     let emu = start_emulator();
-    let (ok, out, err) = graphsec(&emu.endpoint, &["alerts", "list", "--output", "ndjson", "--max", "25"]);
+    let (ok, out, err) = graphsec(
+        &emu.endpoint,
+        &["alerts", "list", "--output", "ndjson", "--max", "25"],
+    );
     assert!(ok, "{err}");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 25);
     for line in lines {
-        let v: serde_json::Value = serde_json::from_str(line).expect("each line is one alert object");
+        let v: serde_json::Value =
+            serde_json::from_str(line).expect("each line is one alert object");
         assert!(v["id"].is_string());
     }
-    let (ok, out, err) = graphsec(&emu.endpoint, &["alerts", "list", "--output", "csv", "--max", "10"]);
+    let (ok, out, err) = graphsec(
+        &emu.endpoint,
+        &["alerts", "list", "--output", "csv", "--max", "10"],
+    );
     assert!(ok, "{err}");
     let mut lines = out.lines();
-    assert!(lines.next().expect("header").starts_with("id,severity,status,title"));
+    assert!(
+        lines
+            .next()
+            .expect("header")
+            .starts_with("id,severity,status,title")
+    );
     assert_eq!(lines.count(), 10);
 }
 
@@ -134,11 +175,17 @@ fn failures_exit_non_zero_with_one_line() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("itemNotFound") || err.contains("404"), "{err}");
 
-    let (ok, _, err) = graphsec(&emu.endpoint, &["alerts", "update", "x", "--status", "closedish"]);
+    let (ok, _, err) = graphsec(
+        &emu.endpoint,
+        &["alerts", "update", "x", "--status", "closedish"],
+    );
     assert!(!ok);
     assert!(err.contains("not one of"), "{err}");
 
-    let (ok, _, err) = graphsec(&emu.endpoint, &["alerts", "list", "--filter", "title eq 'x'"]);
+    let (ok, _, err) = graphsec(
+        &emu.endpoint,
+        &["alerts", "list", "--filter", "title eq 'x'"],
+    );
     assert!(!ok, "filtering on a non-filterable property is refused");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
