@@ -165,7 +165,8 @@ pub fn generate(cfg: &GenConfig) -> Result<Vec<AlertRecord>, String> {
             _ => 4 + g.rng.below(4) as usize,
         }
         .min(cfg.alerts - g.out.len());
-        let start = now - Duration::seconds(g.rng.below((WINDOW_DAYS * 86_400) as u64) as i64);
+        // Kept a second inside the window: alert times below subtract up to a second.
+        let start = now - Duration::seconds(g.rng.below((WINDOW_DAYS * 86_400 - 1) as u64) as i64);
         for _ in 0..size {
             let position = g.out.len();
             let template = match TRICKY_AT.iter().position(|&p| p == position) {
@@ -733,19 +734,17 @@ impl<'a> Generator<'a> {
                 Some("-2+3+cmd|' /C calc'!A0.csv".to_owned()),
             ),
         ];
-        let Some(pick) = self
-            .det
+        // Hostile alerts borrow the first endpoint detection's evidence and metadata.
+        let det = self.det;
+        let Some((src, t)) = det
             .sources
             .first()
-            .filter(|s| !s.templates.is_empty())
-            .map(|_| Pick::Regular((0, 0)))
+            .and_then(|s| Some((s, s.templates.first()?)))
         else {
             return;
         };
-        let src = &self.det.sources[0];
         for (i, (title, description, command_line, file_name)) in cases.into_iter().enumerate() {
             let ctx = self.incident_context();
-            let t = &src.templates[0];
             let shared = members(|o| {
                 o.str("title", &title)
                     .str("description", &description)
@@ -763,7 +762,7 @@ impl<'a> Generator<'a> {
             let created = truncate_ticks(self.now - Duration::minutes(5 + i as i64));
             self.alert(
                 &ctx,
-                pick,
+                Pick::Regular((0, 0)),
                 created,
                 Some(Override {
                     shared: Arc::from(shared),
