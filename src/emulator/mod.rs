@@ -5,6 +5,17 @@
 //! run with no tenant and no network. Start it in-process with [`start`] (tests, `--demo`,
 //! benches) or as the `graphsec emulator` command with [`run`].
 //!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use graphsec::emulator::{self, EmulatorConfig, Route};
+//! let emu = emulator::start(EmulatorConfig { alerts: 1_000, ..Default::default() }).await?;
+//! let base = emu.base_url(); // http://127.0.0.1:PORT/v1.0; any bearer token is accepted
+//! emu.controls().throttle_next(2, Some(1)); // the next two requests answer 429
+//! # let _ = (base, emu.controls().requests("GET", Route::Alerts));
+//! emu.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
 //! Module map: [`server`] (router and the layer every request passes), [`routes`]
 //! (handlers), [`filter`] (`$filter`), [`paging`] (query options, `$skiptoken`),
 //! [`store`] (alerts, lean), [`generate`] + [`vocab`] (the tenant), [`faults`]
