@@ -295,6 +295,48 @@ mod tests {
     }
 
     #[test]
+    fn junk_query_strings_never_panic() {
+        let parts = [
+            "$filter=",
+            "%24top=",
+            "$skip=",
+            "$count=",
+            "$skiptoken=",
+            "&",
+            "=",
+            "%",
+            "%2",
+            "%FF",
+            "%00",
+            "+",
+            "'",
+            "severity",
+            "eq",
+            "1",
+            "-1",
+            "true",
+            "🦀",
+            "$",
+            "%24",
+            "v1.0.0",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            for _ in 0..(state % 10) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                s.push_str(parts[(state % parts.len() as u64) as usize]);
+            }
+            if let Ok(q) = ListQuery::parse(Some(&s), 100) {
+                let _ = q.resume_at(1);
+                let _ = q.next_link("http://h/p", 1, 3);
+            }
+        }
+    }
+
+    #[test]
     fn next_link_drops_the_old_skiptoken() {
         let q = ListQuery::parse(Some("$top=2&$skiptoken=abc&x=1"), 100).unwrap();
         let link = q.next_link("http://h/p", 1, 5);
