@@ -869,8 +869,13 @@ impl EvidenceWriter<'_> {
                     .str("hostName", &h.name)
                     .str("ntDomain", self.netbios)
                     .str("dnsDomain", self.org_domain)
-                    .str("osPlatform", &h.os.0)
-                    .int("osBuild", h.os.1.parse().unwrap_or(0))
+                    .str("osPlatform", &h.os.0);
+                // Non-Windows devices report no build number.
+                match h.os.1.parse::<i64>().ok().filter(|&b| b > 0) {
+                    Some(build) => o.int("osBuild", build),
+                    None => o.null("osBuild"),
+                };
+                o
                     .str("version", &h.os.2)
                     .str("healthStatus", "active")
                     .str("riskScore", if self.malicious { "high" } else { "medium" })
@@ -1072,6 +1077,9 @@ mod tests {
                 !json.chars().any(|c| c.is_control()),
                 "raw control char in {json}"
             );
+            for placeholder in ["{account}", "{url}", "{domain}", "{host}", "{n}", "{b64:"] {
+                assert!(!json.contains(placeholder), "{placeholder} left in {json}");
+            }
             let created = a.created.unwrap();
             assert!(created <= now && created >= now - Duration::days(WINDOW_DAYS));
             assert!(a.last_update.unwrap() >= created);
