@@ -793,7 +793,9 @@ impl Recipe {
         link.push_str("?tid=");
         link.push_str(tenant);
         o.str("incidentWebUrl", &link);
+        // Only process evidence shows a command line; skip expanding it otherwise.
         let command_line = match &self.command_line {
+            _ if !self.kinds.iter().any(|k| k == "process") => String::new(),
             CommandLine::Template(t) => expand(t, ctx, &mut rng),
             CommandLine::Fixed(s) => s.to_string(),
         };
