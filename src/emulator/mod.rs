@@ -47,7 +47,7 @@ use tokio::task::JoinHandle;
 pub const DEFAULT_SEED: u64 = 42;
 /// Alerts in the default tenant.
 pub const DEFAULT_ALERTS: usize = 600;
-/// Largest tenant accepted; bounds memory (about 2 KB per alert).
+/// Largest tenant accepted; bounds memory (about 1.5 KB resident per alert).
 pub const MAX_ALERTS: usize = 1_000_000;
 
 /// `graphsec emulator` flags.
