@@ -687,3 +687,14 @@ async fn next_link_uses_the_host_the_request_came_to() {
             .starts_with(&format!("http://{host}/"))
     );
 }
+
+#[tokio::test]
+async fn top_is_capped_at_2000() {
+    let e = emu(2100).await;
+    let body = get_ok(&format!("{}?%24top=5000", alerts_url(&e))).await;
+    let page = parse_page::<Alert>(&body).unwrap();
+    assert_eq!(page.items.len(), 2000);
+    let rest = parse_page::<Alert>(&get_ok(&page.next_link.unwrap()).await).unwrap();
+    assert_eq!(rest.items.len(), 100);
+    assert!(rest.next_link.is_none());
+}

@@ -40,8 +40,8 @@ impl GraphError {
             .with_inner("invalidQueryOption")
     }
 
-    /// 400 for a bad request body.
-    pub fn bad_body(message: impl Into<String>) -> Self {
+    /// 400 for a malformed request: body, or a path segment that does not decode.
+    pub fn bad_request(message: impl Into<String>) -> Self {
         GraphError::new(StatusCode::BAD_REQUEST, "invalidRequest", message)
     }
 

@@ -217,7 +217,7 @@ pub enum Expr {
 pub enum Field<'a> {
     Null,
     Text(&'a str),
-    /// A known enum member by ordinal (see [`Prop::member_ordinal`]).
+    /// A known enum member by ordinal: its position in the CSDL member list.
     Member(u16),
     /// An enum value this build does not know: equal to no literal.
     OtherMember,

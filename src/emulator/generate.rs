@@ -13,7 +13,7 @@ use crate::graph::enums::{
     AlertClassification, AlertDetermination, AlertSeverity, AlertStatus, DetectionSource,
     ServiceSource,
 };
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
@@ -142,15 +142,9 @@ pub fn generate(cfg: &GenConfig) -> Result<Vec<AlertRecord>, String> {
         rng: Rng::new(mix64(cfg.seed)),
         seed: cfg.seed,
         now,
-        tenant: tenant_id(cfg.seed),
+        tenant: Arc::from(tenant_id(cfg.seed)),
         prepared: prepare(det, cfg.seed),
         ids: HashSet::with_capacity(cfg.alerts + 16),
-        file_hashes: ent
-            .files
-            .iter()
-            .chain(&ent.parent_processes)
-            .map(|f| (f.name.as_str(), file_hashes(&f.name)))
-            .collect(),
         next_incident: 1000 + (mix64(cfg.seed) % 9000),
         out: Vec::with_capacity(cfg.alerts + 16),
     };
@@ -165,7 +159,8 @@ pub fn generate(cfg: &GenConfig) -> Result<Vec<AlertRecord>, String> {
             _ => 4 + g.rng.below(4) as usize,
         }
         .min(cfg.alerts - g.out.len());
-        let start = now - Duration::seconds(g.rng.below((WINDOW_DAYS * 86_400) as u64) as i64);
+        // Kept a second inside the window: alert times below subtract up to a second.
+        let start = now - Duration::seconds(g.rng.below((WINDOW_DAYS * 86_400 - 1) as u64) as i64);
         for _ in 0..size {
             let position = g.out.len();
             let template = match TRICKY_AT.iter().position(|&p| p == position) {
@@ -267,6 +262,7 @@ enum Pick {
     Tricky(usize),
 }
 
+#[derive(Debug)]
 struct User {
     display: String,
     account: String,
@@ -275,6 +271,7 @@ struct User {
     aad_id: String,
 }
 
+#[derive(Debug)]
 struct Host {
     name: String,
     fqdn: String,
@@ -286,37 +283,41 @@ struct Host {
     rbac: (i64, String),
 }
 
-/// What the alerts of one incident share.
-struct Ctx<'a> {
+/// What the alerts of one incident share: one user, one device, one set of outside
+/// infrastructure. Shared (`Arc`) by the incident's alerts, whose evidence it renders.
+#[derive(Debug)]
+pub struct Ctx {
     incident_id: String,
+    tenant: Arc<str>,
+    org_domain: &'static str,
+    netbios: &'static str,
     user: User,
     host: Host,
     ext_ip: String,
-    country: &'a Country,
-    domain: &'a str,
+    country: &'static Country,
+    domain: &'static str,
     url: String,
-    file: &'a FileDef,
-    parent: &'a FileDef,
-    command_line: &'a str,
+    file: &'static FileDef,
+    parent: &'static FileDef,
+    command_line: &'static str,
     subject: String,
-    sender: &'a (String, String),
-    cloud_app: &'a (String, i64),
-    oauth_app: &'a (String, String),
-    azure: &'a (String, String),
-    registry: &'a (String, String, String, String),
+    sender: &'static (String, String),
+    cloud_app: &'static (String, i64),
+    oauth_app: &'static (String, String),
+    azure: &'static (String, String),
+    registry: &'static (String, String, String, String),
 }
 
-struct Generator<'a> {
-    det: &'a Detections,
-    ent: &'a Entities,
+struct Generator {
+    det: &'static Detections,
+    ent: &'static Entities,
     rng: Rng,
     seed: u64,
     now: OffsetDateTime,
-    tenant: String,
+    tenant: Arc<str>,
     prepared: PreparedSet,
-    ids: HashSet<Box<str>>,
-    /// `(sha1, sha256)` per vocabulary file name, computed once.
-    file_hashes: HashMap<&'a str, (String, String)>,
+    /// Hashes of the ids issued so far; a (vanishingly rare) hash collision only re-rolls.
+    ids: HashSet<u64>,
     next_incident: u64,
     out: Vec<AlertRecord>,
 }
@@ -328,7 +329,7 @@ struct Override {
     file_name: Option<String>,
 }
 
-impl<'a> Generator<'a> {
+impl Generator {
     fn pick_template(&mut self, total_weight: u64) -> (usize, usize) {
         let mut roll = self.rng.below(total_weight.max(1));
         let mut source = 0;
@@ -415,7 +416,7 @@ impl<'a> Generator<'a> {
         }
     }
 
-    fn incident_context(&mut self) -> Ctx<'a> {
+    fn incident_context(&mut self) -> Arc<Ctx> {
         let e = self.ent;
         let incident_id = self.next_incident.to_string();
         self.next_incident += 1 + self.rng.below(3);
@@ -442,8 +443,11 @@ impl<'a> Generator<'a> {
             .map_or("Hello", |s| s)
             .replace("{n}", &(1000 + self.rng.below(9000)).to_string());
         let fallback_file = &e.files[0];
-        Ctx {
+        Arc::new(Ctx {
             incident_id,
+            tenant: self.tenant.clone(),
+            org_domain: &e.org_domain,
+            netbios: &e.netbios_domain,
             user,
             host,
             ext_ip,
@@ -459,45 +463,23 @@ impl<'a> Generator<'a> {
             oauth_app: &e.oauth_apps[self.rng.index(e.oauth_apps.len())],
             azure: &e.azure_resources[self.rng.index(e.azure_resources.len())],
             registry: &e.registry_keys[self.rng.index(e.registry_keys.len())],
-        }
-    }
-
-    /// Expands `{url}`, `{domain}`, `{host}`, `{account}` and `{b64:N}` in a template.
-    fn expand(&mut self, text: &str, ctx: &Ctx<'_>) -> String {
-        let mut s = text
-            .replace("{url}", &ctx.url)
-            .replace("{domain}", ctx.domain)
-            .replace("{host}", &ctx.host.name)
-            .replace("{account}", &ctx.user.account);
-        while let Some(start) = s.find("{b64:") {
-            let Some(len) = s[start..].find('}') else {
-                break;
-            };
-            let n: usize = s[start + 5..start + len].parse().unwrap_or(64).min(100_000);
-            const ALPHABET: &[u8] =
-                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-            let blob: String = (0..n)
-                .map(|_| char::from(ALPHABET[self.rng.index(ALPHABET.len())]))
-                .collect();
-            s.replace_range(start..start + len + 1, &blob);
-        }
-        s
+        })
     }
 
     fn new_id(&mut self, prefix: &str, created: OffsetDateTime) -> Box<str> {
         let ticks = created.unix_timestamp_nanos() / 100 + DOTNET_EPOCH_TICKS;
         loop {
             let suffix = self.rng.next_u64() as u32 as i32;
-            let id: Box<str> = format!("{prefix}{ticks}_{suffix}").into();
-            if self.ids.insert(id.clone()) {
-                return id;
+            let id = format!("{prefix}{ticks}_{suffix}");
+            if self.ids.insert(hash_str(0, &id)) {
+                return id.into();
             }
         }
     }
 
     fn alert(
         &mut self,
-        ctx: &Ctx<'_>,
+        ctx: &Arc<Ctx>,
         pick: Pick,
         created: OffsetDateTime,
         over: Option<Override>,
@@ -621,57 +603,29 @@ impl<'a> Generator<'a> {
         } else {
             guid(self.rng.next_u64())
         };
-        let command_line = match over.as_ref().and_then(|o| o.command_line.clone()) {
-            Some(c) => c,
-            None => {
-                let raw = template.command_line.as_deref().unwrap_or(ctx.command_line);
-                self.expand(raw, ctx)
-            }
-        };
-        let file_name = over.as_ref().and_then(|o| o.file_name.clone());
-        let subject = template
-            .subject
-            .clone()
-            .unwrap_or_else(|| ctx.subject.clone());
-        let evidence_kinds: Vec<&str> = template.evidence.iter().map(String::as_str).collect();
-        let ev = EvidenceWriter {
-            ctx,
-            created,
-            command_line: &command_line,
-            file_name: file_name.as_deref().unwrap_or(&ctx.file.name),
-            subject: &subject,
-            org_domain: &self.ent.org_domain,
-            netbios: &self.ent.netbios_domain,
-            tenant: &self.tenant,
-            file_hashes: &self.file_hashes,
+        let recipe = Recipe {
+            ctx: ctx.clone(),
+            kinds: &template.evidence,
+            command_line: match over.as_ref().and_then(|o| o.command_line.as_deref()) {
+                Some(c) => CommandLine::Fixed(c.into()),
+                None => CommandLine::Template(
+                    template.command_line.as_deref().unwrap_or(ctx.command_line),
+                ),
+            },
+            file_name: over
+                .as_ref()
+                .and_then(|o| o.file_name.as_deref())
+                .map(Into::into),
+            subject: template.subject.as_deref(),
             malicious: matches!(severity, AlertSeverity::High | AlertSeverity::Medium),
+            seed: self.rng.next_u64(),
         };
-        let tenant = &self.tenant;
-        let rng = &mut self.rng;
         let own = members(|o| {
             o.str("providerAlertId", &provider_alert_id)
-                .str("incidentId", &ctx.incident_id)
-                .str("tenantId", tenant)
-                .str(
-                    "alertWebUrl",
-                    &format!("https://security.microsoft.com/alerts/{id}?tid={tenant}"),
-                )
-                .str(
-                    "incidentWebUrl",
-                    &format!(
-                        "https://security.microsoft.com/incidents/{}?tid={tenant}",
-                        ctx.incident_id
-                    ),
-                )
                 .str("investigationState", &investigation)
                 .time("firstActivityDateTime", first_activity)
                 .time("lastActivityDateTime", last_activity)
                 .strs("systemTags", &system_tags);
-            o.key_array("evidence", |arr| {
-                for kind in &evidence_kinds {
-                    ev.write(arr, kind, rng);
-                }
-            });
         });
         self.out.push(AlertRecord {
             id,
@@ -688,6 +642,7 @@ impl<'a> Generator<'a> {
             comments,
             shared,
             own: own.into(),
+            recipe: Some(recipe),
         });
     }
 
@@ -733,19 +688,17 @@ impl<'a> Generator<'a> {
                 Some("-2+3+cmd|' /C calc'!A0.csv".to_owned()),
             ),
         ];
-        let Some(pick) = self
-            .det
+        // Hostile alerts borrow the first endpoint detection's evidence and metadata.
+        let det = self.det;
+        let Some((src, t)) = det
             .sources
             .first()
-            .filter(|s| !s.templates.is_empty())
-            .map(|_| Pick::Regular((0, 0)))
+            .and_then(|s| Some((s, s.templates.first()?)))
         else {
             return;
         };
-        let src = &self.det.sources[0];
         for (i, (title, description, command_line, file_name)) in cases.into_iter().enumerate() {
             let ctx = self.incident_context();
-            let t = &src.templates[0];
             let shared = members(|o| {
                 o.str("title", &title)
                     .str("description", &description)
@@ -763,7 +716,7 @@ impl<'a> Generator<'a> {
             let created = truncate_ticks(self.now - Duration::minutes(5 + i as i64));
             self.alert(
                 &ctx,
-                pick,
+                Pick::Regular((0, 0)),
                 created,
                 Some(Override {
                     shared: Arc::from(shared),
@@ -775,17 +728,100 @@ impl<'a> Generator<'a> {
     }
 }
 
+/// Expands `{url}`, `{domain}`, `{host}`, `{account}` and `{b64:N}` in a template.
+fn expand(text: &str, ctx: &Ctx, rng: &mut Rng) -> String {
+    let mut s = text
+        .replace("{url}", &ctx.url)
+        .replace("{domain}", ctx.domain)
+        .replace("{host}", &ctx.host.name)
+        .replace("{account}", &ctx.user.account);
+    while let Some(start) = s.find("{b64:") {
+        let Some(len) = s[start..].find('}') else {
+            break;
+        };
+        let n: usize = s[start + 5..start + len].parse().unwrap_or(64).min(100_000);
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let blob: String = (0..n)
+            .map(|_| char::from(ALPHABET[rng.index(ALPHABET.len())]))
+            .collect();
+        s.replace_range(start..start + len + 1, &blob);
+    }
+    s
+}
+
+/// How to write an alert's command line: a vocabulary template expanded at render time,
+/// or a fixed text (hostile alerts).
+#[derive(Debug, Clone)]
+enum CommandLine {
+    Template(&'static str),
+    Fixed(Box<str>),
+}
+
+/// The members of an alert that derive from its incident (incident id, tenant, portal links)
+/// and its evidence, kept as the recipe that writes them rather than as text: evidence is
+/// most of an alert's bytes, and rewriting it from the shared incident and a per-alert seed
+/// is cheap, so 100,000 alerts stay small in memory. The same recipe always writes the
+/// same JSON.
+#[derive(Debug, Clone)]
+pub struct Recipe {
+    ctx: Arc<Ctx>,
+    kinds: &'static [String],
+    command_line: CommandLine,
+    file_name: Option<Box<str>>,
+    subject: Option<&'static str>,
+    malicious: bool,
+    seed: u64,
+}
+
+impl Recipe {
+    /// Writes the members for alert `id`, created at `created`.
+    pub fn write(&self, o: &mut Obj<'_>, id: &str, created: OffsetDateTime) {
+        let mut rng = Rng::new(self.seed);
+        let ctx = &*self.ctx;
+        let tenant = &*ctx.tenant;
+        let mut link = String::with_capacity(128);
+        link.push_str("https://security.microsoft.com/alerts/");
+        link.push_str(id);
+        link.push_str("?tid=");
+        link.push_str(tenant);
+        o.str("incidentId", &ctx.incident_id)
+            .str("tenantId", tenant)
+            .str("alertWebUrl", &link);
+        link.clear();
+        link.push_str("https://security.microsoft.com/incidents/");
+        link.push_str(&ctx.incident_id);
+        link.push_str("?tid=");
+        link.push_str(tenant);
+        o.str("incidentWebUrl", &link);
+        // Only process evidence shows a command line; skip expanding it otherwise.
+        let command_line = match &self.command_line {
+            _ if !self.kinds.iter().any(|k| k == "process") => String::new(),
+            CommandLine::Template(t) => expand(t, ctx, &mut rng),
+            CommandLine::Fixed(s) => s.to_string(),
+        };
+        let ev = EvidenceWriter {
+            ctx,
+            created,
+            command_line: &command_line,
+            file_name: self.file_name.as_deref().unwrap_or(&ctx.file.name),
+            subject: self.subject.unwrap_or(&ctx.subject),
+            malicious: self.malicious,
+        };
+        o.key_array("evidence", |arr| {
+            for kind in self.kinds {
+                ev.write(arr, kind, &mut rng);
+            }
+        });
+    }
+}
+
 /// Writes evidence objects with the documented property names and JSON types.
 struct EvidenceWriter<'a> {
-    ctx: &'a Ctx<'a>,
+    ctx: &'a Ctx,
     created: OffsetDateTime,
     command_line: &'a str,
     file_name: &'a str,
     subject: &'a str,
-    org_domain: &'a str,
-    netbios: &'a str,
-    tenant: &'a str,
-    file_hashes: &'a HashMap<&'a str, (String, String)>,
     malicious: bool,
 }
 
@@ -827,7 +863,7 @@ impl EvidenceWriter<'_> {
         let u = &self.ctx.user;
         o.obj("userAccount", |o| {
             o.str("accountName", &u.account)
-                .str("domainName", self.netbios)
+                .str("domainName", self.ctx.netbios)
                 .str("userSid", &u.sid)
                 .str("azureAdUserId", &u.aad_id)
                 .str("userPrincipalName", &u.upn)
@@ -836,18 +872,11 @@ impl EvidenceWriter<'_> {
     }
 
     fn file_details(&self, o: &mut Obj<'_>, key: &str, f: &FileDef, name: &str) {
-        let computed;
-        let (sha1, sha256) = match self.file_hashes.get(name) {
-            Some(h) => h,
-            None => {
-                computed = file_hashes(name);
-                &computed
-            }
-        };
+        let (sha1, sha256) = file_hashes(name);
         let path = f.path.replace("{account}", &self.ctx.user.account);
         o.obj(key, |o| {
-            o.str("sha1", sha1)
-                .str("sha256", sha256)
+            o.str("sha1", &sha1)
+                .str("sha256", &sha256)
                 .str("fileName", name)
                 .str("filePath", &path)
                 .int("fileSize", f.size)
@@ -868,10 +897,15 @@ impl EvidenceWriter<'_> {
                     .str("azureAdDeviceId", &h.aad_id)
                     .str("deviceDnsName", &h.fqdn)
                     .str("hostName", &h.name)
-                    .str("ntDomain", self.netbios)
-                    .str("dnsDomain", self.org_domain)
-                    .str("osPlatform", &h.os.0)
-                    .int("osBuild", h.os.1.parse().unwrap_or(0))
+                    .str("ntDomain", self.ctx.netbios)
+                    .str("dnsDomain", self.ctx.org_domain)
+                    .str("osPlatform", &h.os.0);
+                // Non-Windows devices report no build number.
+                match h.os.1.parse::<i64>().ok().filter(|&b| b > 0) {
+                    Some(build) => o.int("osBuild", build),
+                    None => o.null("osBuild"),
+                };
+                o
                     .str("version", &h.os.2)
                     .str("healthStatus", "active")
                     .str("riskScore", if self.malicious { "high" } else { "medium" })
@@ -883,7 +917,7 @@ impl EvidenceWriter<'_> {
                     .str("lastIpAddress", &h.ip)
                     .str("lastExternalIpAddress", &c.ext_ip)
                     .objs("loggedOnUsers", &[&c.user], |o, u| {
-                        o.str("accountName", &u.account).str("domainName", self.netbios);
+                        o.str("accountName", &u.account).str("domainName", self.ctx.netbios);
                     })
                     .null("vmMetadata");
             }
@@ -1010,7 +1044,7 @@ impl EvidenceWriter<'_> {
             "azureResource" => {
                 self.base(o, "azureResource", &["attacked"], &[], rng);
                 let (rtype, name) = c.azure;
-                let sub = guid(hash_str(0, self.tenant));
+                let sub = guid(hash_str(0, &self.ctx.tenant));
                 o.str(
                     "resourceId",
                     &format!("/subscriptions/{sub}/resourceGroups/rg-contoso-prod/providers/{rtype}/{name}"),
@@ -1073,6 +1107,9 @@ mod tests {
                 !json.chars().any(|c| c.is_control()),
                 "raw control char in {json}"
             );
+            for placeholder in ["{account}", "{url}", "{domain}", "{host}", "{n}", "{b64:"] {
+                assert!(!json.contains(placeholder), "{placeholder} left in {json}");
+            }
             let created = a.created.unwrap();
             assert!(created <= now && created >= now - Duration::days(WINDOW_DAYS));
             assert!(a.last_update.unwrap() >= created);

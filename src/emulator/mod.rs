@@ -5,6 +5,17 @@
 //! run with no tenant and no network. Start it in-process with [`start`] (tests, `--demo`,
 //! benches) or as the `graphsec emulator` command with [`run`].
 //!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use graphsec::emulator::{self, EmulatorConfig, Route};
+//! let emu = emulator::start(EmulatorConfig { alerts: 1_000, ..Default::default() }).await?;
+//! let base = emu.base_url(); // http://127.0.0.1:PORT/v1.0; any bearer token is accepted
+//! emu.controls().throttle_next(2, Some(1)); // the next two requests answer 429
+//! # let _ = (base, emu.controls().requests("GET", Route::Alerts));
+//! emu.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
 //! Module map: [`server`] (router and the layer every request passes), [`routes`]
 //! (handlers), [`filter`] (`$filter`), [`paging`] (query options, `$skiptoken`),
 //! [`store`] (alerts, lean), [`generate`] + [`vocab`] (the tenant), [`faults`]
@@ -25,7 +36,6 @@ pub mod vocab;
 pub use faults::{Controls, Fault, Route, Scope};
 
 use std::io;
-use std::io::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -37,7 +47,7 @@ use tokio::task::JoinHandle;
 pub const DEFAULT_SEED: u64 = 42;
 /// Alerts in the default tenant.
 pub const DEFAULT_ALERTS: usize = 600;
-/// Largest tenant accepted; bounds memory (about 2 KB per alert).
+/// Largest tenant accepted; bounds memory (about 1.5 KB resident per alert).
 pub const MAX_ALERTS: usize = 1_000_000;
 
 /// `graphsec emulator` flags.
@@ -277,12 +287,18 @@ pub async fn start(config: EmulatorConfig) -> io::Result<RunningEmulator> {
 /// `graphsec emulator`: serves until Ctrl-C or SIGTERM. The first line on stdout is
 /// exactly `listening on http://ADDR`, so a script can read the port.
 pub async fn run(args: EmulatorArgs) -> anyhow::Result<()> {
-    let emu = start(EmulatorConfig::from(&args)).await?;
-    {
-        let mut out = io::stdout().lock();
-        writeln!(out, "listening on http://{}", emu.addr())?;
-        out.flush()?;
-    }
+    serve_until(&args, &mut io::stdout(), wait_for_stop_signal()).await
+}
+
+/// [`run`] with its output and its stop signal given, so both can be tested.
+async fn serve_until(
+    args: &EmulatorArgs,
+    out: &mut (dyn io::Write + Send),
+    stop: impl std::future::Future<Output = io::Result<()>>,
+) -> anyhow::Result<()> {
+    let emu = start(EmulatorConfig::from(args)).await?;
+    writeln!(out, "listening on http://{}", emu.addr())?;
+    out.flush()?;
     eprintln!(
         "graphsec emulator: {} alerts (seed {}), tenant {}; base URL {}; any bearer token is accepted",
         emu.alert_count(),
@@ -290,7 +306,7 @@ pub async fn run(args: EmulatorArgs) -> anyhow::Result<()> {
         emu.tenant_id(),
         emu.base_url()
     );
-    wait_for_stop_signal().await?;
+    stop.await?;
     emu.shutdown().await;
     Ok(())
 }
@@ -319,6 +335,23 @@ mod tests {
     struct Cli {
         #[command(flatten)]
         emulator: EmulatorArgs,
+    }
+
+    #[tokio::test]
+    async fn first_stdout_line_names_the_address() {
+        let cli = Cli::try_parse_from(["emulator", "--alerts", "3"]).unwrap();
+        let mut out = Vec::new();
+        serve_until(&cli.emulator, &mut out, async { Ok(()) })
+            .await
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let first = text.lines().next().unwrap();
+        let addr: SocketAddr = first
+            .strip_prefix("listening on http://")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(addr.ip().is_loopback() && addr.port() != 0);
     }
 
     #[test]

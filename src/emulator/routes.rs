@@ -68,7 +68,7 @@ fn entity_body(origin: &str, alert: &AlertRecord, include_unknown: bool) -> Stri
 
 fn alert_id(path: std::result::Result<Path<String>, PathRejection>) -> Result<String> {
     path.map(|Path(id)| id)
-        .map_err(|e| GraphError::bad_query(format!("invalid alert id in the path: {e}")))
+        .map_err(|e| GraphError::bad_request(format!("invalid alert id in the path: {e}")))
 }
 
 /// `GET /security/alerts_v2`
@@ -189,10 +189,10 @@ fn json_object(
         .map_err(|e| GraphError::new(e.status(), "invalidRequest", format!("request body: {e}")))?;
     match serde_json::from_slice::<Value>(&body) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(GraphError::bad_body(
+        Ok(_) => Err(GraphError::bad_request(
             "the request body must be a JSON object",
         )),
-        Err(e) => Err(GraphError::bad_body(format!(
+        Err(e) => Err(GraphError::bad_request(format!(
             "the request body is not valid JSON: {e}"
         ))),
     }
@@ -205,7 +205,7 @@ fn enum_value<T>(
     is_valid: impl Fn(&T) -> bool,
 ) -> Result<T> {
     let Value::String(s) = v else {
-        return Err(GraphError::bad_body(format!(
+        return Err(GraphError::bad_request(format!(
             "'{name}' must be a string naming an enumeration member"
         )));
     };
@@ -213,7 +213,7 @@ fn enum_value<T>(
     if is_valid(&parsed) {
         Ok(parsed)
     } else {
-        Err(GraphError::bad_body(format!(
+        Err(GraphError::bad_request(format!(
             "'{s}' is not a valid value for '{name}'"
         )))
     }
@@ -222,10 +222,12 @@ fn enum_value<T>(
 fn text_value(name: &str, v: &Value) -> Result<String> {
     match v {
         Value::String(s) if s.chars().count() <= MAX_TEXT => Ok(s.clone()),
-        Value::String(_) => Err(GraphError::bad_body(format!(
+        Value::String(_) => Err(GraphError::bad_request(format!(
             "'{name}' is longer than {MAX_TEXT} characters"
         ))),
-        _ => Err(GraphError::bad_body(format!("'{name}' must be a string"))),
+        _ => Err(GraphError::bad_request(format!(
+            "'{name}' must be a string"
+        ))),
     }
 }
 
@@ -271,7 +273,7 @@ impl Update {
                 "@odata.type" if matches!(v, Value::String(t) if t.trim_start_matches('#') == "microsoft.graph.security.alert") =>
                     {}
                 other => {
-                    return Err(GraphError::bad_body(format!(
+                    return Err(GraphError::bad_request(format!(
                         "property '{other}' cannot be updated; updatable properties are \
                          status, assignedTo, classification and determination"
                     ))
@@ -344,13 +346,13 @@ pub async fn post_comment(
                 Value::String(t)
                     if t.trim_start_matches('#') == "microsoft.graph.security.alertComment" => {}
                 _ => {
-                    return Err(GraphError::bad_body(
+                    return Err(GraphError::bad_request(
                         "'@odata.type' must be microsoft.graph.security.alertComment",
                     ));
                 }
             },
             other => {
-                return Err(GraphError::bad_body(format!(
+                return Err(GraphError::bad_request(format!(
                     "unexpected property '{other}' in an alertComment (expected 'comment')"
                 )));
             }
@@ -358,7 +360,7 @@ pub async fn post_comment(
     }
     let text = text
         .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| GraphError::bad_body("'comment' is required and must not be empty"))?;
+        .ok_or_else(|| GraphError::bad_request("'comment' is required and must not be empty"))?;
     let author = auth::author(&caller.token);
     let origin = origin(&headers, state.local_addr);
 

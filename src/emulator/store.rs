@@ -3,10 +3,13 @@
 //! Each alert holds the fields a client can change or filter on as typed values, and the
 //! rest as pre-serialized JSON: a fragment shared by every alert of the same detection
 //! (title, description, recommended actions...) and a per-alert fragment (ids, urls,
-//! evidence...). A reply splices them together, so 100,000 alerts cost a few hundred bytes
-//! of typed state each plus their own evidence text, never a `serde_json::Value` tree.
+//! times...). Evidence, most of an alert's bytes, is kept as a small recipe that rewrites it
+//! on output from the incident it shares with its sibling alerts. A reply splices these
+//! together, so 100,000 alerts cost well under a kilobyte each, never a
+//! `serde_json::Value` tree.
 
 use super::filter::{Field, Filterable, Prop, ordinal};
+use super::generate::Recipe;
 use super::json::Obj;
 use crate::graph::enums::{
     AlertClassification, AlertDetermination, AlertSeverity, AlertStatus, DetectionSource,
@@ -41,8 +44,11 @@ pub struct AlertRecord {
     pub comments: Vec<Comment>,
     /// Members shared with every alert of the same detection, pre-serialized.
     pub shared: Arc<str>,
-    /// This alert's immutable members, pre-serialized.
+    /// This alert's own immutable members, pre-serialized.
     pub own: Box<str>,
+    /// Writes the members derived from the incident, and the evidence (most of an alert's
+    /// bytes), on output.
+    pub recipe: Option<Recipe>,
 }
 
 /// Without `Prefer: include-unknown-enum-members`, Graph replaces members declared after the
@@ -99,6 +105,9 @@ impl AlertRecord {
             })
             .members(&self.shared)
             .members(&self.own);
+        if let Some(r) = &self.recipe {
+            r.write(&mut o, &self.id, self.created);
+        }
         o.finish();
     }
 
@@ -161,17 +170,18 @@ impl Store {
     pub fn new(mut alerts: Vec<AlertRecord>) -> Self {
         alerts.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.id.cmp(&b.id)));
         let mut by_id = HashMap::with_capacity(alerts.len());
-        let mut kept = Vec::with_capacity(alerts.len());
-        for a in alerts {
-            if !by_id.contains_key(&a.id) {
-                by_id.insert(a.id.clone(), kept.len());
-                kept.push(a);
+        // In place: a second vector of 100,000 records would double the peak.
+        let mut next = 0;
+        alerts.retain(|a| {
+            let fresh = !by_id.contains_key(&a.id);
+            if fresh {
+                by_id.insert(a.id.clone(), next);
+                next += 1;
             }
-        }
-        Store {
-            alerts: kept,
-            by_id,
-        }
+            fresh
+        });
+        alerts.shrink_to_fit();
+        Store { alerts, by_id }
     }
 
     pub fn len(&self) -> usize {
@@ -227,6 +237,7 @@ mod tests {
             comments: vec![],
             shared: Arc::from(r#""title":"T""#),
             own: r#""incidentId":"1""#.into(),
+            recipe: None,
         }
     }
 
