@@ -11,6 +11,7 @@ pub mod emulator;
 pub mod graph;
 pub mod headless;
 pub mod logging;
+pub mod outbox;
 pub mod sanitize;
 pub mod tui;
 pub mod ui;

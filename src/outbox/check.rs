@@ -1,0 +1,260 @@
+//! The outbox's decisions, as pure functions over what Graph returned.
+//!
+//! Field values are compared as Graph's JSON (`"inProgress"`, `null`), keyed by Graph's
+//! property names, so the same rules serve any resource whose updates serialize that way.
+
+use super::{Base, FieldConflict};
+use crate::graph::models::{Alert, AlertComment, AlertUpdate};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use time::{Duration, OffsetDateTime};
+
+/// How far the server's clock may run behind ours when deciding whether a comment on the
+/// alert was written after an entry was created.
+pub const CLOCK_SKEW: Duration = Duration::minutes(2);
+
+/// The fields an update sets, by Graph property name.
+pub fn update_fields(update: &AlertUpdate) -> BTreeMap<String, Value> {
+    match serde_json::to_value(update) {
+        Ok(Value::Object(map)) => map.into_iter().collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+/// The updatable fields of an alert as the console holds them (`null` when unset). Built
+/// from the typed fields, not the raw JSON, so an optimistic preview counts as seen.
+pub fn alert_values(alert: &Alert) -> BTreeMap<String, Value> {
+    let all = AlertUpdate {
+        status: alert.status.clone(),
+        assigned_to: alert.assigned_to.clone(),
+        classification: alert.classification.clone(),
+        determination: alert.determination.clone(),
+    };
+    let mut values = update_fields(&all);
+    for key in ["status", "assignedTo", "classification", "determination"] {
+        values.entry(key.to_owned()).or_insert(Value::Null);
+    }
+    values
+}
+
+/// The base to journal with `update`: the version and the values of the changed fields in
+/// `seen` (the alert as the analyst saw it, pending changes included).
+pub fn base_for(seen: &Alert, update: &AlertUpdate) -> Base {
+    let values = alert_values(seen);
+    Base {
+        last_update: seen.last_update,
+        fields: update_fields(update)
+            .into_keys()
+            .map(|k| {
+                let v = values.get(&k).cloned().unwrap_or(Value::Null);
+                (k, v)
+            })
+            .collect(),
+    }
+}
+
+/// The fields the server changed under `update`: its value differs from both the base the
+/// analyst saw and what the analyst wants. Nothing when the server's version is not newer
+/// than the base's.
+pub fn conflicts(base: &Base, update: &AlertUpdate, server: &Alert) -> Vec<FieldConflict> {
+    if let (Some(seen), Some(now)) = (base.last_update, server.last_update)
+        && now <= seen
+    {
+        return Vec::new();
+    }
+    let theirs_all = alert_values(server);
+    update_fields(update)
+        .into_iter()
+        .filter_map(|(field, mine)| {
+            let base_v = base.fields.get(&field).cloned().unwrap_or(Value::Null);
+            let theirs = theirs_all.get(&field).cloned().unwrap_or(Value::Null);
+            (!same(&theirs, &base_v) && !same(&theirs, &mine)).then_some(FieldConflict {
+                field,
+                base: base_v,
+                mine,
+                theirs,
+            })
+        })
+        .collect()
+}
+
+/// Equal as values; an empty string and `null` both mean "unset" (unassigning sends "").
+fn same(a: &Value, b: &Value) -> bool {
+    let unset = |v: &Value| v.is_null() || v.as_str() == Some("");
+    a == b || (unset(a) && unset(b))
+}
+
+/// True when `comments` already holds the entry's comment: same text, by the same author
+/// (when both sides name one), written no earlier than `created` less [`CLOCK_SKEW`].
+pub fn comment_landed(
+    comments: &[AlertComment],
+    text: &str,
+    author: Option<&str>,
+    created: OffsetDateTime,
+) -> bool {
+    let since = created - CLOCK_SKEW;
+    comments.iter().any(|c| {
+        let text_ok = c.comment.as_deref().map(str::trim) == Some(text.trim());
+        let author_ok = match (author, c.created_by_display_name.as_deref()) {
+            (Some(a), Some(b)) => a.trim().eq_ignore_ascii_case(b.trim()),
+            _ => true,
+        };
+        // A comment without a time can't be placed; assume it may be ours rather than post
+        // twice.
+        let time_ok = c.created_date_time.is_none_or(|t| t >= since);
+        text_ok && author_ok && time_ok
+    })
+}
+
+/// A JSON value for people: strings bare, `null` as "(none)".
+pub fn show(v: &Value) -> String {
+    let s = match v {
+        Value::Null => "(none)".to_owned(),
+        Value::String(s) if s.is_empty() => "(none)".to_owned(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    crate::sanitize::line(&s).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::enums::AlertStatus;
+    use crate::graph::models::FromRaw;
+    use serde_json::json;
+    use time::macros::datetime;
+
+    fn alert(json: Value) -> Alert {
+        let raw = serde_json::value::to_raw_value(&json).unwrap();
+        Alert::from_raw(&raw).unwrap()
+    }
+
+    fn resolve() -> AlertUpdate {
+        AlertUpdate {
+            status: Some(AlertStatus::Resolved),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn base_holds_only_changed_fields() {
+        let a = alert(
+            json!({"id":"a","status":"new","assignedTo":null,"lastUpdateDateTime":"2026-01-01T00:00:00Z"}),
+        );
+        let b = base_for(
+            &a,
+            &AlertUpdate {
+                status: Some(AlertStatus::InProgress),
+                assigned_to: Some("me".into()),
+                ..Default::default()
+            },
+        );
+        assert_eq!(b.last_update, Some(datetime!(2026-01-01 00:00 UTC)));
+        assert_eq!(
+            b.fields.into_iter().collect::<Vec<_>>(),
+            vec![
+                ("assignedTo".to_owned(), Value::Null),
+                ("status".to_owned(), json!("new"))
+            ]
+        );
+    }
+
+    #[test]
+    fn conflict_only_when_the_server_changed_my_field_to_something_else() {
+        let seen = alert(
+            json!({"id":"a","status":"new","assignedTo":"bob","lastUpdateDateTime":"2026-01-01T00:00:00Z"}),
+        );
+        let base = base_for(&seen, &resolve());
+        // Unchanged version: no check at all.
+        assert!(conflicts(&base, &resolve(), &seen).is_empty());
+        // Newer version, but only another field changed.
+        let other = alert(
+            json!({"id":"a","status":"new","assignedTo":"eve","lastUpdateDateTime":"2026-01-02T00:00:00Z"}),
+        );
+        assert!(conflicts(&base, &resolve(), &other).is_empty());
+        // The server already has my value.
+        let same = alert(
+            json!({"id":"a","status":"resolved","lastUpdateDateTime":"2026-01-02T00:00:00Z"}),
+        );
+        assert!(conflicts(&base, &resolve(), &same).is_empty());
+        // Someone moved my field elsewhere.
+        let moved = alert(
+            json!({"id":"a","status":"inProgress","lastUpdateDateTime":"2026-01-02T00:00:00Z"}),
+        );
+        let c = conflicts(&base, &resolve(), &moved);
+        assert_eq!(
+            c,
+            vec![FieldConflict {
+                field: "status".into(),
+                base: json!("new"),
+                mine: json!("resolved"),
+                theirs: json!("inProgress"),
+            }]
+        );
+    }
+
+    #[test]
+    fn unassigned_is_null_or_empty() {
+        let seen =
+            alert(json!({"id":"a","assignedTo":"","lastUpdateDateTime":"2026-01-01T00:00:00Z"}));
+        let u = AlertUpdate {
+            assigned_to: Some("me".into()),
+            ..Default::default()
+        };
+        let base = base_for(&seen, &u);
+        let server =
+            alert(json!({"id":"a","assignedTo":null,"lastUpdateDateTime":"2026-01-03T00:00:00Z"}));
+        assert!(conflicts(&base, &u, &server).is_empty());
+    }
+
+    #[test]
+    fn comment_recognised_by_text_author_and_time() {
+        let created = datetime!(2026-01-01 12:00 UTC);
+        let c = |text: &str, by: &str, at: OffsetDateTime| AlertComment {
+            comment: Some(text.into()),
+            created_by_display_name: Some(by.into()),
+            created_date_time: Some(at),
+        };
+        let me = Some("me@x.com");
+        assert!(comment_landed(
+            &[c("hi", "ME@x.com", created + Duration::seconds(1))],
+            "hi",
+            me,
+            created
+        ));
+        // Within the allowed skew.
+        assert!(comment_landed(
+            &[c("hi", "me@x.com", created - Duration::seconds(30))],
+            "hi",
+            me,
+            created
+        ));
+        // An older identical comment is someone's earlier note, not this entry.
+        assert!(!comment_landed(
+            &[c("hi", "me@x.com", created - Duration::hours(1))],
+            "hi",
+            me,
+            created
+        ));
+        assert!(!comment_landed(
+            &[c("hi", "eve@x.com", created)],
+            "hi",
+            me,
+            created
+        ));
+        assert!(!comment_landed(
+            &[c("hello", "me@x.com", created)],
+            "hi",
+            me,
+            created
+        ));
+        // No author known: text and time decide.
+        assert!(comment_landed(
+            &[c("hi", "whoever", created)],
+            "hi",
+            None,
+            created
+        ));
+    }
+}

@@ -1,0 +1,246 @@
+//! The outbox: every analyst write is journaled on disk before it is sent, sent by one
+//! writer in order per target, retried through transient failures, applied once, and never
+//! lost to a crash, a kill or a dropped SSH link.
+//!
+//! - [`journal`]: the per-profile JSON-lines file (`<data_dir>/outbox/<profile>.jsonl`).
+//! - [`check`]: the pure rules — conflict detection for PATCHes and the "already there?"
+//!   test for comments.
+//! - [`writer`]: the task that drains the journal through the Graph client.
+//!
+//! The types here are the on-disk format; renaming a field breaks existing journals.
+
+pub mod check;
+pub mod journal;
+pub mod writer;
+
+pub use journal::{Journal, Record};
+pub use writer::{Outbox, OutboxEvent, Reply, WriterConfig};
+
+use crate::graph::models::AlertUpdate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use time::OffsetDateTime;
+
+/// One write, as journaled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    /// Unique, sorts in creation order (see [`Journal::next_id`]).
+    pub id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created: OffsetDateTime,
+    /// The profile and Graph endpoint the write is meant for (never a token).
+    pub profile: String,
+    pub endpoint: String,
+    pub target: Target,
+    pub op: Op,
+}
+
+/// The resource a write changes. Writes to one target are sent in order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Target {
+    pub kind: TargetKind,
+    pub id: String,
+}
+
+impl Target {
+    pub fn alert(id: impl Into<String>) -> Target {
+        Target {
+            kind: TargetKind::Alert,
+            id: id.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.kind {
+            TargetKind::Alert => "alert",
+        };
+        write!(f, "{kind} {}", crate::sanitize::line(&self.id))
+    }
+}
+
+/// Resource kinds; later panes (incidents, control profiles...) add theirs here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TargetKind {
+    /// `security/alerts_v2/{id}`
+    Alert,
+}
+
+/// What the write does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Op {
+    /// `PATCH security/alerts_v2/{id}` with this body.
+    AlertUpdate {
+        update: AlertUpdate,
+        /// What the analyst saw when deciding; `None` (headless) means "set it regardless".
+        #[serde(default)]
+        base: Option<Base>,
+    },
+    /// `POST security/alerts_v2/{id}/comments`. `author` is who Graph will name as the
+    /// writer when the token says (used to recognise the comment if it already landed).
+    AlertComment {
+        text: String,
+        #[serde(default)]
+        author: Option<String>,
+    },
+}
+
+impl Op {
+    pub(crate) fn set_base(&mut self, new: Base) {
+        if let Op::AlertUpdate { base, .. } = self {
+            *base = Some(new);
+        }
+    }
+
+    /// A short description for lists and messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Op::AlertUpdate { update, .. } => {
+                let fields = check::update_fields(update);
+                let parts: Vec<String> = fields
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", check::show(v)))
+                    .collect();
+                format!("update {}", parts.join(" "))
+            }
+            Op::AlertComment { text, .. } => {
+                let first: String = text.chars().take(40).collect();
+                let cut = if text.chars().count() > 40 { "…" } else { "" };
+                format!("comment \"{}{cut}\"", crate::sanitize::line(&first))
+            }
+        }
+    }
+}
+
+/// The version of a resource the analyst saw: its `lastUpdateDateTime` and the values of
+/// the fields the write changes, as Graph's JSON (`null` for unset), by Graph property name.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Base {
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_update: Option<OffsetDateTime>,
+    pub fields: BTreeMap<String, serde_json::Value>,
+}
+
+/// One field the server changed under a pending write.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldConflict {
+    pub field: String,
+    /// What the analyst saw before deciding.
+    pub base: serde_json::Value,
+    /// What the analyst wants.
+    pub mine: serde_json::Value,
+    /// What the server has now.
+    pub theirs: serde_json::Value,
+}
+
+/// Where an entry stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    /// Waiting to be sent, or being sent.
+    Pending,
+    Done,
+    /// Refused for good (400, 403, 404...); Graph's answer kept for the analyst.
+    Failed {
+        status: Option<u16>,
+        code: String,
+        message: String,
+    },
+    /// Stopped before sending: the server changed these fields since the analyst looked.
+    Conflict(Vec<FieldConflict>),
+    /// Given up on purpose, with why.
+    Dropped(String),
+}
+
+impl Status {
+    /// Done or dropped: nothing more will happen to the entry.
+    pub fn is_finished(&self) -> bool {
+        matches!(self, Status::Done | Status::Dropped(_))
+    }
+
+    /// Failed or in conflict: waits for the analyst, and holds back later writes to the
+    /// same target so they can't overtake it.
+    pub fn is_stopped(&self) -> bool {
+        matches!(self, Status::Failed { .. } | Status::Conflict(_))
+    }
+
+    /// One word for lists.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Done => "done",
+            Status::Failed { .. } => "failed",
+            Status::Conflict(_) => "conflict",
+            Status::Dropped(_) => "dropped",
+        }
+    }
+
+    /// The detail behind a stop, one line, sanitised (server text is hostile).
+    pub fn detail(&self) -> String {
+        match self {
+            Status::Failed {
+                status,
+                code,
+                message,
+            } => {
+                let status = status.map(|s| format!("{s} ")).unwrap_or_default();
+                crate::sanitize::line(&format!("{status}{code}: {message}")).into_owned()
+            }
+            Status::Conflict(fields) => fields
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}: mine {} / theirs {}",
+                        c.field,
+                        check::show(&c.mine),
+                        check::show(&c.theirs)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+            Status::Dropped(reason) => crate::sanitize::line(reason).into_owned(),
+            Status::Pending | Status::Done => String::new(),
+        }
+    }
+}
+
+/// An entry as the console and `graphsec outbox list` show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryView {
+    pub entry: Entry,
+    pub status: Status,
+    pub sent: u32,
+}
+
+/// How the analyst settles a conflict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    /// Send my values anyway (the server's current values become the base).
+    KeepMine,
+    /// Leave the server's values; the entry is dropped.
+    TakeTheirs,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    #[error("outbox: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(
+        "the outbox {} is in use by another graphsec process for this profile",
+        .0.display()
+    )]
+    Locked(PathBuf),
+    #[error("no outbox entry {}", crate::sanitize::line(.0))]
+    NoSuchEntry(String),
+    #[error("outbox entry {} is {what}", crate::sanitize::line(.id))]
+    WrongState { id: String, what: &'static str },
+    #[error("no data directory for the outbox (set XDG_DATA_HOME or HOME)")]
+    NoDataDir,
+    #[error("the outbox writer has stopped")]
+    Closed,
+}

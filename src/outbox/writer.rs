@@ -1,0 +1,570 @@
+//! The writer: drains the journal through the Graph client.
+//!
+//! One *lane* (a task) per target with work: it sends that target's entries strictly in
+//! order and parks when the oldest unfinished entry is stopped (failed or in conflict), so
+//! a later write never overtakes an earlier one. Lanes for different targets run
+//! concurrently, at most [`WriterConfig::concurrency`] requests at a time.
+//!
+//! Per attempt:
+//! - PATCH with a base: GET the alert first; if the server changed a field the analyst is
+//!   changing, stop the entry as a conflict. Otherwise journal `sent`, then PATCH (PATCH is
+//!   idempotent, so resending after a crash is harmless).
+//! - Comment: if an earlier attempt was journaled as sent, GET the alert and finish the
+//!   entry without posting when the comment is already there; otherwise journal `sent`,
+//!   then POST. The `sent` record is fsynced before the POST leaves, so a crash at any point
+//!   leaves either no request or a record that triggers the check.
+//! - Transient failures (throttling, 5xx, timeouts, resets) are retried with exponential
+//!   backoff and full jitter on top of the client's own retries, honouring `Retry-After`.
+//!   Other failures stop the entry with Graph's answer, for the analyst to retry or drop.
+//!
+//! Only entries journaled for the client's endpoint are sent: a journal that holds writes
+//! made against an emulator never sends them to a real tenant, or the reverse.
+
+use super::check;
+use super::journal::Record;
+use super::{EntryView, Journal, Op, OutboxError, Resolution, Status, Target, journal::EntryState};
+use crate::graph::models::{Alert, AlertComment};
+use crate::graph::retry::{backoff_ceiling, full_jitter, random_u64};
+use crate::graph::{Client, GraphError};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::sync::{Semaphore, mpsc, watch};
+
+/// How the writer paces itself.
+#[derive(Debug, Clone)]
+pub struct WriterConfig {
+    /// Requests in flight at once, over all targets (Graph allows 4 concurrent requests on
+    /// some security resources and 150/min on alerts; the client also backs off on 429).
+    pub concurrency: usize,
+    /// Attempts per entry in this run before it is left pending for a later run; `None`
+    /// retries for as long as the process lives (the console).
+    pub max_attempts: Option<u32>,
+    /// First backoff ceiling between attempts; doubles per attempt.
+    pub backoff_base: Duration,
+    /// Largest backoff ceiling.
+    pub backoff_cap: Duration,
+}
+
+impl Default for WriterConfig {
+    fn default() -> Self {
+        WriterConfig {
+            concurrency: 4,
+            max_attempts: None,
+            backoff_base: Duration::from_secs(1),
+            backoff_cap: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What Graph answered to a write that landed.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    /// The PATCH reply: the alert as it is now.
+    Alert(Alert),
+    /// The comment POST reply: every comment on the alert.
+    Comments(Vec<AlertComment>),
+    /// The comment was found on the alert already (an earlier attempt landed); not posted.
+    AlreadyThere(Vec<AlertComment>),
+    /// Graph accepted it (2xx) but the reply could not be read.
+    Unreadable,
+}
+
+/// What the writer reports, in order.
+#[derive(Debug, Clone)]
+pub enum OutboxEvent {
+    /// Unfinished entries found in the journal at start (pending ones are being resent).
+    Restored(Vec<EntryView>),
+    /// An entry landed.
+    Done {
+        id: String,
+        target: Target,
+        reply: Reply,
+    },
+    /// An entry stopped: failed for good or in conflict; it waits for the analyst.
+    Stopped(EntryView),
+    /// An entry is still pending after this run's attempts (or needs a new sign-in); it
+    /// stays in the journal for the next run.
+    Deferred {
+        id: String,
+        target: Target,
+        error: String,
+    },
+}
+
+/// A handle on the running writer. Cheap to clone.
+#[derive(Clone)]
+pub struct Outbox {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    journal: Mutex<Journal>,
+    /// Targets with a running lane.
+    lanes: Mutex<HashSet<Target>>,
+    /// Number of running lanes, watched by [`Outbox::wait_idle`].
+    active: watch::Sender<usize>,
+    client: Client,
+    profile: String,
+    author: Option<String>,
+    config: WriterConfig,
+    permits: Semaphore,
+    events: mpsc::UnboundedSender<OutboxEvent>,
+}
+
+impl Shared {
+    fn journal(&self) -> MutexGuard<'_, Journal> {
+        // A panic elsewhere mid-append leaves the file consistent (fsynced lines only).
+        self.journal.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn lanes(&self) -> MutexGuard<'_, HashSet<Target>> {
+        self.lanes.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn emit(&self, event: OutboxEvent) {
+        // Nobody listening (headless after it stopped waiting) is fine: the journal has it.
+        let _ = self.events.send(event);
+    }
+}
+
+/// What one attempt came to.
+enum Attempt {
+    Landed(Reply),
+    Conflict(Vec<super::FieldConflict>),
+}
+
+/// Why an attempt did not land.
+enum AttemptError {
+    Graph(GraphError),
+    /// The journal could not record `sent`; nothing was sent.
+    Journal(OutboxError),
+}
+
+impl From<GraphError> for AttemptError {
+    fn from(e: GraphError) -> Self {
+        AttemptError::Graph(e)
+    }
+}
+
+/// What a lane does after an entry.
+enum Next {
+    /// The entry finished; go on with the target's next one.
+    Continue,
+    /// Stop this lane (the entry stopped or was deferred).
+    Park,
+}
+
+impl Outbox {
+    /// Starts the writer over `journal`: reports unfinished entries for this endpoint as
+    /// [`OutboxEvent::Restored`] and starts resending the pending ones. Must be called within
+    /// a Tokio runtime.
+    pub fn start(
+        journal: Journal,
+        client: Client,
+        profile: impl Into<String>,
+        author: Option<String>,
+        config: WriterConfig,
+        events: mpsc::UnboundedSender<OutboxEvent>,
+    ) -> Outbox {
+        let (active, _) = watch::channel(0);
+        let concurrency = config.concurrency.max(1);
+        let outbox = Outbox {
+            shared: Arc::new(Shared {
+                journal: Mutex::new(journal),
+                lanes: Mutex::new(HashSet::new()),
+                active,
+                client,
+                profile: profile.into(),
+                author,
+                config,
+                permits: Semaphore::new(concurrency),
+                events,
+            }),
+        };
+        let restored: Vec<EntryView> = outbox
+            .entries()
+            .into_iter()
+            .filter(|v| !v.status.is_finished())
+            .collect();
+        if !restored.is_empty() {
+            tracing::info!(
+                entries = restored.len(),
+                "outbox: resending unfinished writes"
+            );
+            let targets: HashSet<Target> = restored
+                .iter()
+                .filter(|v| v.status == Status::Pending)
+                .map(|v| v.entry.target.clone())
+                .collect();
+            outbox.shared.emit(OutboxEvent::Restored(restored));
+            for t in targets {
+                outbox.ensure_lane(t);
+            }
+        }
+        outbox
+    }
+
+    /// The name Graph is expected to record as a comment's author, when known.
+    pub fn author(&self) -> Option<&str> {
+        self.shared.author.as_deref()
+    }
+
+    /// Journals a write (fsynced) and starts sending it. Returns the entry id.
+    pub async fn submit(&self, target: Target, op: Op) -> Result<String, OutboxError> {
+        let shared = self.shared.clone();
+        let lane_target = target.clone();
+        let id = blocking(move || {
+            let mut j = shared.journal();
+            let now = OffsetDateTime::now_utc();
+            let entry = super::Entry {
+                id: j.next_id(now),
+                created: now,
+                profile: shared.profile.clone(),
+                endpoint: shared.client.base_url().to_owned(),
+                target,
+                op,
+            };
+            let id = entry.id.clone();
+            j.append(Record::Enqueued { entry })?;
+            Ok(id)
+        })
+        .await?;
+        self.ensure_lane(lane_target);
+        Ok(id)
+    }
+
+    /// Every entry for this endpoint still on file (finished ones until compaction), oldest
+    /// first.
+    pub fn entries(&self) -> Vec<EntryView> {
+        let endpoint = self.shared.client.base_url();
+        self.shared
+            .journal()
+            .entries()
+            .filter(|s| s.entry.endpoint == endpoint)
+            .map(view)
+            .collect()
+    }
+
+    /// Puts a stopped entry back in line (or restarts a deferred one).
+    pub async fn retry(&self, id: &str) -> Result<(), OutboxError> {
+        let target = self.change(id, |s| match &s.status {
+            Status::Failed { .. } | Status::Conflict(_) => Ok(Some(Record::Retry {
+                id: s.entry.id.clone(),
+                at: OffsetDateTime::now_utc(),
+                base: None,
+            })),
+            Status::Pending => Ok(None),
+            _ => Err("finished"),
+        })?;
+        self.ensure_lane(target);
+        Ok(())
+    }
+
+    /// Gives up on an entry that is not being sent right now.
+    pub async fn drop_entry(&self, id: &str) -> Result<(), OutboxError> {
+        let busy = self.shared.lanes().clone();
+        self.change(id, |s| match &s.status {
+            Status::Pending if busy.contains(&s.entry.target) => Err("being sent"),
+            Status::Done | Status::Dropped(_) => Err("finished"),
+            _ => Ok(Some(Record::Dropped {
+                id: s.entry.id.clone(),
+                at: OffsetDateTime::now_utc(),
+                reason: "dropped by the analyst".to_owned(),
+            })),
+        })?;
+        Ok(())
+    }
+
+    /// Settles a conflict: keep mine sends it over the server's values (they become the
+    /// base); take theirs drops it.
+    pub async fn resolve(&self, id: &str, resolution: Resolution) -> Result<(), OutboxError> {
+        let target = self.change(id, |s| {
+            let Status::Conflict(fields) = &s.status else {
+                return Err("not in conflict");
+            };
+            let at = OffsetDateTime::now_utc();
+            let id = s.entry.id.clone();
+            Ok(Some(match resolution {
+                Resolution::KeepMine => Record::Retry {
+                    id,
+                    at,
+                    base: Some(super::Base {
+                        last_update: None,
+                        fields: fields
+                            .iter()
+                            .map(|c| (c.field.clone(), c.theirs.clone()))
+                            .collect(),
+                    }),
+                },
+                Resolution::TakeTheirs => Record::Dropped {
+                    id,
+                    at,
+                    reason: "took the server's values".to_owned(),
+                },
+            }))
+        })?;
+        // The next entry for the target (or this one again) may go now.
+        self.ensure_lane(target);
+        Ok(())
+    }
+
+    /// Waits until no lane is running: every pending entry landed, stopped or was deferred.
+    pub async fn wait_idle(&self) {
+        let mut rx = self.shared.active.subscribe();
+        let _ = rx.wait_for(|n| *n == 0).await;
+    }
+
+    /// Checks and appends one record for entry `id` under the journal lock; returns the
+    /// entry's target.
+    fn change(
+        &self,
+        id: &str,
+        decide: impl FnOnce(&EntryState) -> Result<Option<Record>, &'static str>,
+    ) -> Result<Target, OutboxError> {
+        let mut j = self.shared.journal();
+        let state = j
+            .get(id)
+            .filter(|s| s.entry.endpoint == self.shared.client.base_url())
+            .ok_or_else(|| OutboxError::NoSuchEntry(id.to_owned()))?;
+        let target = state.entry.target.clone();
+        match decide(state) {
+            Ok(Some(record)) => j.append(record)?,
+            Ok(None) => {}
+            Err(what) => {
+                return Err(OutboxError::WrongState {
+                    id: id.to_owned(),
+                    what,
+                });
+            }
+        }
+        Ok(target)
+    }
+
+    /// Starts a lane for `target` unless one runs.
+    fn ensure_lane(&self, target: Target) {
+        let mut lanes = self.shared.lanes();
+        if lanes.insert(target.clone()) {
+            self.shared.active.send_modify(|n| *n += 1);
+            tokio::spawn(self.clone().lane(target));
+        }
+    }
+
+    /// Sends `target`'s entries in order until none is runnable.
+    async fn lane(self, target: Target) {
+        loop {
+            let next = self.next_for(&target);
+            let parked = match next {
+                Some(state) => matches!(self.process(state).await, Next::Park),
+                None => true,
+            };
+            // Leave under the lanes lock, after looking once more: a submit appends before
+            // it checks for a lane, so either it sees this lane or this lane sees its entry.
+            let mut lanes = self.shared.lanes();
+            if parked || self.next_for(&target).is_none() {
+                lanes.remove(&target);
+                drop(lanes);
+                self.shared.active.send_modify(|n| *n = n.saturating_sub(1));
+                return;
+            }
+        }
+    }
+
+    /// The target's oldest unfinished entry for this endpoint, if it is pending (a stopped
+    /// one blocks the target).
+    fn next_for(&self, target: &Target) -> Option<EntryState> {
+        let endpoint = self.shared.client.base_url();
+        let j = self.shared.journal();
+        let first = j.entries().find(|s| {
+            s.entry.target == *target && s.entry.endpoint == endpoint && !s.status.is_finished()
+        })?;
+        (first.status == Status::Pending).then(|| first.clone())
+    }
+
+    /// Sends one entry until it lands, stops, or this run's attempts are spent.
+    async fn process(&self, mut state: EntryState) -> Next {
+        let id = state.entry.id.clone();
+        let target = state.entry.target.clone();
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let outcome = {
+                let Ok(_permit) = self.shared.permits.acquire().await else {
+                    return Next::Park;
+                };
+                self.attempt(&state).await
+            };
+            let error = match outcome {
+                Ok(Attempt::Landed(reply)) => {
+                    let rec = Record::Done {
+                        id: id.clone(),
+                        at: OffsetDateTime::now_utc(),
+                    };
+                    if let Err(e) = self.append(rec).await {
+                        // It landed; if `done` can't be written the next run re-checks
+                        // (PATCH again, or finds the comment) rather than doubling.
+                        tracing::error!(entry = %id, error = %e, "outbox: cannot record done");
+                    }
+                    tracing::debug!(entry = %id, attempts = attempt, "outbox: landed");
+                    self.shared.emit(OutboxEvent::Done { id, target, reply });
+                    return Next::Continue;
+                }
+                Ok(Attempt::Conflict(fields)) => {
+                    let rec = Record::Conflict {
+                        id: id.clone(),
+                        at: OffsetDateTime::now_utc(),
+                        fields,
+                    };
+                    return self.stop(&id, rec).await;
+                }
+                Err(AttemptError::Graph(e)) if !e.is_transient() && !e.needs_sign_in() => {
+                    let rec = Record::Failed {
+                        id: id.clone(),
+                        at: OffsetDateTime::now_utc(),
+                        status: e.status(),
+                        code: match &e {
+                            GraphError::Api { code, .. } => code.clone(),
+                            _ => String::new(),
+                        },
+                        message: e.to_string(),
+                    };
+                    tracing::warn!(entry = %id, error = %e, "outbox: refused for good");
+                    return self.stop(&id, rec).await;
+                }
+                Err(AttemptError::Graph(e)) => e,
+                Err(AttemptError::Journal(e)) => {
+                    tracing::error!(entry = %id, error = %e, "outbox: cannot record an attempt");
+                    GraphError::Transport(e.to_string())
+                }
+            };
+            let out_of_attempts = self
+                .shared
+                .config
+                .max_attempts
+                .is_some_and(|m| attempt >= m);
+            if error.needs_sign_in() || out_of_attempts {
+                tracing::warn!(entry = %id, attempts = attempt, error = %error, "outbox: left pending");
+                self.shared.emit(OutboxEvent::Deferred {
+                    id,
+                    target,
+                    error: error.to_string(),
+                });
+                return Next::Park;
+            }
+            let wait = self.backoff(attempt, &error);
+            tracing::info!(entry = %id, attempts = attempt, wait_ms = wait.as_millis() as u64, error = %error, "outbox: will retry");
+            tokio::time::sleep(wait).await;
+            // The sent count may have grown; the exactly-once check depends on it.
+            match self.shared.journal().get(&id) {
+                Some(s) if s.status == Status::Pending => state = s.clone(),
+                _ => return Next::Continue, // dropped meanwhile
+            }
+        }
+    }
+
+    /// One try: the pre-checks, `sent`, then the request.
+    async fn attempt(&self, state: &EntryState) -> Result<Attempt, AttemptError> {
+        let client = &self.shared.client;
+        let alert_id = &state.entry.target.id;
+        match &state.entry.op {
+            Op::AlertUpdate { update, base } => {
+                if let Some(base) = base {
+                    let server = client.get_alert(alert_id).await?;
+                    let conflicts = check::conflicts(base, update, &server);
+                    if !conflicts.is_empty() {
+                        return Ok(Attempt::Conflict(conflicts));
+                    }
+                }
+                self.mark_sent(&state.entry.id).await?;
+                match client.update_alert(alert_id, update).await {
+                    Ok(alert) => Ok(Attempt::Landed(Reply::Alert(alert))),
+                    Err(e) if accepted_but_unreadable(&e) => Ok(Attempt::Landed(Reply::Unreadable)),
+                    Err(e) => Err(e.into()),
+                }
+            }
+            Op::AlertComment { text, author } => {
+                if state.sent > 0 {
+                    // An earlier attempt may have posted it (reply lost, or a crash before
+                    // `done`): look before posting again.
+                    let server = client.get_alert(alert_id).await?;
+                    if check::comment_landed(
+                        &server.comments,
+                        text,
+                        author.as_deref(),
+                        state.entry.created,
+                    ) {
+                        tracing::info!(entry = %state.entry.id, "outbox: comment already on the alert; not posting again");
+                        return Ok(Attempt::Landed(Reply::AlreadyThere(server.comments)));
+                    }
+                }
+                self.mark_sent(&state.entry.id).await?;
+                match client.add_alert_comment(alert_id, text).await {
+                    Ok(comments) => Ok(Attempt::Landed(Reply::Comments(comments))),
+                    Err(e) if accepted_but_unreadable(&e) => Ok(Attempt::Landed(Reply::Unreadable)),
+                    Err(e) => Err(e.into()),
+                }
+            }
+        }
+    }
+
+    async fn mark_sent(&self, id: &str) -> Result<(), AttemptError> {
+        self.append(Record::Sent {
+            id: id.to_owned(),
+            at: OffsetDateTime::now_utc(),
+        })
+        .await
+        .map_err(AttemptError::Journal)
+    }
+
+    /// Records a stop and reports the entry.
+    async fn stop(&self, id: &str, record: Record) -> Next {
+        if let Err(e) = self.append(record).await {
+            tracing::error!(entry = %id, error = %e, "outbox: cannot record a stop");
+        }
+        if let Some(s) = self.shared.journal().get(id) {
+            self.shared.emit(OutboxEvent::Stopped(view(s)));
+        }
+        Next::Park
+    }
+
+    /// Appends off the async threads (fsync can take milliseconds).
+    async fn append(&self, record: Record) -> Result<(), OutboxError> {
+        let shared = self.shared.clone();
+        blocking(move || shared.journal().append(record)).await
+    }
+
+    /// Exponential backoff with full jitter; never shorter than Graph's `Retry-After`.
+    fn backoff(&self, attempt: u32, error: &GraphError) -> Duration {
+        let c = &self.shared.config;
+        let ceiling = backoff_ceiling(attempt.saturating_sub(1), c.backoff_base, c.backoff_cap);
+        let jitter = full_jitter(ceiling, random_u64());
+        match error {
+            GraphError::Throttled {
+                retry_after: Some(after),
+            } => jitter.max(*after),
+            _ => jitter,
+        }
+    }
+}
+
+/// A 2xx whose body could not be read: Graph has the write.
+fn accepted_but_unreadable(e: &GraphError) -> bool {
+    matches!(e, GraphError::Decode { .. } | GraphError::TooLarge { .. })
+}
+
+fn view(s: &EntryState) -> EntryView {
+    EntryView {
+        entry: s.entry.clone(),
+        status: s.status.clone(),
+        sent: s.sent,
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, OutboxError> + Send + 'static,
+) -> Result<T, OutboxError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| OutboxError::Closed)?
+}
