@@ -8,6 +8,7 @@
 use crate::graph::Client;
 use crate::graph::models::{Alert, AlertComment};
 use crate::graph::odata::ODataQuery;
+use crate::outbox::EntryView;
 use crate::sanitize;
 use futures_util::StreamExt;
 use std::io::{self, Write};
@@ -110,6 +111,71 @@ pub fn write_comments(
                     sanitize::opt_line(c.created_by_display_name.as_deref()),
                     sanitize::opt_line(c.comment.as_deref()),
                 )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Writes outbox entries (`graphsec outbox list`). JSON carries each entry as journaled
+/// plus its state; table and CSV are sanitised like every other Graph-derived text.
+pub fn write_outbox(
+    entries: &[EntryView],
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let json = |v: &EntryView| {
+        serde_json::json!({
+            "id": v.entry.id,
+            "state": v.status.word(),
+            "detail": v.status.detail(),
+            "sentAttempts": v.sent,
+            "entry": v.entry,
+        })
+    };
+    match format {
+        OutputFormat::Json => {
+            let all: Vec<serde_json::Value> = entries.iter().map(json).collect();
+            writeln!(out, "{}", serde_json::to_string(&all)?)
+        }
+        OutputFormat::Ndjson => {
+            for v in entries {
+                writeln!(out, "{}", serde_json::to_string(&json(v))?)?;
+            }
+            Ok(())
+        }
+        OutputFormat::Csv => {
+            writeln!(out, "id,state,created,target,what,detail,endpoint")?;
+            for v in entries {
+                let cells = [
+                    v.entry.id.clone(),
+                    v.status.word().to_owned(),
+                    v.entry.created.format(&Rfc3339).unwrap_or_default(),
+                    v.entry.target.id.clone(),
+                    v.entry.op.describe(),
+                    v.status.detail(),
+                    v.entry.endpoint.clone(),
+                ];
+                let line: Vec<String> = cells.iter().map(|c| sanitize::csv_field(c)).collect();
+                writeln!(out, "{}", line.join(","))?;
+            }
+            Ok(())
+        }
+        OutputFormat::Table => {
+            for v in entries {
+                let mut line = format!(
+                    "{}  {:<9} {}  {}",
+                    v.entry.id,
+                    v.status.word(),
+                    fit(&sanitize::line(&v.entry.target.id), 36),
+                    v.entry.op.describe()
+                );
+                let detail = v.status.detail();
+                if !detail.is_empty() {
+                    line.push_str("  — ");
+                    line.push_str(&detail);
+                }
+                writeln!(out, "{}", line.trim_end())?;
             }
             Ok(())
         }

@@ -10,6 +10,9 @@ use graphsec::graph::models::AlertUpdate;
 use graphsec::graph::odata::ODataQuery;
 use graphsec::graph::{Client, ClientConfig};
 use graphsec::headless::{self, OutputFormat};
+use graphsec::outbox::{
+    EntryView, Journal, Op, Outbox, OutboxError, OutboxEvent, Reply, Target, WriterConfig, journal,
+};
 use graphsec::{demo, emulator, logging, sanitize, tui, worker};
 use std::io::Write;
 use std::path::PathBuf;
@@ -53,6 +56,21 @@ enum Command {
     /// Alerts (security/alerts_v2).
     #[command(subcommand)]
     Alerts(AlertsCommand),
+    /// Changes waiting in the on-disk outbox (<data dir>/outbox/<profile>.jsonl).
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum OutboxCommand {
+    /// List unfinished changes (pending, failed, in conflict), for every endpoint.
+    List,
+    /// Send every pending change now and wait for the outcome.
+    Flush,
+    /// Put a failed or conflicting change back in line and send it.
+    Retry { id: String },
+    /// Give up on a change for good.
+    Drop { id: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -122,13 +140,18 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(async {
                 let session = connect(&cli, &profile).await?;
                 alerts_command(
-                    &session.client,
+                    &session,
+                    &profile,
                     cmd,
                     cli.output,
                     cli.read_only || profile.read_only,
                 )
                 .await
             })
+        }
+        Some(Command::Outbox(cmd)) => {
+            let profile = loaded.config.resolve_profile(cli.profile.as_deref())?;
+            runtime.block_on(outbox_command(&cli, &profile, cmd))
         }
         None => {
             let profile = loaded.config.resolve_profile(cli.profile.as_deref())?;
@@ -145,6 +168,16 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             };
             runtime.block_on(async {
                 let session = connect(&cli, &profile).await?;
+                let journal = open_journal(&session, &profile)?;
+                let (event_tx, event_rx) = mpsc::unbounded_channel();
+                let outbox = Outbox::start(
+                    journal,
+                    session.client.clone(),
+                    profile.name.clone(),
+                    session.me.clone(),
+                    WriterConfig::default(),
+                    event_tx,
+                );
                 let info = SessionInfo {
                     profile: if cli.demo {
                         "demo".to_owned()
@@ -160,9 +193,16 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                 let state = State::new(info, time::OffsetDateTime::now_utc());
                 let (command_tx, command_rx) = mpsc::unbounded_channel();
                 let (update_tx, update_rx) = mpsc::channel(256);
-                let worker =
-                    tokio::spawn(worker::run(session.client.clone(), command_rx, update_tx));
+                let worker = tokio::spawn(worker::run(
+                    session.client.clone(),
+                    outbox,
+                    event_rx,
+                    command_rx,
+                    update_tx,
+                ));
                 let result = tui::run(state, command_tx, update_rx, clipboard).await;
+                // Every journal record is fsynced as it is written: whatever is still in
+                // flight stays in the outbox and is sent at the next start.
                 worker.abort();
                 result
             })?;
@@ -181,6 +221,227 @@ struct Session {
     client: Client,
     me: Option<String>,
     _demo: Option<emulator::RunningEmulator>,
+    /// The demo's outbox lives in a throw-away directory: the demo tenant is generated anew
+    /// each run, so its writes have nowhere to land later.
+    demo_data: Option<DemoDir>,
+}
+
+/// A per-run directory removed on exit.
+struct DemoDir(PathBuf);
+
+impl Drop for DemoDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Opens the profile's outbox journal (`<data dir>/outbox/<profile>.jsonl`).
+fn open_journal(session: &Session, profile: &ResolvedProfile) -> anyhow::Result<Journal> {
+    let data_dir = match &session.demo_data {
+        Some(d) => d.0.clone(),
+        None => config::paths().ok_or(OutboxError::NoDataDir)?.data_dir,
+    };
+    let path = journal::path_for(&data_dir, &profile.name);
+    let journal = Journal::open_waiting(&path, JOURNAL_PATIENCE)?;
+    let report = journal.replay_report();
+    if report.torn_tail || report.bad_lines > 0 {
+        tracing::warn!(path = %path.display(), torn = report.torn_tail, bad_lines = report.bad_lines, "outbox journal repaired on open");
+    }
+    Ok(journal)
+}
+
+/// How headless commands send: a bounded number of attempts, so a script is not held
+/// forever; what is left stays in the outbox for the next run.
+fn headless_writer() -> WriterConfig {
+    WriterConfig {
+        max_attempts: Some(6),
+        backoff_base: std::time::Duration::from_millis(500),
+        backoff_cap: std::time::Duration::from_secs(8),
+        ..WriterConfig::default()
+    }
+}
+
+/// Starts the writer for a headless command: earlier unfinished writes are sent too.
+fn start_outbox(
+    session: &Session,
+    profile: &ResolvedProfile,
+) -> anyhow::Result<(Outbox, mpsc::UnboundedReceiver<OutboxEvent>)> {
+    let journal = open_journal(session, profile)?;
+    let (tx, rx) = mpsc::unbounded_channel();
+    let outbox = Outbox::start(
+        journal,
+        session.client.clone(),
+        profile.name.clone(),
+        session.me.clone(),
+        headless_writer(),
+        tx,
+    );
+    Ok((outbox, rx))
+}
+
+/// What became of one entry in a headless run, and a one-line account of the others.
+struct Outcome {
+    mine: Option<OutboxEvent>,
+    landed: usize,
+    stopped: usize,
+    deferred: usize,
+}
+
+/// Waits until the writer is idle and sorts what it reported.
+async fn settle(
+    outbox: &Outbox,
+    events: &mut mpsc::UnboundedReceiver<OutboxEvent>,
+    mine: Option<&str>,
+) -> Outcome {
+    outbox.wait_idle().await;
+    let mut outcome = Outcome {
+        mine: None,
+        landed: 0,
+        stopped: 0,
+        deferred: 0,
+    };
+    while let Ok(event) = events.try_recv() {
+        let id = match &event {
+            OutboxEvent::Restored(_) => continue,
+            OutboxEvent::Done { id, .. } => {
+                outcome.landed += 1;
+                id.clone()
+            }
+            OutboxEvent::Stopped(v) => {
+                outcome.stopped += 1;
+                v.entry.id.clone()
+            }
+            OutboxEvent::Deferred { id, .. } => {
+                outcome.deferred += 1;
+                id.clone()
+            }
+        };
+        if mine == Some(id.as_str()) {
+            outcome.mine = Some(event);
+        }
+    }
+    outcome
+}
+
+/// Reports a headless write's fate: its reply on stdout, or why not and what to do.
+fn report_write(
+    outcome: Outcome,
+    id: &str,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let others =
+        outcome.landed + outcome.stopped + outcome.deferred - usize::from(outcome.mine.is_some());
+    if others > 0 {
+        eprintln!(
+            "graphsec: outbox: also handled {others} earlier change(s); see 'graphsec outbox list'"
+        );
+    }
+    match outcome.mine {
+        Some(OutboxEvent::Done { reply, .. }) => {
+            match reply {
+                Reply::Alert(alert) => headless::write_alert(&alert, format, out)?,
+                Reply::Comments(c) | Reply::AlreadyThere(c) => {
+                    headless::write_comments(&c, format, out)?
+                }
+                Reply::Unreadable => eprintln!("graphsec: saved (Graph's reply could not be read)"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(OutboxEvent::Stopped(v)) => {
+            anyhow::bail!(
+                "{} ({}); kept in the outbox as {id}: 'graphsec outbox retry {id}' or 'graphsec outbox drop {id}'",
+                v.status.word(),
+                v.status.detail()
+            )
+        }
+        Some(OutboxEvent::Deferred { error, .. }) => {
+            eprintln!(
+                "graphsec: not sent yet ({}); kept in the outbox as {id}, sent by the next graphsec run or 'graphsec outbox flush'",
+                sanitize::line(&error)
+            );
+            Ok(ExitCode::from(EXIT_QUEUED))
+        }
+        _ => {
+            // Held behind an earlier stopped change to the same alert.
+            eprintln!(
+                "graphsec: queued as {id} behind an earlier change to the same target that needs a decision: see 'graphsec outbox list'"
+            );
+            Ok(ExitCode::from(EXIT_QUEUED))
+        }
+    }
+}
+
+/// How long a command waits for another graphsec process to release the profile's outbox.
+const JOURNAL_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Exit status when a write is safely journaled but not sent yet (EX_TEMPFAIL).
+const EXIT_QUEUED: u8 = 75;
+
+async fn outbox_command(
+    cli: &Cli,
+    profile: &ResolvedProfile,
+    cmd: OutboxCommand,
+) -> anyhow::Result<ExitCode> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let offline_journal = || -> anyhow::Result<Journal> {
+        let data_dir = config::paths().ok_or(OutboxError::NoDataDir)?.data_dir;
+        let path = journal::path_for(&data_dir, &profile.name);
+        Ok(Journal::open_waiting(&path, JOURNAL_PATIENCE)?)
+    };
+    match cmd {
+        OutboxCommand::List => {
+            let journal = offline_journal()?;
+            let entries: Vec<EntryView> = journal
+                .entries()
+                .filter(|s| !s.status.is_finished())
+                .map(|s| EntryView {
+                    entry: s.entry.clone(),
+                    status: s.status.clone(),
+                    sent: s.sent,
+                })
+                .collect();
+            headless::write_outbox(&entries, cli.output, &mut out)?;
+        }
+        OutboxCommand::Drop { id } => {
+            let mut journal = offline_journal()?;
+            journal.drop_entry(&id, "dropped by the analyst")?;
+            eprintln!("graphsec: dropped {}", sanitize::line(&id));
+        }
+        OutboxCommand::Flush | OutboxCommand::Retry { .. } => {
+            if cli.read_only || profile.read_only {
+                anyhow::bail!("read-only: this profile (or --read-only) does not allow changes");
+            }
+            let session = connect(cli, profile).await?;
+            let (outbox, mut events) = start_outbox(&session, profile)?;
+            let mine = match &cmd {
+                OutboxCommand::Retry { id } => {
+                    outbox.retry(id).await?;
+                    Some(id.clone())
+                }
+                _ => None,
+            };
+            let outcome = settle(&outbox, &mut events, mine.as_deref()).await;
+            if let Some(id) = mine {
+                return report_write(outcome, &id, cli.output, &mut out);
+            }
+            let left = outbox
+                .entries()
+                .iter()
+                .filter(|v| !v.status.is_finished())
+                .count();
+            eprintln!(
+                "graphsec: outbox: {} landed, {} stopped, {} still pending; {left} unfinished in all",
+                outcome.landed, outcome.stopped, outcome.deferred
+            );
+            if left > 0 {
+                return Ok(ExitCode::from(EXIT_QUEUED));
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn connect(cli: &Cli, profile: &ResolvedProfile) -> anyhow::Result<Session> {
@@ -206,19 +467,29 @@ async fn connect(cli: &Cli, profile: &ResolvedProfile) -> anyhow::Result<Session
     let tokens: Arc<dyn TokenProvider> = Arc::new(StaticToken::new(token));
     let client = Client::new(ClientConfig::new(endpoint), tokens)?;
     tracing::info!(endpoint = %client.base_url(), profile = %profile.name, demo = cli.demo, "connected");
+    let demo_data = cli.demo.then(|| {
+        DemoDir(std::env::temp_dir().join(format!(
+            "graphsec-demo-{}-{:x}",
+            std::process::id(),
+            graphsec::graph::retry::random_u64()
+        )))
+    });
     Ok(Session {
         client,
         me,
         _demo: demo_server,
+        demo_data,
     })
 }
 
 async fn alerts_command(
-    client: &Client,
+    session: &Session,
+    profile: &ResolvedProfile,
     cmd: AlertsCommand,
     format: OutputFormat,
     read_only: bool,
 ) -> anyhow::Result<ExitCode> {
+    let client = &session.client;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let refuse_writes =
@@ -274,15 +545,28 @@ async fn alerts_command(
                     "nothing to change: give --status, --classification, --determination or --assign"
                 );
             }
-            let alert = client.update_alert(&id, &update).await?;
-            headless::write_alert(&alert, format, &mut out)?;
+            // No base: a command line states the value wanted now, whatever it was.
+            let (outbox, mut events) = start_outbox(session, profile)?;
+            let entry = outbox
+                .submit(Target::alert(id), Op::AlertUpdate { update, base: None })
+                .await?;
+            let outcome = settle(&outbox, &mut events, Some(&entry)).await;
+            return report_write(outcome, &entry, format, &mut out);
         }
         AlertsCommand::Comment { id, text } => {
             if read_only {
                 return refuse_writes();
             }
-            let comments = client.add_alert_comment(&id, &text).await?;
-            headless::write_comments(&comments, format, &mut out)?;
+            if text.trim().is_empty() {
+                anyhow::bail!("an empty comment is not sent");
+            }
+            let (outbox, mut events) = start_outbox(session, profile)?;
+            let author = outbox.author().map(str::to_owned);
+            let entry = outbox
+                .submit(Target::alert(id), Op::AlertComment { text, author })
+                .await?;
+            let outcome = settle(&outbox, &mut events, Some(&entry)).await;
+            return report_write(outcome, &entry, format, &mut out);
         }
     }
     out.flush()?;

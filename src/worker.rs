@@ -2,12 +2,17 @@
 //!
 //! It owns the Graph client and never touches the terminal. Loads are cancellable (a new
 //! `LoadAlerts` aborts the one in flight, and every page carries its generation so a late
-//! page can't overwrite a newer filter); writes run concurrently across alerts but in order
-//! for any one alert.
+//! page can't overwrite a newer filter). Writes go through the [`Outbox`]: journaled on
+//! disk first, then sent by its writer concurrently across alerts but in order for any one
+//! alert.
 
-use crate::app::{Action, AlertQuery, Command};
+use crate::app::writes::{RESTORED_WRITE_IDS, WriteOp};
+use crate::app::{Action, AlertQuery, Command, OutboxRow, RestoredWrite};
 use crate::graph::Client;
 use crate::graph::odata::{Filter, ODataQuery};
+use crate::outbox::{
+    EntryView, Op, Outbox, OutboxError, OutboxEvent, Reply, Resolution, Status, Target,
+};
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -43,105 +48,283 @@ pub fn alert_query_to_odata(query: &AlertQuery, now: OffsetDateTime) -> ODataQue
 }
 
 /// Runs until the command channel closes (the console quit).
+///
+/// Writes go to the [`Outbox`] (journaled, then sent by its writer); its events come back
+/// here and become the same actions a direct write would give, keyed by the app's write id.
 pub async fn run(
     client: Client,
+    outbox: Outbox,
+    mut outbox_events: mpsc::UnboundedReceiver<OutboxEvent>,
     mut commands: mpsc::UnboundedReceiver<Command>,
     updates: mpsc::Sender<Action>,
 ) {
     let mut load: Option<JoinHandle<()>> = None;
-    // The last write task per alert: a new write to the same alert waits for it, so the
-    // server sees one analyst's changes in the order they were made.
-    let mut last_write: HashMap<String, JoinHandle<()>> = HashMap::new();
-
-    while let Some(command) = commands.recv().await {
-        match command {
-            Command::LoadAlerts { generation, query } => {
-                if let Some(previous) = load.take() {
-                    previous.abort();
+    let mut writes = WriteIds::default();
+    loop {
+        tokio::select! {
+            command = commands.recv() => {
+                let Some(command) = command else { break };
+                let relist = matches!(
+                    command,
+                    Command::OutboxList
+                        | Command::OutboxRetry(_)
+                        | Command::OutboxDrop(_)
+                        | Command::ResolveConflict { .. }
+                );
+                match command {
+                    Command::LoadAlerts { generation, query } => {
+                        if let Some(previous) = load.take() {
+                            previous.abort();
+                        }
+                        load = Some(tokio::spawn(load_alerts(
+                            client.clone(),
+                            generation,
+                            query,
+                            updates.clone(),
+                        )));
+                    }
+                    Command::GetAlert { id } => {
+                        let (client, tx) = (client.clone(), updates.clone());
+                        tokio::spawn(async move {
+                            let action = match client.get_alert(&id).await {
+                                Ok(alert) => Action::AlertLoaded(alert),
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "get alert failed");
+                                    Action::Notice(format!("could not refresh the alert: {e}"))
+                                }
+                            };
+                            let _ = tx.send(action).await;
+                        });
+                    }
+                    Command::UpdateAlert { write_id, alert_id, update, base } => {
+                        let op = Op::AlertUpdate { update, base };
+                        submit(&outbox, &mut writes, &updates, write_id, alert_id, op).await;
+                    }
+                    Command::AddComment { write_id, alert_id, text } => {
+                        let author = outbox.author().map(str::to_owned);
+                        let op = Op::AlertComment { text, author };
+                        submit(&outbox, &mut writes, &updates, write_id, alert_id, op).await;
+                    }
+                    Command::OutboxList => {}
+                    Command::OutboxRetry(id) => {
+                        let result = outbox.retry(&id).await;
+                        after_change(&outbox, &mut writes, &updates, &id, result, "Sending again").await;
+                    }
+                    Command::OutboxDrop(id) => {
+                        let result = outbox.drop_entry(&id).await;
+                        after_change(&outbox, &mut writes, &updates, &id, result, "Dropped").await;
+                    }
+                    Command::ResolveConflict { entry_id, resolution } => {
+                        let result = outbox.resolve(&entry_id, resolution).await;
+                        let done = match resolution {
+                            Resolution::KeepMine => "Sending your values",
+                            Resolution::TakeTheirs => "Kept the server's values",
+                        };
+                        after_change(&outbox, &mut writes, &updates, &entry_id, result, done).await;
+                    }
+                    // Local to the terminal layer; never routed here, ignored if they are.
+                    Command::CopyToClipboard(_) | Command::Suspend | Command::Quit => continue,
                 }
-                load = Some(tokio::spawn(load_alerts(
-                    client.clone(),
-                    generation,
-                    query,
-                    updates.clone(),
-                )));
+                if relist && send_listing(&outbox, &updates).await.is_err() {
+                    break;
+                }
             }
-            Command::GetAlert { id } => {
-                let (client, tx) = (client.clone(), updates.clone());
-                tokio::spawn(async move {
-                    let action = match client.get_alert(&id).await {
-                        Ok(alert) => Action::AlertLoaded(alert),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "get alert failed");
-                            Action::Notice(format!("could not refresh the alert: {e}"))
-                        }
-                    };
-                    let _ = tx.send(action).await;
-                });
-            }
-            Command::UpdateAlert {
-                write_id,
-                alert_id,
-                update,
-            } => {
-                let (client, tx) = (client.clone(), updates.clone());
-                let previous = last_write.remove(&alert_id);
-                let id = alert_id.clone();
-                let task = tokio::spawn(async move {
-                    if let Some(p) = previous {
-                        let _ = p.await;
+            event = outbox_events.recv() => {
+                let Some(event) = event else { break };
+                // A stop changes what the `:outbox` view shows.
+                let relist = matches!(event, OutboxEvent::Stopped(_));
+                for action in writes.on_event(event) {
+                    if updates.send(action).await.is_err() {
+                        return;
                     }
-                    let action = match client.update_alert(&id, &update).await {
-                        Ok(alert) => Action::WriteSucceeded { write_id, alert },
-                        Err(e) => {
-                            tracing::warn!(write_id, error = %e, "alert update failed");
-                            Action::WriteFailed {
-                                write_id,
-                                error: e.to_string(),
-                            }
-                        }
-                    };
-                    let _ = tx.send(action).await;
-                });
-                last_write.insert(alert_id, task);
+                }
+                if relist && send_listing(&outbox, &updates).await.is_err() {
+                    break;
+                }
             }
-            Command::AddComment {
-                write_id,
-                alert_id,
-                text,
-            } => {
-                let (client, tx) = (client.clone(), updates.clone());
-                let previous = last_write.remove(&alert_id);
-                let id = alert_id.clone();
-                let task = tokio::spawn(async move {
-                    if let Some(p) = previous {
-                        let _ = p.await;
-                    }
-                    let action = match client.add_alert_comment(&id, &text).await {
-                        Ok(comments) => Action::CommentAdded {
-                            write_id,
-                            alert_id: id,
-                            comments,
-                        },
-                        Err(e) => {
-                            tracing::warn!(write_id, error = %e, "comment failed");
-                            Action::WriteFailed {
-                                write_id,
-                                error: e.to_string(),
-                            }
-                        }
-                    };
-                    let _ = tx.send(action).await;
-                });
-                last_write.insert(alert_id, task);
-            }
-            // Local to the terminal layer; never routed here, ignored if they are.
-            Command::CopyToClipboard(_) | Command::Suspend | Command::Quit => {}
         }
-        last_write.retain(|_, task| !task.is_finished());
     }
     if let Some(l) = load {
         l.abort();
+    }
+}
+
+/// Journals one write; if the journal can't take it, the write is refused right away (it
+/// was never sent, so the analyst must know).
+async fn submit(
+    outbox: &Outbox,
+    writes: &mut WriteIds,
+    updates: &mpsc::Sender<Action>,
+    write_id: u64,
+    alert_id: String,
+    op: Op,
+) {
+    match outbox.submit(Target::alert(alert_id), op).await {
+        Ok(entry_id) => {
+            writes.by_entry.insert(entry_id, write_id);
+        }
+        Err(e) => {
+            tracing::error!(write_id, error = %e, "write not journaled; not sent");
+            let _ = updates
+                .send(Action::WriteFailed {
+                    write_id,
+                    error: format!("not saved, so not sent: {e}"),
+                })
+                .await;
+        }
+    }
+}
+
+/// After retry/drop/resolve: a notice, the entry's row pending again when it is back in
+/// line, and a fresh `:outbox` list.
+async fn after_change(
+    outbox: &Outbox,
+    writes: &mut WriteIds,
+    updates: &mpsc::Sender<Action>,
+    entry_id: &str,
+    result: Result<(), OutboxError>,
+    done: &str,
+) {
+    let notice = match result {
+        Ok(()) => done.to_owned(),
+        Err(e) => e.to_string(),
+    };
+    if let Some(v) = outbox
+        .entries()
+        .into_iter()
+        .find(|v| v.entry.id == entry_id && v.status == Status::Pending)
+    {
+        let restored = writes.restore(&v);
+        let _ = updates
+            .send(Action::OutboxRestored(restored.into_iter().collect()))
+            .await;
+    }
+    let _ = updates.send(Action::Notice(notice)).await;
+}
+
+/// Sends the `:outbox` rows (the journal is in memory, so this is cheap); the app ignores
+/// them unless the view is open.
+async fn send_listing(outbox: &Outbox, updates: &mpsc::Sender<Action>) -> Result<(), ()> {
+    let rows = outbox
+        .entries()
+        .into_iter()
+        .filter(|v| !v.status.is_finished())
+        .map(|v| OutboxRow {
+            what: v.entry.op.describe(),
+            state: v.status.word().to_owned(),
+            detail: v.status.detail(),
+            conflicts: match &v.status {
+                Status::Conflict(fields) => fields.clone(),
+                _ => Vec::new(),
+            },
+            alert_id: v.entry.target.id,
+            entry_id: v.entry.id,
+        })
+        .collect();
+    updates
+        .send(Action::OutboxListed(rows))
+        .await
+        .map_err(|_| ())
+}
+
+/// The app's write ids for outbox entries.
+#[derive(Default)]
+struct WriteIds {
+    by_entry: HashMap<String, u64>,
+    next_restored: u64,
+}
+
+impl WriteIds {
+    /// Gives an entry the app did not start (restored, or back in line) a write id.
+    fn restore(&mut self, v: &EntryView) -> Option<RestoredWrite> {
+        let op = match &v.entry.op {
+            Op::AlertUpdate { update, .. } => WriteOp::Update(update.clone()),
+            Op::AlertComment { text, .. } => WriteOp::Comment(text.clone()),
+        };
+        let write_id = RESTORED_WRITE_IDS + self.next_restored;
+        self.next_restored += 1;
+        self.by_entry.insert(v.entry.id.clone(), write_id);
+        Some(RestoredWrite {
+            write_id,
+            alert_id: v.entry.target.id.clone(),
+            op,
+        })
+    }
+
+    /// The actions an outbox event means for the console.
+    fn on_event(&mut self, event: OutboxEvent) -> Vec<Action> {
+        match event {
+            OutboxEvent::Restored(views) => {
+                let stopped = views.iter().filter(|v| v.status.is_stopped()).count();
+                let restored: Vec<RestoredWrite> = views
+                    .iter()
+                    .filter(|v| v.status == Status::Pending)
+                    .filter_map(|v| self.restore(v))
+                    .collect();
+                let mut out = vec![Action::OutboxRestored(restored)];
+                if stopped > 0 {
+                    out.push(Action::Notice(format!(
+                        "{stopped} change{} in the outbox need{} a decision: :outbox",
+                        if stopped == 1 { "" } else { "s" },
+                        if stopped == 1 { "s" } else { "" },
+                    )));
+                }
+                out
+            }
+            OutboxEvent::Done { id, target, reply } => {
+                let write_id = self.by_entry.remove(&id);
+                match (write_id, reply) {
+                    (Some(write_id), Reply::Alert(alert)) => {
+                        vec![Action::WriteSucceeded {
+                            write_id,
+                            alert: *alert,
+                        }]
+                    }
+                    (None, Reply::Alert(alert)) => vec![Action::AlertLoaded(*alert)],
+                    (Some(write_id), Reply::Comments(comments) | Reply::AlreadyThere(comments)) => {
+                        vec![Action::CommentAdded {
+                            write_id,
+                            alert_id: target.id,
+                            comments,
+                        }]
+                    }
+                    (Some(write_id), Reply::Unreadable) => vec![Action::WriteLanded {
+                        write_id,
+                        alert_id: target.id,
+                    }],
+                    (None, _) => vec![],
+                }
+            }
+            OutboxEvent::Stopped(view) => {
+                let Some(write_id) = self.by_entry.remove(&view.entry.id) else {
+                    return vec![];
+                };
+                match view.status {
+                    Status::Conflict(fields) => vec![Action::WriteConflict {
+                        write_id,
+                        entry_id: view.entry.id,
+                        alert_id: view.entry.target.id,
+                        fields,
+                    }],
+                    other => vec![Action::WriteFailed {
+                        write_id,
+                        error: format!(
+                            "{}; kept in the outbox (:outbox to retry or drop)",
+                            other.detail()
+                        ),
+                    }],
+                }
+            }
+            OutboxEvent::Deferred { id, error, .. } => {
+                let Some(write_id) = self.by_entry.remove(&id) else {
+                    return vec![];
+                };
+                vec![Action::WriteFailed {
+                    write_id,
+                    error: format!("{error}; kept in the outbox, sent again at the next start"),
+                }]
+            }
+        }
     }
 }
 

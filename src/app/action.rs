@@ -1,6 +1,8 @@
 //! Everything that can change [`super::State`]: terminal input and worker updates.
 
+use super::writes::WriteOp;
 use crate::graph::models::{Alert, AlertComment};
+use crate::outbox::FieldConflict;
 use ratatui::crossterm::event::KeyEvent;
 
 /// An input to [`super::update`]. Terminal events and worker replies both become actions, so
@@ -41,6 +43,45 @@ pub enum Action {
     },
     /// A write failed for good (after the client's retries); the row keeps the server value.
     WriteFailed { write_id: u64, error: String },
+    /// Graph accepted a write but its reply was unreadable: the write is no longer pending
+    /// and the alert should be read again.
+    WriteLanded { write_id: u64, alert_id: String },
+    /// Writes found unfinished in the outbox (from an earlier run, or put back in line):
+    /// they are being sent and their rows show them as pending.
+    OutboxRestored(Vec<RestoredWrite>),
+    /// The server changed fields this write changes since the analyst looked; the write
+    /// waits in the outbox until the analyst keeps theirs or takes the server's.
+    WriteConflict {
+        write_id: u64,
+        entry_id: String,
+        alert_id: String,
+        fields: Vec<FieldConflict>,
+    },
+    /// The outbox's unfinished entries, for the `:outbox` view.
+    OutboxListed(Vec<OutboxRow>),
     /// A one-line notice from the worker or the terminal layer (e.g. clipboard result).
     Notice(String),
+}
+
+/// An outbox entry being sent again, with the write id the worker gave it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestoredWrite {
+    pub write_id: u64,
+    pub alert_id: String,
+    pub op: WriteOp,
+}
+
+/// One line of the `:outbox` view. Text fields are sanitised by the worker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRow {
+    pub entry_id: String,
+    pub alert_id: String,
+    /// "update status=resolved", "comment \"…\"".
+    pub what: String,
+    /// pending, failed or conflict.
+    pub state: String,
+    /// Graph's answer for a failure, both values for a conflict.
+    pub detail: String,
+    /// The conflicting fields, when in conflict.
+    pub conflicts: Vec<FieldConflict>,
 }

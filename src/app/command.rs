@@ -4,6 +4,7 @@
 
 use crate::graph::enums::AlertStatus;
 use crate::graph::models::AlertUpdate;
+use crate::outbox::{Base, Resolution};
 use time::Duration;
 
 /// The server-side part of the queue's filter (the presets); type-to-filter is local.
@@ -32,17 +33,30 @@ pub enum Command {
     LoadAlerts { generation: u64, query: AlertQuery },
     /// Fetch one alert (e.g. when the detail view opens, to show fresh comments).
     GetAlert { id: String },
-    /// PATCH one alert. `write_id` is unique per write and comes back in the reply.
+    /// PATCH one alert, through the outbox. `write_id` is unique per write and comes back in
+    /// the reply. `base` is what the analyst saw (for conflict detection).
     UpdateAlert {
         write_id: u64,
         alert_id: String,
         update: AlertUpdate,
+        base: Option<Base>,
     },
-    /// POST a comment to one alert.
+    /// POST a comment to one alert, through the outbox.
     AddComment {
         write_id: u64,
         alert_id: String,
         text: String,
+    },
+    /// List the outbox's unfinished entries (answered with `Action::OutboxListed`).
+    OutboxList,
+    /// Put a stopped outbox entry back in line.
+    OutboxRetry(String),
+    /// Give up on an outbox entry.
+    OutboxDrop(String),
+    /// Settle a conflict: keep mine or take theirs.
+    ResolveConflict {
+        entry_id: String,
+        resolution: Resolution,
     },
     /// Copy text to the analyst's clipboard (OSC 52; works over SSH and tmux).
     CopyToClipboard(String),

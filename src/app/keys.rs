@@ -1,15 +1,18 @@
 //! Key handling: overlays first (they own the keyboard while open), then the focused pane's
 //! bindings from the keymap.
 
+use super::action::OutboxRow;
 use super::command::Command;
 use super::detail;
 use super::keymap::KeyAction;
 use super::queue::Sort;
 use super::state::{
-    Choice, Focus, LoadMode, MenuKind, Overlay, PromptKind, State, StatusPreset, TimePreset,
+    Choice, ConflictPrompt, Focus, LoadMode, MenuKind, Overlay, PromptKind, State, StatusPreset,
+    TimePreset,
 };
 use super::writes::WriteOp;
 use crate::graph::models::AlertUpdate;
+use crate::outbox::{Resolution, check};
 use crate::sanitize;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui_textarea::TextArea;
@@ -417,6 +420,12 @@ fn on_overlay_key(state: &mut State, key: KeyEvent, interrupt: bool) -> Vec<Comm
                 vec![]
             }
         },
+        Overlay::Conflict(prompt) => conflict_key(state, key, cancel, prompt),
+        Overlay::Outbox {
+            rows,
+            cursor,
+            confirm_drop,
+        } => outbox_key(state, key, cancel, rows, cursor, confirm_drop),
         Overlay::Help { scroll } => {
             let km = state.keymap();
             let max = super::help::lines(km).len();
@@ -530,6 +539,96 @@ fn command_key(state: &mut State, key: KeyEvent, cancel: bool, mut line: String)
     vec![]
 }
 
+/// The conflict prompt: `m` keeps mine, `t` takes theirs, Esc decides later (the entry waits
+/// in the outbox).
+fn conflict_key(
+    state: &mut State,
+    key: KeyEvent,
+    cancel: bool,
+    prompt: ConflictPrompt,
+) -> Vec<Command> {
+    let resolution = match key.code {
+        _ if cancel => {
+            state.info("Left in the outbox; :outbox to decide later");
+            return vec![];
+        }
+        KeyCode::Char('m' | 'M') => Resolution::KeepMine,
+        KeyCode::Char('t' | 'T') => Resolution::TakeTheirs,
+        _ => {
+            state.overlay = Some(Overlay::Conflict(prompt));
+            return vec![];
+        }
+    };
+    if resolution == Resolution::KeepMine && state.session.read_only {
+        state.error("Read-only: changes are not allowed");
+        return vec![];
+    }
+    state.info(match resolution {
+        Resolution::KeepMine => "Sending your values",
+        Resolution::TakeTheirs => "Kept the server's values; your change is dropped",
+    });
+    vec![Command::ResolveConflict {
+        entry_id: prompt.entry_id,
+        resolution,
+    }]
+}
+
+/// The `:outbox` view: move, `r` retry, `d` then `y` drop, `m`/`t` settle a conflict.
+fn outbox_key(
+    state: &mut State,
+    key: KeyEvent,
+    cancel: bool,
+    rows: Vec<OutboxRow>,
+    mut cursor: usize,
+    confirm_drop: bool,
+) -> Vec<Command> {
+    if cancel || key.code == KeyCode::Char('q') {
+        return vec![];
+    }
+    let selected = rows
+        .get(cursor)
+        .map(|r| (r.entry_id.clone(), r.state.clone()));
+    let mut commands = Vec::new();
+    let mut confirm = false;
+    let km = state.keymap();
+    if km.is(KeyAction::Down, &key) {
+        cursor = (cursor + 1).min(rows.len().saturating_sub(1));
+    } else if km.is(KeyAction::Up, &key) {
+        cursor = cursor.saturating_sub(1);
+    } else if let Some((id, row_state)) = selected {
+        let stopped = row_state == "failed" || row_state == "conflict";
+        match key.code {
+            KeyCode::Char('y') if confirm_drop => commands.push(Command::OutboxDrop(id)),
+            KeyCode::Char('d') => confirm = true,
+            KeyCode::Char(c @ ('r' | 'm' | 't')) if state.session.read_only && c != 't' => {
+                state.error("Read-only: changes are not allowed");
+            }
+            KeyCode::Char('r') if stopped => commands.push(Command::OutboxRetry(id)),
+            KeyCode::Char('r') => state.info("Already being sent"),
+            KeyCode::Char(c @ ('m' | 't')) if row_state == "conflict" => {
+                commands.push(Command::ResolveConflict {
+                    entry_id: id,
+                    resolution: if c == 'm' {
+                        Resolution::KeepMine
+                    } else {
+                        Resolution::TakeTheirs
+                    },
+                });
+            }
+            _ => {}
+        }
+    }
+    if confirm {
+        state.info("Drop this change for good? y to drop, any other key keeps it");
+    }
+    state.overlay = Some(Overlay::Outbox {
+        rows,
+        cursor,
+        confirm_drop: confirm,
+    });
+    commands
+}
+
 fn run_command(state: &mut State, line: &str) -> Vec<Command> {
     match line {
         "" => {}
@@ -540,8 +639,16 @@ fn run_command(state: &mut State, line: &str) -> Vec<Command> {
             state.info("Alert queue");
         }
         "help" | "h" => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        "outbox" => {
+            state.overlay = Some(Overlay::Outbox {
+                rows: Vec::new(),
+                cursor: 0,
+                confirm_drop: false,
+            });
+            return vec![Command::OutboxList];
+        }
         other => state.error(&format!(
-            "Unknown command :{other} (try :alerts, :q, :help)"
+            "Unknown command :{other} (try :alerts, :outbox, :q, :help)"
         )),
     }
     vec![]
@@ -692,12 +799,22 @@ fn send(state: &mut State, targets: &[String], op: &WriteOp) -> Vec<Command> {
     let commands = targets
         .iter()
         .map(|id| {
+            // The base is the alert as the analyst sees it, earlier pending changes
+            // included, taken before this write joins them.
+            let base = match op {
+                WriteOp::Update(update) => state.queue.get(id).map(|alert| {
+                    let seen = state.writes.preview(alert);
+                    check::base_for(seen.as_ref().unwrap_or(alert), update)
+                }),
+                WriteOp::Comment(_) => None,
+            };
             let write_id = state.writes.start(id, op.clone());
             match op {
                 WriteOp::Update(update) => Command::UpdateAlert {
                     write_id,
                     alert_id: id.clone(),
                     update: update.clone(),
+                    base,
                 },
                 WriteOp::Comment(text) => Command::AddComment {
                     write_id,

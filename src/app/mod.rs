@@ -15,12 +15,12 @@ pub mod text;
 mod update;
 pub mod writes;
 
-pub use action::Action;
+pub use action::{Action, OutboxRow, RestoredWrite};
 pub use command::{AlertQuery, Command};
 pub use keymap::{KeyMap, KeymapError};
 pub use state::{
-    Choice, Focus, LoadMode, MenuKind, Message, Overlay, PromptKind, SessionInfo, State,
-    StatusPreset, TimePreset,
+    Choice, ConflictPrompt, Focus, LoadMode, MenuKind, Message, Overlay, PromptKind, SessionInfo,
+    State, StatusPreset, TimePreset,
 };
 pub use update::update;
 

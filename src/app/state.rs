@@ -1,15 +1,17 @@
 //! The console's whole state. `update` changes it; `ui::render` only reads it.
 
+use super::action::OutboxRow;
 use super::command::{AlertQuery, Command};
 use super::keymap::{KeyMap, Mode};
 use super::layout::Screen;
 use super::queue::Queue;
 use super::writes::{WriteOp, Writes};
 use crate::graph::enums::{AlertClassification, AlertDetermination, AlertStatus};
+use crate::outbox::FieldConflict;
 use crate::sanitize;
 use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use time::{Duration, OffsetDateTime};
 
 /// Who is signed in where, and how the console should behave; from the config and CLI.
@@ -231,6 +233,23 @@ pub enum Overlay {
     Help {
         scroll: u16,
     },
+    /// A write stopped in conflict: both values, keep mine or take theirs.
+    Conflict(ConflictPrompt),
+    /// The `:outbox` view: unfinished writes with their state; retry, drop, resolve.
+    Outbox {
+        rows: Vec<OutboxRow>,
+        cursor: usize,
+        /// `d` was pressed on the row under the cursor: `y` drops it.
+        confirm_drop: bool,
+    },
+}
+
+/// A conflict waiting for the analyst's decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConflictPrompt {
+    pub entry_id: String,
+    pub alert_id: String,
+    pub fields: Vec<FieldConflict>,
 }
 
 /// Which pane has the keyboard.
@@ -304,6 +323,8 @@ pub struct State {
     pub(crate) raw_json: bool,
     pub(crate) overlay: Option<Overlay>,
     pub(crate) writes: Writes,
+    /// Conflicts reported while another overlay was open; shown one at a time.
+    pub(crate) conflicts: VecDeque<ConflictPrompt>,
     pub(crate) message: Option<Message>,
     /// The last key was a Ctrl-C in the plain queue: another one quits.
     pub(crate) interrupt_armed: bool,
@@ -347,6 +368,7 @@ impl State {
             raw_json: false,
             overlay: None,
             writes: Writes::default(),
+            conflicts: VecDeque::new(),
             message: None,
             interrupt_armed: false,
             quit: false,

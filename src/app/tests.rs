@@ -429,6 +429,7 @@ fn single_status_change_is_pending_until_the_server_answers() {
             write_id,
             alert_id,
             update: u,
+            base: Some(base),
         },
     ] = cmds.as_slice()
     else {
@@ -436,6 +437,9 @@ fn single_status_change_is_pending_until_the_server_answers() {
     };
     assert_eq!(alert_id, "da1");
     assert_eq!(u.status, Some(AlertStatus::InProgress));
+    // The base is what was on screen: the status before this change.
+    assert_eq!(base.fields.keys().collect::<Vec<_>>(), vec!["status"]);
+    assert_ne!(base.fields["status"], serde_json::json!("inProgress"));
     let pending = s.writes.pending_update("da1").unwrap();
     assert_eq!(pending.status, Some(AlertStatus::InProgress));
     assert_eq!(
@@ -499,6 +503,8 @@ fn failed_write_leaves_the_row_and_counts() {
 fn assign_to_me_uses_the_session_name() {
     let mut s = sample_state();
     let cmds = press(&mut s, "a");
+    let base = journaled_base(&cmds);
+    assert!(base.fields.contains_key("assignedTo"));
     assert_eq!(
         cmds,
         vec![Command::UpdateAlert {
@@ -507,7 +513,8 @@ fn assign_to_me_uses_the_session_name() {
             update: AlertUpdate {
                 assigned_to: Some("analyst@contoso.example".into()),
                 ..Default::default()
-            }
+            },
+            base: Some(base),
         }]
     );
 }
@@ -603,6 +610,11 @@ fn classification_offers_only_valid_determinations() {
     assert!(!offered.contains(&AlertDetermination::Malware));
     press(&mut s, "j");
     let cmds = update(&mut s, code(KeyCode::Enter));
+    let base = journaled_base(&cmds);
+    assert_eq!(
+        base.fields.keys().collect::<Vec<_>>(),
+        vec!["classification", "determination"]
+    );
     assert_eq!(
         cmds,
         vec![Command::UpdateAlert {
@@ -612,7 +624,8 @@ fn classification_offers_only_valid_determinations() {
                 classification: Some(fp),
                 determination: Some(AlertDetermination::NotEnoughDataToValidate),
                 ..Default::default()
-            }
+            },
+            base: Some(base),
         }]
     );
 }
@@ -893,4 +906,12 @@ fn skipped_items_are_reported() {
         },
     );
     assert!(message(&s).contains("2 alerts could not be read"));
+}
+
+/// The base journaled with the only command, an alert update.
+fn journaled_base(cmds: &[Command]) -> crate::outbox::Base {
+    match cmds {
+        [Command::UpdateAlert { base: Some(b), .. }] => b.clone(),
+        other => panic!("{other:?}"),
+    }
 }

@@ -3,13 +3,25 @@
 use super::action::Action;
 use super::command::Command;
 use super::keys;
-use super::state::{LoadMode, State};
+use super::state::{ConflictPrompt, LoadMode, Overlay, State};
 use crate::graph::models::Alert;
 use crate::sanitize;
 
 /// All behaviour. Sets `state.dirty` when anything visible changed; the terminal loop draws
 /// only then (an idle console writes nothing to a slow SSH link).
 pub fn update(state: &mut State, action: Action) -> Vec<Command> {
+    let commands = dispatch(state, action);
+    if state.overlay.is_none()
+        && let Some(next) = state.conflicts.pop_front()
+    {
+        // A conflict waits for whatever the analyst was doing, then asks.
+        state.overlay = Some(Overlay::Conflict(next));
+        state.dirty = true;
+    }
+    commands
+}
+
+fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
     match action {
         Action::Key(key) => keys::on_key(state, key),
         Action::Paste(text) => {
@@ -69,6 +81,68 @@ pub fn update(state: &mut State, action: Action) -> Vec<Command> {
             if let Some(w) = state.writes.finish(write_id) {
                 state.writes.failed += 1;
                 state.error(&format!("Change to {} failed: {error}", w.alert_id));
+            }
+            vec![]
+        }
+        Action::WriteLanded { write_id, alert_id } => {
+            if state.writes.finish(write_id).is_some() {
+                state.info(format!("Saved {}", sanitize::line(&alert_id)));
+                // The reply was unreadable: read the alert to show what Graph has.
+                return vec![Command::GetAlert { id: alert_id }];
+            }
+            vec![]
+        }
+        Action::OutboxRestored(writes) => {
+            let n = writes.len();
+            for w in writes {
+                state.writes.adopt(w.write_id, &w.alert_id, w.op);
+            }
+            if n > 0 {
+                state.info(format!(
+                    "Sending {n} unsent change{} from the outbox…",
+                    if n == 1 { "" } else { "s" }
+                ));
+            }
+            vec![]
+        }
+        Action::WriteConflict {
+            write_id,
+            entry_id,
+            alert_id,
+            fields,
+        } => {
+            state.writes.finish(write_id);
+            state.error(&format!(
+                "{} was changed by someone else: keep yours or take theirs",
+                alert_id
+            ));
+            let prompt = ConflictPrompt {
+                entry_id,
+                alert_id,
+                fields,
+            };
+            // One prompt per entry, even if it is reported again.
+            let queued = state
+                .conflicts
+                .iter()
+                .any(|c| c.entry_id == prompt.entry_id)
+                || matches!(&state.overlay, Some(Overlay::Conflict(c)) if c.entry_id == prompt.entry_id);
+            if !queued {
+                state.conflicts.push_back(prompt);
+            }
+            vec![]
+        }
+        Action::OutboxListed(rows) => {
+            if let Some(Overlay::Outbox {
+                rows: shown,
+                cursor,
+                confirm_drop,
+            }) = &mut state.overlay
+            {
+                *cursor = (*cursor).min(rows.len().saturating_sub(1));
+                *shown = rows;
+                *confirm_drop = false;
+                state.dirty = true;
             }
             vec![]
         }

@@ -3,6 +3,10 @@
 use crate::graph::models::{Alert, AlertUpdate};
 use std::collections::{BTreeMap, HashMap};
 
+/// Write ids the worker gives to outbox entries it restores start here; ids from
+/// [`Writes::start`] count up from 1 and never get near it.
+pub const RESTORED_WRITE_IDS: u64 = 1 << 62;
+
 /// What one pending write changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WriteOp {
@@ -43,6 +47,25 @@ impl Writes {
             .or_default()
             .push(id);
         id
+    }
+
+    /// Records a write whose id the worker chose (an outbox entry from an earlier run or put
+    /// back in line). The worker's ids come from a range `start` never reaches.
+    pub fn adopt(&mut self, id: u64, alert_id: &str, op: WriteOp) {
+        if self.pending.contains_key(&id) {
+            return;
+        }
+        self.pending.insert(
+            id,
+            PendingWrite {
+                alert_id: alert_id.to_owned(),
+                op,
+            },
+        );
+        self.by_alert
+            .entry(alert_id.to_owned())
+            .or_default()
+            .push(id);
     }
 
     /// Forgets write `id` (answered); `None` for an unknown or already answered id.

@@ -152,6 +152,23 @@ fn file_stem(profile: &str) -> String {
 }
 
 impl Journal {
+    /// [`Journal::open`], waiting up to `patience` for another process to let go of it (a
+    /// script's previous command may still be finishing).
+    pub fn open_waiting(
+        path: &Path,
+        patience: std::time::Duration,
+    ) -> Result<Journal, OutboxError> {
+        let deadline = std::time::Instant::now() + patience;
+        loop {
+            match Journal::open(path) {
+                Err(OutboxError::Locked(_)) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// Opens (creating 0600, in a 0700 directory) and replays the journal at `path`.
     /// Fails with [`OutboxError::Locked`] while another process has it open.
     pub fn open(path: &Path) -> Result<Journal, OutboxError> {
@@ -327,6 +344,24 @@ impl Journal {
         self.finished = 0;
         tracing::debug!(path = %self.path.display(), live = self.entries.len(), "outbox compacted");
         Ok(())
+    }
+
+    /// Gives up on an unfinished entry (`graphsec outbox drop`, when no writer runs).
+    pub fn drop_entry(&mut self, id: &str, reason: &str) -> Result<(), OutboxError> {
+        let state = self
+            .get(id)
+            .ok_or_else(|| OutboxError::NoSuchEntry(id.to_owned()))?;
+        if state.status.is_finished() {
+            return Err(OutboxError::WrongState {
+                id: id.to_owned(),
+                what: "finished",
+            });
+        }
+        self.append(Record::Dropped {
+            id: id.to_owned(),
+            at: OffsetDateTime::now_utc(),
+            reason: reason.to_owned(),
+        })
     }
 
     pub fn path(&self) -> &Path {

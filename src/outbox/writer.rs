@@ -62,7 +62,7 @@ impl Default for WriterConfig {
 #[derive(Debug, Clone)]
 pub enum Reply {
     /// The PATCH reply: the alert as it is now.
-    Alert(Alert),
+    Alert(Box<Alert>),
     /// The comment POST reply: every comment on the alert.
     Comments(Vec<AlertComment>),
     /// The comment was found on the alert already (an earlier attempt landed); not posted.
@@ -83,7 +83,7 @@ pub enum OutboxEvent {
         reply: Reply,
     },
     /// An entry stopped: failed for good or in conflict; it waits for the analyst.
-    Stopped(EntryView),
+    Stopped(Box<EntryView>),
     /// An entry is still pending after this run's attempts (or needs a new sign-in); it
     /// stays in the journal for the next run.
     Deferred {
@@ -478,7 +478,7 @@ impl Outbox {
                 }
                 self.mark_sent(&state.entry.id).await?;
                 match client.update_alert(alert_id, update).await {
-                    Ok(alert) => Ok(Attempt::Landed(Reply::Alert(alert))),
+                    Ok(alert) => Ok(Attempt::Landed(Reply::Alert(Box::new(alert)))),
                     Err(e) if accepted_but_unreadable(&e) => Ok(Attempt::Landed(Reply::Unreadable)),
                     Err(e) => Err(e.into()),
                 }
@@ -523,7 +523,7 @@ impl Outbox {
             tracing::error!(entry = %id, error = %e, "outbox: cannot record a stop");
         }
         if let Some(s) = self.shared.journal().get(id) {
-            self.shared.emit(OutboxEvent::Stopped(view(s)));
+            self.shared.emit(OutboxEvent::Stopped(Box::new(view(s))));
         }
         Next::Park
     }

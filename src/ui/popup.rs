@@ -4,7 +4,9 @@
 use super::theme::Theme;
 use crate::app::help::{self, HelpLine};
 use crate::app::text::{fit, truncate};
-use crate::app::{Choice, MenuKind, Overlay, PromptKind, State};
+use crate::app::{Choice, ConflictPrompt, MenuKind, OutboxRow, Overlay, PromptKind, State};
+use crate::outbox::check;
+use crate::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -46,7 +48,125 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, middle: Rect) {
             );
         }
         Some(Overlay::Help { scroll }) => help_box(state, theme, frame, middle, *scroll),
+        Some(Overlay::Conflict(prompt)) => conflict_box(theme, frame, middle, prompt),
+        Some(Overlay::Outbox {
+            rows,
+            cursor,
+            confirm_drop,
+        }) => outbox_box(theme, frame, middle, rows, *cursor, *confirm_drop),
     }
+}
+
+/// Both values of every conflicting field; the analyst picks.
+fn conflict_box(theme: &Theme, frame: &mut Frame, middle: Rect, prompt: &ConflictPrompt) {
+    let area = centered(middle, 72, prompt.fields.len() as u16 * 3 + 4);
+    let title = format!(
+        " Changed by someone else: {} ",
+        sanitize::line(&prompt.alert_id)
+    );
+    let inner = frame_box(
+        frame,
+        theme,
+        area,
+        &title,
+        " m keep mine · t take theirs · esc later ",
+    );
+    let w = usize::from(inner.width);
+    let mut lines = vec![Line::raw(
+        truncate("Since you looked, the server changed:", w).into_owned(),
+    )];
+    for c in &prompt.fields {
+        lines.push(Line::styled(
+            truncate(&c.field, w).into_owned(),
+            theme.bold(),
+        ));
+        lines.push(Line::raw(
+            truncate(
+                &format!(
+                    "  mine: {}   theirs: {}",
+                    check::show(&c.mine),
+                    check::show(&c.theirs)
+                ),
+                w,
+            )
+            .into_owned(),
+        ));
+        lines.push(Line::styled(
+            truncate(&format!("  (you saw {})", check::show(&c.base)), w).into_owned(),
+            theme.dim(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The unfinished writes, one per line, with the detail of the selected one below.
+fn outbox_box(
+    theme: &Theme,
+    frame: &mut Frame,
+    middle: Rect,
+    rows: &[OutboxRow],
+    cursor: usize,
+    confirm_drop: bool,
+) {
+    let width = middle.width.min(100);
+    let area = Rect::new(
+        middle.x + (middle.width - width) / 2,
+        middle.y,
+        width,
+        middle.height,
+    );
+    let hint = if confirm_drop {
+        " y drop it for good · any other key keeps it "
+    } else {
+        " r retry · d drop · m keep mine · t take theirs · esc "
+    };
+    let title = format!(" Outbox · {} unsent ", rows.len());
+    let inner = frame_box(frame, theme, area, &title, hint);
+    let w = usize::from(inner.width);
+    if rows.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                "Nothing waiting: every change has landed.",
+                theme.dim(),
+            )),
+            inner,
+        );
+        return;
+    }
+    let list_rows = usize::from(inner.height.saturating_sub(3)).max(1);
+    let skip = cursor.saturating_sub(list_rows - 1);
+    let mut lines: Vec<Line> = rows
+        .iter()
+        .enumerate()
+        .skip(skip)
+        .take(list_rows)
+        .map(|(i, r)| {
+            let text = fit(
+                &format!(
+                    " {:<9} {:<24} {}",
+                    r.state,
+                    truncate(&sanitize::line(&r.alert_id), 24),
+                    r.what
+                ),
+                w,
+            );
+            if i == cursor {
+                Line::styled(text, theme.cursor())
+            } else {
+                Line::raw(text)
+            }
+        })
+        .collect();
+    if let Some(r) = rows.get(cursor)
+        && !r.detail.is_empty()
+    {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            truncate(&format!(" {}", r.detail), w).into_owned(),
+            theme.dim(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 fn alerts(n: usize) -> String {
