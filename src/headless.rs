@@ -46,7 +46,9 @@ pub async fn list_alerts(
     }
     writer.end()?;
     if skipped > 0 {
-        eprintln!(
+        // Not eprintln!: a closed stderr must not turn a finished listing into a panic.
+        let _ = writeln!(
+            io::stderr(),
             "graphsec: warning: {skipped} item(s) in the reply could not be read and were left out"
         );
     }
