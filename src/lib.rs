@@ -13,6 +13,7 @@ pub mod headless;
 pub mod logging;
 pub mod outbox;
 pub mod sanitize;
+pub mod text;
 pub mod tui;
 pub mod ui;
 pub mod worker;

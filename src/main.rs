@@ -113,10 +113,16 @@ fn main() -> ExitCode {
         Err(e) => {
             // Errors can quote server text: one sanitised line, detail in the log.
             tracing::error!(error = ?e, "fatal");
-            eprintln!("graphsec: error: {}", sanitize::line(&format!("{e:#}")));
+            say(&format!("error: {}", sanitize::line(&format!("{e:#}"))));
             ExitCode::FAILURE
         }
     }
+}
+
+/// One line on stderr. Never panics: after an SSH drop stderr is a dead tty, and `eprintln!`
+/// would turn a clean exit into a panic.
+fn say(line: &str) {
+    let _ = writeln!(std::io::stderr(), "graphsec: {line}");
 }
 
 fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
@@ -156,7 +162,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         None => {
             let profile = loaded.config.resolve_profile(cli.profile.as_deref())?;
             for w in &loaded.warnings {
-                eprintln!("graphsec: warning: unknown config key '{w}' ignored");
+                say(&format!("warning: unknown config key '{w}' ignored"));
             }
             let keymap = app::KeyMap::with_overrides(&loaded.config.keys)
                 .map_err(|e| anyhow::anyhow!("key bindings in the config: {e}"))?;
@@ -333,9 +339,9 @@ fn report_write(
     let others =
         outcome.landed + outcome.stopped + outcome.deferred - usize::from(outcome.mine.is_some());
     if others > 0 {
-        eprintln!(
-            "graphsec: outbox: also handled {others} earlier change(s); see 'graphsec outbox list'"
-        );
+        say(&format!(
+            "outbox: also handled {others} earlier change(s); see 'graphsec outbox list'"
+        ));
     }
     match outcome.mine {
         Some(OutboxEvent::Done { reply, .. }) => {
@@ -344,7 +350,7 @@ fn report_write(
                 Reply::Comments(c) | Reply::AlreadyThere(c) => {
                     headless::write_comments(&c, format, out)?
                 }
-                Reply::Unreadable => eprintln!("graphsec: saved (Graph's reply could not be read)"),
+                Reply::Unreadable => say("saved (Graph's reply could not be read)"),
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -356,17 +362,17 @@ fn report_write(
             )
         }
         Some(OutboxEvent::Deferred { error, .. }) => {
-            eprintln!(
-                "graphsec: not sent yet ({}); kept in the outbox as {id}, sent by the next graphsec run or 'graphsec outbox flush'",
+            say(&format!(
+                "not sent yet ({}); kept in the outbox as {id}, sent by the next graphsec run or 'graphsec outbox flush'",
                 sanitize::line(&error)
-            );
+            ));
             Ok(ExitCode::from(EXIT_QUEUED))
         }
         _ => {
             // Held behind an earlier stopped change to the same alert.
-            eprintln!(
-                "graphsec: queued as {id} behind an earlier change to the same target that needs a decision: see 'graphsec outbox list'"
-            );
+            say(&format!(
+                "queued as {id} behind an earlier change to the same target that needs a decision: see 'graphsec outbox list'"
+            ));
             Ok(ExitCode::from(EXIT_QUEUED))
         }
     }
@@ -407,7 +413,7 @@ async fn outbox_command(
         OutboxCommand::Drop { id } => {
             let mut journal = offline_journal()?;
             journal.drop_entry(&id, "dropped by the analyst")?;
-            eprintln!("graphsec: dropped {}", sanitize::line(&id));
+            say(&format!("dropped {}", sanitize::line(&id)));
         }
         OutboxCommand::Flush | OutboxCommand::Retry { .. } => {
             if cli.read_only || profile.read_only {
@@ -431,10 +437,10 @@ async fn outbox_command(
                 .iter()
                 .filter(|v| !v.status.is_finished())
                 .count();
-            eprintln!(
-                "graphsec: outbox: {} landed, {} stopped, {} still pending; {left} unfinished in all",
+            say(&format!(
+                "outbox: {} landed, {} stopped, {} still pending; {left} unfinished in all",
                 outcome.landed, outcome.stopped, outcome.deferred
-            );
+            ));
             if left > 0 {
                 return Ok(ExitCode::from(EXIT_QUEUED));
             }

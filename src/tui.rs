@@ -36,7 +36,8 @@ pub struct ClipboardSettings {
 /// Puts the terminal in raw mode on the alternate screen; restores it when dropped, so an
 /// early return or a `?` can't leave the analyst's shell broken.
 pub struct TerminalGuard {
-    terminal: Term,
+    /// Always `Some` until drop.
+    terminal: Option<Term>,
 }
 
 impl TerminalGuard {
@@ -45,17 +46,33 @@ impl TerminalGuard {
         enter_screen()?;
         let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
         terminal.clear()?;
-        Ok(TerminalGuard { terminal })
+        Ok(TerminalGuard {
+            terminal: Some(terminal),
+        })
     }
 
     pub fn terminal(&mut self) -> &mut Term {
-        &mut self.terminal
+        self.terminal
+            .as_mut()
+            .expect("the terminal lives until the guard is dropped")
     }
 }
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        let Some(mut terminal) = self.terminal.take() else {
+            return;
+        };
+        let cursor_back = terminal.show_cursor().is_ok();
         restore_screen();
+        if cursor_back {
+            drop(terminal);
+        } else {
+            // The terminal is gone (SSH drop, SIGHUP). ratatui's own Drop would retry showing
+            // the cursor and report the failure with eprintln!, which panics when stderr is a
+            // dead tty; there is nothing left to restore, so skip it.
+            std::mem::forget(terminal);
+        }
     }
 }
 

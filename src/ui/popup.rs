@@ -3,10 +3,10 @@
 
 use super::theme::Theme;
 use crate::app::help::{self, HelpLine};
-use crate::app::text::{fit, truncate};
 use crate::app::{Choice, ConflictPrompt, MenuKind, OutboxRow, Overlay, PromptKind, State};
 use crate::outbox::check;
 use crate::sanitize;
+use crate::text::{fit, truncate};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
