@@ -262,10 +262,11 @@ impl Outbox {
         Ok(())
     }
 
-    /// Gives up on an entry that is not being sent right now.
+    /// Gives up on an entry that is not being sent right now; later writes to its target
+    /// may go.
     pub async fn drop_entry(&self, id: &str) -> Result<(), OutboxError> {
         let busy = self.shared.lanes().clone();
-        self.change(id, |s| match &s.status {
+        let target = self.change(id, |s| match &s.status {
             Status::Pending if busy.contains(&s.entry.target) => Err("being sent"),
             Status::Done | Status::Dropped(_) => Err("finished"),
             _ => Ok(Some(Record::Dropped {
@@ -274,6 +275,7 @@ impl Outbox {
                 reason: "dropped by the analyst".to_owned(),
             })),
         })?;
+        self.ensure_lane(target);
         Ok(())
     }
 
