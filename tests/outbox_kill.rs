@@ -20,7 +20,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_graphsec");
-const RUNS: u32 = 40;
+const RUNS: u32 = 60;
 const ALERTS: usize = 4;
 
 struct Emulator {
@@ -106,6 +106,18 @@ impl Rng {
     }
 }
 
+/// The median time an unkilled comment run took.
+fn typical_end(durations: &[Duration]) -> Option<Duration> {
+    let mut d = durations.to_vec();
+    d.sort();
+    d.get(d.len() / 2).copied()
+}
+
+/// A run that left its write queued (exit 75) says nothing about a normal run's length.
+fn throttled_run(status: &std::process::ExitStatus) -> bool {
+    status.code() != Some(0)
+}
+
 fn alert_json(home: &Path, endpoint: &str, id: &str) -> serde_json::Value {
     // Reads are throttled too; the client retries them.
     let (code, out, err) = output(graphsec(
@@ -147,6 +159,8 @@ fn sigkill_at_random_points_loses_nothing_and_doubles_nothing() {
     // Entries a kill left with a `sent` record but no `done`: the window where a blind
     // resend would double a comment.
     let mut mid_send = std::collections::BTreeSet::new();
+    let mut landed_unrecorded = 0;
+    let mut durations: Vec<Duration> = Vec::new();
     for run in 0..RUNS {
         let alert = &ids[(rng.next() % ids.len() as u64) as usize];
         let tag = format!("kill-{seed:x}-{run}");
@@ -166,7 +180,16 @@ fn sigkill_at_random_points_loses_nothing_and_doubles_nothing() {
                 .to_vec()
         };
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let kill_after = Duration::from_millis(rng.next() % 160);
+        // First half: anywhere in the command's life. Second half: just before the
+        // typical end of an unkilled comment run, where the POST has landed and `done` is
+        // being written — the window a blind resend would double.
+        let kill_after = match typical_end(&durations) {
+            Some(end) if run >= RUNS / 2 => {
+                let ms = end.as_millis() as u64;
+                Duration::from_millis(ms.saturating_sub(25) + rng.next() % 30)
+            }
+            _ => Duration::from_millis(rng.next() % 160),
+        };
         let mut child = graphsec(&home.0, &emu.endpoint, &args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -185,6 +208,9 @@ fn sigkill_at_random_points_loses_nothing_and_doubles_nothing() {
         match exited {
             Some(status) => {
                 finished += 1;
+                if args[1] == "comment" && !throttled_run(&status) {
+                    durations.push(started.elapsed());
+                }
                 assert!(
                     matches!(status.code(), Some(0 | 75)),
                     "run {run} ended with {status}"
@@ -201,8 +227,21 @@ fn sigkill_at_random_points_loses_nothing_and_doubles_nothing() {
         if journal_path.exists() {
             let j = Journal::open(&journal_path).expect("journal after kill");
             for s in j.entries() {
-                if s.status == Status::Pending && s.sent > 0 && exited.is_none() {
-                    mid_send.insert(s.entry.id.clone());
+                if s.status == Status::Pending
+                    && s.sent > 0
+                    && exited.is_none()
+                    && mid_send.insert(s.entry.id.clone())
+                    && let Op::AlertComment { text, .. } = &s.entry.op
+                {
+                    // Did the POST land before the kill? Then only the exactly-once check
+                    // stands between the restart and a double comment.
+                    let alert = alert_json(&home.0, &emu.endpoint, &s.entry.target.id);
+                    let there = alert["comments"]
+                        .as_array()
+                        .is_some_and(|cs| cs.iter().any(|c| c["comment"] == text.as_str()));
+                    if there {
+                        landed_unrecorded += 1;
+                    }
                 }
                 intended
                     .entry(s.entry.id.clone())
@@ -281,7 +320,8 @@ fn sigkill_at_random_points_loses_nothing_and_doubles_nothing() {
     }
     println!(
         "kill test (seed {seed:#x}): {RUNS} runs, {killed} SIGKILLed ({before_journal} before \
-         journaling, {mid_send} with a send in flight), {finished} finished; {} writes journaled; \
+         journaling, {mid_send} with a send in flight, {landed_unrecorded} of them comments that \
+         had landed without `done`), {finished} finished; {} writes journaled; \
          {comments_checked} comments each exactly once, last assignment in place on \
          {assigns_checked} alerts",
         intended.len(),
