@@ -164,7 +164,7 @@ fn sigkill_at_random_points_loses_nothing_and_doubles_nothing() {
     for run in 0..RUNS {
         let alert = &ids[(rng.next() % ids.len() as u64) as usize];
         let tag = format!("kill-{seed:x}-{run}");
-        let args: Vec<String> = if rng.next() % 3 == 0 {
+        let args: Vec<String> = if rng.next().is_multiple_of(3) {
             [
                 "alerts",
                 "update",
@@ -307,12 +307,13 @@ fn sigkill_at_random_points_loses_nothing_and_doubles_nothing() {
         );
         let last_assign = intended
             .values()
+            .rev()
             .filter(|(a, _)| a == id)
             .filter_map(|(_, op)| match op {
                 Op::AlertUpdate { update, .. } => update.assigned_to.clone(),
                 Op::AlertComment { .. } => None,
             })
-            .last();
+            .next();
         if let Some(who) = last_assign {
             assert_eq!(alert["assignedTo"].as_str(), Some(who.as_str()), "on {id}");
             assigns_checked += 1;
