@@ -915,3 +915,126 @@ fn journaled_base(cmds: &[Command]) -> crate::outbox::Base {
         other => panic!("{other:?}"),
     }
 }
+
+fn conflict_on(s: &mut State, write_id: u64, entry: &str) {
+    update(
+        s,
+        Action::WriteConflict {
+            write_id,
+            entry_id: entry.into(),
+            alert_id: "da1".into(),
+            fields: vec![crate::outbox::FieldConflict {
+                field: "status".into(),
+                base: serde_json::json!("new"),
+                mine: serde_json::json!("resolved"),
+                theirs: serde_json::json!("inProgress"),
+            }],
+        },
+    );
+}
+
+#[test]
+fn writes_restored_from_the_outbox_show_as_pending() {
+    let mut s = sample_state();
+    update(
+        &mut s,
+        Action::OutboxRestored(vec![RestoredWrite {
+            write_id: writes::RESTORED_WRITE_IDS,
+            alert_id: "da1".into(),
+            op: writes::WriteOp::Update(AlertUpdate {
+                status: Some(AlertStatus::Resolved),
+                ..Default::default()
+            }),
+        }]),
+    );
+    assert_eq!(
+        s.writes.pending_update("da1").and_then(|u| u.status),
+        Some(AlertStatus::Resolved)
+    );
+    assert!(message(&s).contains("1 unsent change"), "{}", message(&s));
+    // The app's own ids never meet the worker's.
+    let cmds = press(&mut s, "a");
+    assert!(write_ids(&cmds)[0] < writes::RESTORED_WRITE_IDS);
+}
+
+#[test]
+fn a_conflict_asks_keep_mine_or_take_theirs() {
+    let mut s = sample_state();
+    let cmds = press(&mut s, "a");
+    let id = write_ids(&cmds)[0];
+    conflict_on(&mut s, id, "e1");
+    assert!(
+        s.writes.is_empty(),
+        "no longer pending: it waits for a decision"
+    );
+    assert!(matches!(&s.overlay, Some(Overlay::Conflict(c)) if c.entry_id == "e1"));
+    assert_eq!(
+        press(&mut s, "m"),
+        vec![Command::ResolveConflict {
+            entry_id: "e1".into(),
+            resolution: crate::outbox::Resolution::KeepMine
+        }]
+    );
+    assert!(s.overlay.is_none());
+
+    conflict_on(&mut s, 99, "e2");
+    assert_eq!(
+        press(&mut s, "t"),
+        vec![Command::ResolveConflict {
+            entry_id: "e2".into(),
+            resolution: crate::outbox::Resolution::TakeTheirs
+        }]
+    );
+}
+
+#[test]
+fn a_conflict_waits_for_the_open_dialog_and_esc_decides_later() {
+    let mut s = sample_state();
+    press(&mut s, "m"); // the comment editor is open
+    conflict_on(&mut s, 5, "e1");
+    assert!(matches!(s.overlay, Some(Overlay::Comment { .. })));
+    update(&mut s, code(KeyCode::Esc));
+    assert!(matches!(&s.overlay, Some(Overlay::Conflict(_))));
+    assert!(update(&mut s, code(KeyCode::Esc)).is_empty());
+    assert!(s.overlay.is_none());
+    assert!(message(&s).contains(":outbox"));
+}
+
+fn outbox_rows() -> Vec<OutboxRow> {
+    let row = |id: &str, state: &str| OutboxRow {
+        entry_id: id.into(),
+        alert_id: "da1".into(),
+        what: "update status=resolved".into(),
+        state: state.into(),
+        detail: String::new(),
+        conflicts: vec![],
+    };
+    vec![row("e1", "failed"), row("e2", "pending")]
+}
+
+#[test]
+fn the_outbox_view_lists_retries_and_drops_after_a_yes() {
+    let mut s = sample_state();
+    update(&mut s, key(':'));
+    for c in "outbox".chars() {
+        update(&mut s, key(c));
+    }
+    assert_eq!(
+        update(&mut s, code(KeyCode::Enter)),
+        vec![Command::OutboxList]
+    );
+    update(&mut s, Action::OutboxListed(outbox_rows()));
+    assert!(matches!(&s.overlay, Some(Overlay::Outbox { rows, .. }) if rows.len() == 2));
+    assert_eq!(press(&mut s, "r"), vec![Command::OutboxRetry("e1".into())]);
+    // A pending entry is already being sent.
+    press(&mut s, "j");
+    assert!(press(&mut s, "r").is_empty());
+    // Dropping asks first; any other key keeps it.
+    assert!(press(&mut s, "d").is_empty());
+    assert!(press(&mut s, "x").is_empty());
+    assert!(press(&mut s, "y").is_empty());
+    press(&mut s, "d");
+    assert_eq!(press(&mut s, "y"), vec![Command::OutboxDrop("e2".into())]);
+    update(&mut s, code(KeyCode::Esc));
+    assert!(s.overlay.is_none());
+}

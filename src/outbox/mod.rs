@@ -188,8 +188,16 @@ impl Status {
                 code,
                 message,
             } => {
-                let status = status.map(|s| format!("{s} ")).unwrap_or_default();
-                crate::sanitize::line(&format!("{status}{code}: {message}")).into_owned()
+                let mut head: Vec<String> = status.iter().map(u16::to_string).collect();
+                if !code.is_empty() {
+                    head.push(code.clone());
+                }
+                let text = if head.is_empty() {
+                    message.clone()
+                } else {
+                    format!("{}: {message}", head.join(" "))
+                };
+                crate::sanitize::line(&text).into_owned()
             }
             Status::Conflict(fields) => fields
                 .iter()

@@ -429,7 +429,11 @@ impl Outbox {
                             GraphError::Api { code, .. } => code.clone(),
                             _ => String::new(),
                         },
-                        message: e.to_string(),
+                        // Graph's own words; our error text for failures without a reply.
+                        message: match &e {
+                            GraphError::Api { message, .. } => message.clone(),
+                            other => other.to_string(),
+                        },
                     };
                     tracing::warn!(entry = %id, error = %e, "outbox: refused for good");
                     return self.stop(&id, rec).await;

@@ -59,7 +59,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, middle: Rect) {
 
 /// Both values of every conflicting field; the analyst picks.
 fn conflict_box(theme: &Theme, frame: &mut Frame, middle: Rect, prompt: &ConflictPrompt) {
-    let area = centered(middle, 72, prompt.fields.len() as u16 * 3 + 4);
+    let area = centered(middle, 72, prompt.fields.len() as u16 * 3 + 3);
     let title = format!(
         " Changed by someone else: {} ",
         sanitize::line(&prompt.alert_id)

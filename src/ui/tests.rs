@@ -2,7 +2,7 @@
 
 use super::render;
 use crate::app::fixtures::*;
-use crate::app::{Action, State, update};
+use crate::app::{Action, OutboxRow, State, update};
 use crate::sanitize;
 use crate::text;
 use ratatui::Terminal;
@@ -310,4 +310,57 @@ fn the_final_sweep_replaces_anything_dangerous() {
     .unwrap();
     let buf = term.backend().buffer();
     assert_eq!(buf[(3, 3)].symbol(), "\u{FFFD}");
+}
+
+#[test]
+fn outbox_dialogs() {
+    let mut s = busy_queue();
+    update(
+        &mut s,
+        Action::WriteConflict {
+            write_id: 1,
+            entry_id: "0001-aa".into(),
+            alert_id: "da9f1c2e-rich".into(),
+            fields: vec![crate::outbox::FieldConflict {
+                field: "status".into(),
+                base: serde_json::json!("new"),
+                mine: serde_json::json!("resolved"),
+                theirs: serde_json::json!("inProgress"),
+            }],
+        },
+    );
+    snapshot("conflict", &mut s, (80, 24));
+
+    let mut s = busy_queue();
+    update(&mut s, key(':'));
+    for c in "outbox".chars() {
+        update(&mut s, key(c));
+    }
+    update(&mut s, code(KeyCode::Enter));
+    let row = |id: &str, state: &str, what: &str, detail: &str| OutboxRow {
+        entry_id: id.into(),
+        alert_id: "da9f1c2e-rich".into(),
+        what: what.into(),
+        state: state.into(),
+        detail: detail.into(),
+        conflicts: vec![],
+    };
+    update(
+        &mut s,
+        Action::OutboxListed(vec![
+            row(
+                "0001-aa",
+                "failed",
+                "update status=resolved",
+                "403 accessDenied: Insufficient privileges to complete the operation.",
+            ),
+            row(
+                "0002-bb",
+                "pending",
+                "comment \"Contained; handing to IR.\"",
+                "",
+            ),
+        ]),
+    );
+    snapshot("outbox", &mut s, (80, 24));
 }
