@@ -36,6 +36,8 @@ pub fn lines(keymap: &KeyMap) -> Vec<HelpLine> {
         "menus: enter or 1-9 choose; esc or ctrl-c cancel",
         "comment editor: ctrl-s sends, esc discards",
         "bulk changes (marked alerts) ask y/n first and name the count",
+        ":outbox lists unsent changes: r retry, d then y drop, m/t settle a conflict",
+        "a change someone else overtook asks: m keep mine, t take theirs, esc later",
         "ctrl-c cancels the open input or menu first; in the detail it goes",
         "  back; in the queue it clears marks and filter; twice in a row quits",
     ] {
