@@ -174,7 +174,9 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             };
             runtime.block_on(async {
                 let session = connect(&cli, &profile).await?;
-                let journal = open_journal(&session, &profile)?;
+                // A second console on the same profile is refused quickly rather than left
+                // waiting for the first to close.
+                let journal = open_journal(&session, &profile, std::time::Duration::from_secs(1))?;
                 let (event_tx, event_rx) = mpsc::unbounded_channel();
                 let outbox = Outbox::start(
                     journal,
@@ -241,14 +243,19 @@ impl Drop for DemoDir {
     }
 }
 
-/// Opens the profile's outbox journal (`<data dir>/outbox/<profile>.jsonl`).
-fn open_journal(session: &Session, profile: &ResolvedProfile) -> anyhow::Result<Journal> {
+/// Opens the profile's outbox journal (`<data dir>/outbox/<profile>.jsonl`), waiting up to
+/// `patience` for another graphsec process to let go of it.
+fn open_journal(
+    session: &Session,
+    profile: &ResolvedProfile,
+    patience: std::time::Duration,
+) -> anyhow::Result<Journal> {
     let data_dir = match &session.demo_data {
         Some(d) => d.0.clone(),
         None => config::paths().ok_or(OutboxError::NoDataDir)?.data_dir,
     };
     let path = journal::path_for(&data_dir, &profile.name);
-    let journal = Journal::open_waiting(&path, JOURNAL_PATIENCE)?;
+    let journal = Journal::open_waiting(&path, patience)?;
     let report = journal.replay_report();
     if report.torn_tail || report.bad_lines > 0 {
         tracing::warn!(path = %path.display(), torn = report.torn_tail, bad_lines = report.bad_lines, "outbox journal repaired on open");
@@ -272,7 +279,7 @@ fn start_outbox(
     session: &Session,
     profile: &ResolvedProfile,
 ) -> anyhow::Result<(Outbox, mpsc::UnboundedReceiver<OutboxEvent>)> {
-    let journal = open_journal(session, profile)?;
+    let journal = open_journal(session, profile, JOURNAL_PATIENCE)?;
     let (tx, rx) = mpsc::unbounded_channel();
     let outbox = Outbox::start(
         journal,

@@ -195,9 +195,7 @@ async fn after_change(
         .find(|v| v.entry.id == entry_id && v.status == Status::Pending)
     {
         let restored = writes.restore(&v);
-        let _ = updates
-            .send(Action::OutboxRestored(restored.into_iter().collect()))
-            .await;
+        let _ = updates.send(Action::OutboxRestored(vec![restored])).await;
     }
     let _ = updates.send(Action::Notice(notice)).await;
 }
@@ -236,7 +234,7 @@ struct WriteIds {
 
 impl WriteIds {
     /// Gives an entry the app did not start (restored, or back in line) a write id.
-    fn restore(&mut self, v: &EntryView) -> Option<RestoredWrite> {
+    fn restore(&mut self, v: &EntryView) -> RestoredWrite {
         let op = match &v.entry.op {
             Op::AlertUpdate { update, .. } => WriteOp::Update(update.clone()),
             Op::AlertComment { text, .. } => WriteOp::Comment(text.clone()),
@@ -244,11 +242,11 @@ impl WriteIds {
         let write_id = RESTORED_WRITE_IDS + self.next_restored;
         self.next_restored += 1;
         self.by_entry.insert(v.entry.id.clone(), write_id);
-        Some(RestoredWrite {
+        RestoredWrite {
             write_id,
             alert_id: v.entry.target.id.clone(),
             op,
-        })
+        }
     }
 
     /// The actions an outbox event means for the console.
@@ -259,7 +257,7 @@ impl WriteIds {
                 let restored: Vec<RestoredWrite> = views
                     .iter()
                     .filter(|v| v.status == Status::Pending)
-                    .filter_map(|v| self.restore(v))
+                    .map(|v| self.restore(v))
                     .collect();
                 let mut out = vec![Action::OutboxRestored(restored)];
                 if stopped > 0 {
@@ -369,4 +367,98 @@ async fn load_alerts(client: Client, generation: u64, query: AlertQuery, tx: mps
             done: true,
         })
         .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbox::{Entry, FieldConflict};
+
+    fn view(id: &str, op: Op, status: Status) -> EntryView {
+        EntryView {
+            entry: Entry {
+                id: id.into(),
+                created: OffsetDateTime::UNIX_EPOCH,
+                profile: "p".into(),
+                endpoint: "e".into(),
+                target: Target::alert("a1"),
+                op,
+            },
+            status,
+            sent: 0,
+        }
+    }
+
+    fn comment() -> Op {
+        Op::AlertComment {
+            text: "hi".into(),
+            author: None,
+        }
+    }
+
+    #[test]
+    fn outbox_events_become_actions_for_the_app_write_ids() {
+        let mut ids = WriteIds::default();
+        ids.by_entry.insert("e1".into(), 7);
+        let done = ids.on_event(OutboxEvent::Done {
+            id: "e1".into(),
+            target: Target::alert("a1"),
+            reply: Reply::AlreadyThere(vec![]),
+        });
+        assert!(matches!(
+            done.as_slice(),
+            [Action::CommentAdded { write_id: 7, alert_id, .. }] if alert_id == "a1"
+        ));
+        // Answered once: a second report for the entry maps to nothing.
+        assert!(
+            ids.on_event(OutboxEvent::Done {
+                id: "e1".into(),
+                target: Target::alert("a1"),
+                reply: Reply::Unreadable,
+            })
+            .is_empty()
+        );
+
+        ids.by_entry.insert("e2".into(), 8);
+        let fields = vec![FieldConflict {
+            field: "status".into(),
+            base: serde_json::json!("new"),
+            mine: serde_json::json!("resolved"),
+            theirs: serde_json::json!("inProgress"),
+        }];
+        let stopped = ids.on_event(OutboxEvent::Stopped(Box::new(view(
+            "e2",
+            comment(),
+            Status::Conflict(fields.clone()),
+        ))));
+        assert!(matches!(
+            stopped.as_slice(),
+            [Action::WriteConflict { write_id: 8, entry_id, fields: f, .. }]
+                if entry_id == "e2" && *f == fields
+        ));
+    }
+
+    #[test]
+    fn restored_entries_get_ids_the_app_never_issues() {
+        let mut ids = WriteIds::default();
+        let actions = ids.on_event(OutboxEvent::Restored(vec![
+            view("e1", comment(), Status::Pending),
+            view(
+                "e2",
+                comment(),
+                Status::Failed {
+                    status: Some(403),
+                    code: "accessDenied".into(),
+                    message: "no".into(),
+                },
+            ),
+        ]));
+        let [Action::OutboxRestored(restored), Action::Notice(notice)] = actions.as_slice() else {
+            panic!("{actions:?}");
+        };
+        assert_eq!(restored.len(), 1, "only pending entries are being sent");
+        assert!(restored[0].write_id >= RESTORED_WRITE_IDS);
+        assert_eq!(ids.by_entry["e1"], restored[0].write_id);
+        assert!(notice.contains("1 change"), "{notice}");
+    }
 }

@@ -265,16 +265,20 @@ impl Outbox {
     /// Gives up on an entry that is not being sent right now; later writes to its target
     /// may go.
     pub async fn drop_entry(&self, id: &str) -> Result<(), OutboxError> {
-        let busy = self.shared.lanes().clone();
-        let target = self.change(id, |s| match &s.status {
-            Status::Pending if busy.contains(&s.entry.target) => Err("being sent"),
-            Status::Done | Status::Dropped(_) => Err("finished"),
-            _ => Ok(Some(Record::Dropped {
-                id: s.entry.id.clone(),
-                at: OffsetDateTime::now_utc(),
-                reason: "dropped by the analyst".to_owned(),
-            })),
-        })?;
+        let target = {
+            // Held while deciding, so no lane can pick the entry up in between (lanes are
+            // always locked before the journal).
+            let busy = self.shared.lanes();
+            self.change(id, |s| match &s.status {
+                Status::Pending if busy.contains(&s.entry.target) => Err("being sent"),
+                Status::Done | Status::Dropped(_) => Err("finished"),
+                _ => Ok(Some(Record::Dropped {
+                    id: s.entry.id.clone(),
+                    at: OffsetDateTime::now_utc(),
+                    reason: "dropped by the analyst".to_owned(),
+                })),
+            })?
+        };
         self.ensure_lane(target);
         Ok(())
     }
