@@ -138,6 +138,9 @@ enum Attempt {
 /// Why an attempt did not land.
 enum AttemptError {
     Graph(GraphError),
+    /// The read before the write failed. An unreadable alert there says nothing about the
+    /// write, so it is retried like an outage rather than stopping the entry.
+    Check(GraphError),
     /// The journal could not record `sent`; nothing was sent.
     Journal(OutboxError),
 }
@@ -424,7 +427,10 @@ impl Outbox {
                     };
                     return self.stop(&id, rec).await;
                 }
-                Err(AttemptError::Graph(e)) if !e.is_transient() && !e.needs_sign_in() => {
+                Err(AttemptError::Check(e)) if accepted_but_unreadable(&e) => e,
+                Err(AttemptError::Graph(e) | AttemptError::Check(e))
+                    if !e.is_transient() && !e.needs_sign_in() =>
+                {
                     let rec = Record::Failed {
                         id: id.clone(),
                         at: OffsetDateTime::now_utc(),
@@ -442,7 +448,7 @@ impl Outbox {
                     tracing::warn!(entry = %id, error = %e, "outbox: refused for good");
                     return self.stop(&id, rec).await;
                 }
-                Err(AttemptError::Graph(e)) => e,
+                Err(AttemptError::Graph(e) | AttemptError::Check(e)) => e,
                 Err(AttemptError::Journal(e)) => {
                     tracing::error!(entry = %id, error = %e, "outbox: cannot record an attempt");
                     GraphError::Transport(e.to_string())
@@ -480,7 +486,10 @@ impl Outbox {
         match &state.entry.op {
             Op::AlertUpdate { update, base } => {
                 if let Some(base) = base {
-                    let server = client.get_alert(alert_id).await?;
+                    let server = client
+                        .get_alert(alert_id)
+                        .await
+                        .map_err(AttemptError::Check)?;
                     let conflicts = check::conflicts(base, update, &server);
                     if !conflicts.is_empty() {
                         return Ok(Attempt::Conflict(conflicts));
@@ -497,7 +506,10 @@ impl Outbox {
                 if state.sent > 0 {
                     // An earlier attempt may have posted it (reply lost, or a crash before
                     // `done`): look before posting again.
-                    let server = client.get_alert(alert_id).await?;
+                    let server = client
+                        .get_alert(alert_id)
+                        .await
+                        .map_err(AttemptError::Check)?;
                     if check::comment_landed(
                         &server.comments,
                         text,
