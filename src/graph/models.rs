@@ -623,7 +623,10 @@ mod tests {
         let details = a.evidence_details();
         assert_eq!(details.len(), 1);
         assert_eq!(details[0].kind(), "user");
-        let account = details[0].user_account.as_ref().map(|u| u.account_name.clone());
+        let account = details[0]
+            .user_account
+            .as_ref()
+            .map(|u| u.account_name.clone());
         assert_eq!(account, Some(Some("bob".to_owned())));
         assert!(a.raw.get().contains("brandNewField"));
         assert_eq!(serde_json::to_string(a).unwrap(), a.raw.get());
