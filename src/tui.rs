@@ -15,7 +15,7 @@ use ratatui::crossterm::event::{
     DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind,
 };
 use ratatui::crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::crossterm::{cursor, execute};
 use std::io::{self, Stdout, Write};
@@ -44,11 +44,16 @@ impl TerminalGuard {
     pub fn enter() -> io::Result<TerminalGuard> {
         install_panic_hook();
         enter_screen()?;
-        let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-        terminal.clear()?;
         Ok(TerminalGuard {
-            terminal: Some(terminal),
+            terminal: Some(fresh_terminal()?),
         })
+    }
+
+    /// Starts over with empty buffers, so the next draw repaints every cell (after Ctrl-Z/fg
+    /// the screen is whatever the shell left).
+    fn repaint_all(&mut self) -> io::Result<()> {
+        self.terminal = Some(fresh_terminal()?);
+        Ok(())
     }
 
     pub fn terminal(&mut self) -> &mut Term {
@@ -74,6 +79,16 @@ impl Drop for TerminalGuard {
             std::mem::forget(terminal);
         }
     }
+}
+
+/// A cleared screen and a terminal with empty buffers.
+///
+/// Not `Terminal::clear()`: that asks the terminal for the cursor position (`ESC [6n`) and
+/// waits for the answer, a round trip before the first frame on a slow SSH link, and up to
+/// two seconds where nothing answers. A full-screen viewport needs no such probe.
+fn fresh_terminal() -> io::Result<Term> {
+    execute!(io::stdout(), Clear(ClearType::All))?;
+    Terminal::new(CrosstermBackend::new(io::stdout()))
 }
 
 fn enter_screen() -> io::Result<()> {
@@ -207,7 +222,7 @@ fn suspend(guard: &mut TerminalGuard) -> io::Result<()> {
         libc::raise(libc::SIGTSTP);
     }
     enter_screen()?;
-    guard.terminal().clear()
+    guard.repaint_all()
 }
 
 /// Copies with OSC 52. The payload is base64, so it cannot carry escape sequences; inside
