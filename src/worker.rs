@@ -47,10 +47,15 @@ pub fn alert_query_to_odata(query: &AlertQuery, now: OffsetDateTime) -> ODataQue
     odata
 }
 
+/// Write commands journaled together with one fsync, at most.
+const MAX_BATCH: usize = 512;
+
 /// Runs until the command channel closes (the console quit).
 ///
 /// Writes go to the [`Outbox`] (journaled, then sent by its writer); its events come back
 /// here and become the same actions a direct write would give, keyed by the app's write id.
+/// Write commands that arrive together (a bulk change to many alerts) are journaled with
+/// one fsync.
 pub async fn run(
     client: Client,
     outbox: Outbox,
@@ -58,171 +63,235 @@ pub async fn run(
     mut commands: mpsc::UnboundedReceiver<Command>,
     updates: mpsc::Sender<Action>,
 ) {
-    let mut load: Option<JoinHandle<()>> = None;
-    let mut writes = WriteIds::default();
+    let mut worker = Worker {
+        client,
+        outbox,
+        updates,
+        writes: WriteIds::default(),
+        load: None,
+    };
     loop {
         tokio::select! {
             command = commands.recv() => {
-                let Some(command) = command else { break };
-                let relist = matches!(
-                    command,
-                    Command::OutboxList
-                        | Command::OutboxRetry(_)
-                        | Command::OutboxDrop(_)
-                        | Command::ResolveConflict { .. }
-                );
-                match command {
-                    Command::LoadAlerts { generation, query } => {
-                        if let Some(previous) = load.take() {
-                            previous.abort();
-                        }
-                        load = Some(tokio::spawn(load_alerts(
-                            client.clone(),
-                            generation,
-                            query,
-                            updates.clone(),
-                        )));
-                    }
-                    Command::GetAlert { id } => {
-                        let (client, tx) = (client.clone(), updates.clone());
-                        tokio::spawn(async move {
-                            let action = match client.get_alert(&id).await {
-                                Ok(alert) => Action::AlertLoaded(alert),
-                                Err(e) => {
-                                    tracing::warn!(error = %e, "get alert failed");
-                                    Action::Notice(format!("could not refresh the alert: {e}"))
-                                }
-                            };
-                            let _ = tx.send(action).await;
-                        });
-                    }
-                    Command::UpdateAlert { write_id, alert_id, update, base } => {
-                        let op = Op::AlertUpdate { update, base };
-                        submit(&outbox, &mut writes, &updates, write_id, alert_id, op).await;
-                    }
-                    Command::AddComment { write_id, alert_id, text } => {
-                        let author = outbox.author().map(str::to_owned);
-                        let op = Op::AlertComment { text, author };
-                        submit(&outbox, &mut writes, &updates, write_id, alert_id, op).await;
-                    }
-                    Command::OutboxList => {}
-                    Command::OutboxRetry(id) => {
-                        let result = outbox.retry(&id).await;
-                        after_change(&outbox, &mut writes, &updates, &id, result, "Sending again").await;
-                    }
-                    Command::OutboxDrop(id) => {
-                        let result = outbox.drop_entry(&id).await;
-                        after_change(&outbox, &mut writes, &updates, &id, result, "Dropped").await;
-                    }
-                    Command::ResolveConflict { entry_id, resolution } => {
-                        let result = outbox.resolve(&entry_id, resolution).await;
-                        let done = match resolution {
-                            Resolution::KeepMine => "Sending your values",
-                            Resolution::TakeTheirs => "Kept the server's values",
-                        };
-                        after_change(&outbox, &mut writes, &updates, &entry_id, result, done).await;
-                    }
-                    // Local to the terminal layer; never routed here, ignored if they are.
-                    Command::CopyToClipboard(_) | Command::Suspend | Command::Quit => continue,
+                let Some(first) = command else { break };
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH
+                    && let Ok(next) = commands.try_recv()
+                {
+                    batch.push(next);
                 }
-                if relist && send_listing(&outbox, &updates).await.is_err() {
+                if worker.handle_all(batch).await.is_err() {
                     break;
                 }
             }
             event = outbox_events.recv() => {
                 let Some(event) = event else { break };
-                // A stop changes what the `:outbox` view shows.
-                let relist = matches!(event, OutboxEvent::Stopped(_));
-                for action in writes.on_event(event) {
-                    if updates.send(action).await.is_err() {
-                        return;
-                    }
-                }
-                if relist && send_listing(&outbox, &updates).await.is_err() {
+                if worker.on_outbox_event(event).await.is_err() {
                     break;
                 }
             }
         }
     }
-    if let Some(l) = load {
+    if let Some(l) = worker.load {
         l.abort();
     }
 }
 
-/// Journals one write; if the journal can't take it, the write is refused right away (it
-/// was never sent, so the analyst must know).
-async fn submit(
-    outbox: &Outbox,
-    writes: &mut WriteIds,
-    updates: &mpsc::Sender<Action>,
-    write_id: u64,
-    alert_id: String,
-    op: Op,
-) {
-    match outbox.submit(Target::alert(alert_id), op).await {
-        Ok(entry_id) => {
-            writes.by_entry.insert(entry_id, write_id);
-        }
-        Err(e) => {
-            tracing::error!(write_id, error = %e, "write not journaled; not sent");
-            let _ = updates
-                .send(Action::WriteFailed {
+/// The console has gone (its update channel closed).
+struct Gone;
+
+struct Worker {
+    client: Client,
+    outbox: Outbox,
+    updates: mpsc::Sender<Action>,
+    writes: WriteIds,
+    load: Option<JoinHandle<()>>,
+}
+
+impl Worker {
+    async fn send(&self, action: Action) -> Result<(), Gone> {
+        self.updates.send(action).await.map_err(|_| Gone)
+    }
+
+    /// Handles commands in order; runs of writes are journaled as one batch.
+    async fn handle_all(&mut self, batch: Vec<Command>) -> Result<(), Gone> {
+        let mut run: Vec<(u64, Target, Op)> = Vec::new();
+        for command in batch {
+            match command {
+                Command::UpdateAlert {
                     write_id,
-                    error: format!("not saved, so not sent: {e}"),
-                })
-                .await;
+                    alert_id,
+                    update,
+                    base,
+                } => run.push((
+                    write_id,
+                    Target::alert(alert_id),
+                    Op::AlertUpdate { update, base },
+                )),
+                Command::AddComment {
+                    write_id,
+                    alert_id,
+                    text,
+                } => {
+                    let author = self.outbox.author().map(str::to_owned);
+                    run.push((
+                        write_id,
+                        Target::alert(alert_id),
+                        Op::AlertComment { text, author },
+                    ));
+                }
+                other => {
+                    self.submit(std::mem::take(&mut run)).await?;
+                    self.handle(other).await?;
+                }
+            }
         }
+        self.submit(run).await
     }
-}
 
-/// After retry/drop/resolve: a notice, the entry's row pending again when it is back in
-/// line, and a fresh `:outbox` list.
-async fn after_change(
-    outbox: &Outbox,
-    writes: &mut WriteIds,
-    updates: &mpsc::Sender<Action>,
-    entry_id: &str,
-    result: Result<(), OutboxError>,
-    done: &str,
-) {
-    let notice = match result {
-        Ok(()) => done.to_owned(),
-        Err(e) => e.to_string(),
-    };
-    if let Some(v) = outbox
-        .entries()
-        .into_iter()
-        .find(|v| v.entry.id == entry_id && v.status == Status::Pending)
-    {
-        let restored = writes.restore(&v);
-        let _ = updates.send(Action::OutboxRestored(vec![restored])).await;
+    async fn handle(&mut self, command: Command) -> Result<(), Gone> {
+        match command {
+            Command::LoadAlerts { generation, query } => {
+                if let Some(previous) = self.load.take() {
+                    previous.abort();
+                }
+                self.load = Some(tokio::spawn(load_alerts(
+                    self.client.clone(),
+                    generation,
+                    query,
+                    self.updates.clone(),
+                )));
+            }
+            Command::GetAlert { id } => {
+                let (client, tx) = (self.client.clone(), self.updates.clone());
+                tokio::spawn(async move {
+                    let action = match client.get_alert(&id).await {
+                        Ok(alert) => Action::AlertLoaded(alert),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "get alert failed");
+                            Action::Notice(format!("could not refresh the alert: {e}"))
+                        }
+                    };
+                    let _ = tx.send(action).await;
+                });
+            }
+            Command::UpdateAlert { .. } | Command::AddComment { .. } => {
+                // Batched by `handle_all`; one on its own is a batch of one.
+                return Box::pin(self.handle_all(vec![command])).await;
+            }
+            Command::OutboxList => self.send_listing().await?,
+            Command::OutboxRetry(id) => {
+                let result = self.outbox.retry(&id).await;
+                self.after_change(&id, result, "Sending again").await?;
+            }
+            Command::OutboxDrop(id) => {
+                let result = self.outbox.drop_entry(&id).await;
+                self.after_change(&id, result, "Dropped").await?;
+            }
+            Command::ResolveConflict {
+                entry_id,
+                resolution,
+            } => {
+                let result = self.outbox.resolve(&entry_id, resolution).await;
+                let done = match resolution {
+                    Resolution::KeepMine => "Sending your values",
+                    Resolution::TakeTheirs => "Kept the server's values",
+                };
+                self.after_change(&entry_id, result, done).await?;
+            }
+            // Local to the terminal layer; never routed here, ignored if they are.
+            Command::CopyToClipboard(_) | Command::Suspend | Command::Quit => {}
+        }
+        Ok(())
     }
-    let _ = updates.send(Action::Notice(notice)).await;
-}
 
-/// Sends the `:outbox` rows (the journal is in memory, so this is cheap); the app ignores
-/// them unless the view is open.
-async fn send_listing(outbox: &Outbox, updates: &mpsc::Sender<Action>) -> Result<(), ()> {
-    let rows = outbox
-        .entries()
-        .into_iter()
-        .filter(|v| !v.status.is_finished())
-        .map(|v| OutboxRow {
-            what: v.entry.op.describe(),
-            state: v.status.word().to_owned(),
-            detail: v.status.detail(),
-            conflicts: match &v.status {
-                Status::Conflict(fields) => fields.clone(),
-                _ => Vec::new(),
-            },
-            alert_id: v.entry.target.id,
-            entry_id: v.entry.id,
-        })
-        .collect();
-    updates
-        .send(Action::OutboxListed(rows))
-        .await
-        .map_err(|_| ())
+    /// Journals writes (one fsync for the lot); if the journal can't take them, they are
+    /// refused right away (never sent, so the analyst must know).
+    async fn submit(&mut self, run: Vec<(u64, Target, Op)>) -> Result<(), Gone> {
+        if run.is_empty() {
+            return Ok(());
+        }
+        let (write_ids, items): (Vec<u64>, Vec<(Target, Op)>) =
+            run.into_iter().map(|(w, t, o)| (w, (t, o))).unzip();
+        match self.outbox.submit_all(items).await {
+            Ok(entry_ids) => {
+                for (entry_id, write_id) in entry_ids.into_iter().zip(write_ids) {
+                    self.writes.by_entry.insert(entry_id, write_id);
+                }
+            }
+            Err(e) => {
+                tracing::error!(writes = write_ids.len(), error = %e, "writes not journaled; not sent");
+                for write_id in write_ids {
+                    self.send(Action::WriteFailed {
+                        write_id,
+                        error: format!("not saved, so not sent: {e}"),
+                    })
+                    .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn on_outbox_event(&mut self, event: OutboxEvent) -> Result<(), Gone> {
+        // A stop changes what the `:outbox` view shows.
+        let relist = matches!(event, OutboxEvent::Stopped(_));
+        for action in self.writes.on_event(event) {
+            self.send(action).await?;
+        }
+        if relist {
+            self.send_listing().await?;
+        }
+        Ok(())
+    }
+
+    /// After retry/drop/resolve: a notice, the entry's row pending again when it is back in
+    /// line, and a fresh `:outbox` list.
+    async fn after_change(
+        &mut self,
+        entry_id: &str,
+        result: Result<(), OutboxError>,
+        done: &str,
+    ) -> Result<(), Gone> {
+        let notice = match result {
+            Ok(()) => done.to_owned(),
+            Err(e) => e.to_string(),
+        };
+        if let Some(v) = self
+            .outbox
+            .entries()
+            .into_iter()
+            .find(|v| v.entry.id == entry_id && v.status == Status::Pending)
+        {
+            let restored = self.writes.restore(&v);
+            self.send(Action::OutboxRestored(vec![restored])).await?;
+        }
+        self.send(Action::Notice(notice)).await?;
+        self.send_listing().await
+    }
+
+    /// Sends the `:outbox` rows (the journal is in memory, so this is cheap); the app
+    /// ignores them unless the view is open.
+    async fn send_listing(&self) -> Result<(), Gone> {
+        let rows = self
+            .outbox
+            .entries()
+            .into_iter()
+            .filter(|v| !v.status.is_finished())
+            .map(|v| OutboxRow {
+                what: v.entry.op.describe(),
+                state: v.status.word().to_owned(),
+                detail: v.status.detail(),
+                conflicts: match &v.status {
+                    Status::Conflict(fields) => fields.clone(),
+                    _ => Vec::new(),
+                },
+                alert_id: v.entry.target.id,
+                entry_id: v.entry.id,
+            })
+            .collect();
+        self.send(Action::OutboxListed(rows)).await
+    }
 }
 
 /// The app's write ids for outbox entries.

@@ -285,15 +285,28 @@ impl Journal {
 
     /// Appends one record and fsyncs it, then applies it.
     pub fn append(&mut self, record: Record) -> Result<(), OutboxError> {
-        if !matches!(record, Record::Enqueued { .. }) && !self.entries.contains_key(record.id()) {
-            return Err(OutboxError::NoSuchEntry(record.id().to_owned()));
+        self.append_all(vec![record])
+    }
+
+    /// Appends records with a single write and a single fsync (group commit for a bulk
+    /// change), then applies them. A crash leaves a whole-line prefix of them.
+    pub fn append_all(&mut self, records: Vec<Record>) -> Result<(), OutboxError> {
+        let mut bytes = Vec::new();
+        for record in &records {
+            let known =
+                matches!(record, Record::Enqueued { .. }) || self.entries.contains_key(record.id());
+            if !known {
+                return Err(OutboxError::NoSuchEntry(record.id().to_owned()));
+            }
+            serde_json::to_writer(&mut bytes, record).map_err(io::Error::other)?;
+            bytes.push(b'\n');
         }
-        let mut line = serde_json::to_vec(&record).map_err(io::Error::other)?;
-        line.push(b'\n');
-        // One write call: with O_APPEND a crash leaves at most this line torn.
-        self.file.write_all(&line)?;
+        // One write call: with O_APPEND a crash leaves at most the last line torn.
+        self.file.write_all(&bytes)?;
         self.file.sync_data()?;
-        self.apply(record);
+        for record in records {
+            self.apply(record);
+        }
         if self.finished >= COMPACT_MIN_FINISHED
             && self.finished > COMPACT_RATIO * (self.entries.len() - self.finished)
         {
@@ -575,6 +588,38 @@ mod tests {
         let j = Journal::open(&path).unwrap();
         assert!(!j.replay_report().torn_tail);
         assert_eq!(j.get(&a.id).unwrap().status, Status::Done);
+    }
+
+    #[test]
+    fn a_batch_is_one_write_and_all_of_it_is_replayed() {
+        let dir = TempDir::new("batch");
+        let path = path_for(&dir.0, "p");
+        let ids: Vec<String>;
+        {
+            let mut j = Journal::open(&path).unwrap();
+            let batch: Vec<Entry> = (0..3)
+                .map(|i| entry(&mut j, "x", &format!("b{i}")))
+                .collect();
+            ids = batch.iter().map(|e| e.id.clone()).collect();
+            j.append_all(
+                batch
+                    .into_iter()
+                    .map(|entry| Record::Enqueued { entry })
+                    .collect(),
+            )
+            .unwrap();
+            // A record for an unknown entry refuses the whole batch, writing nothing.
+            let before = std::fs::read(&path).unwrap();
+            assert!(matches!(
+                j.append_all(vec![done(&ids[0]), done("nope")]),
+                Err(OutboxError::NoSuchEntry(_))
+            ));
+            assert_eq!(std::fs::read(&path).unwrap(), before);
+        }
+        let j = Journal::open(&path).unwrap();
+        let replayed: Vec<&str> = j.entries().map(|s| s.entry.id.as_str()).collect();
+        assert_eq!(replayed, ids.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(j.entries().all(|s| s.status == Status::Pending));
     }
 
     #[test]

@@ -216,26 +216,39 @@ impl Outbox {
 
     /// Journals a write (fsynced) and starts sending it. Returns the entry id.
     pub async fn submit(&self, target: Target, op: Op) -> Result<String, OutboxError> {
+        let mut ids = self.submit_all(vec![(target, op)]).await?;
+        ids.pop().ok_or(OutboxError::Closed)
+    }
+
+    /// Journals writes with one fsync and starts sending them; ids in the given order.
+    pub async fn submit_all(&self, items: Vec<(Target, Op)>) -> Result<Vec<String>, OutboxError> {
         let shared = self.shared.clone();
-        let lane_target = target.clone();
-        let id = blocking(move || {
+        let targets: Vec<Target> = items.iter().map(|(t, _)| t.clone()).collect();
+        let ids = blocking(move || {
             let mut j = shared.journal();
             let now = OffsetDateTime::now_utc();
-            let entry = super::Entry {
-                id: j.next_id(now),
-                created: now,
-                profile: shared.profile.clone(),
-                endpoint: shared.client.base_url().to_owned(),
-                target,
-                op,
-            };
-            let id = entry.id.clone();
-            j.append(Record::Enqueued { entry })?;
-            Ok(id)
+            let mut ids = Vec::with_capacity(items.len());
+            let mut records = Vec::with_capacity(items.len());
+            for (target, op) in items {
+                let entry = super::Entry {
+                    id: j.next_id(now),
+                    created: now,
+                    profile: shared.profile.clone(),
+                    endpoint: shared.client.base_url().to_owned(),
+                    target,
+                    op,
+                };
+                ids.push(entry.id.clone());
+                records.push(Record::Enqueued { entry });
+            }
+            j.append_all(records)?;
+            Ok(ids)
         })
         .await?;
-        self.ensure_lane(lane_target);
-        Ok(id)
+        for target in targets {
+            self.ensure_lane(target);
+        }
+        Ok(ids)
     }
 
     /// Every entry for this endpoint still on file (finished ones until compaction), oldest
