@@ -376,9 +376,10 @@ fn report_write(
             Ok(ExitCode::from(EXIT_QUEUED))
         }
         _ => {
-            // Held behind an earlier stopped change to the same alert.
+            // Held behind an earlier change to the same alert that stopped or is still
+            // waiting to be sent: order per alert is kept.
             say(&format!(
-                "queued as {id} behind an earlier change to the same target that needs a decision: see 'graphsec outbox list'"
+                "queued as {id} behind an earlier change to the same alert that is not sent yet or needs a decision: see 'graphsec outbox list'"
             ));
             Ok(ExitCode::from(EXIT_QUEUED))
         }
