@@ -69,6 +69,7 @@ pub async fn run(
         updates,
         writes: WriteIds::default(),
         load: None,
+        listing: false,
     };
     loop {
         tokio::select! {
@@ -106,6 +107,8 @@ struct Worker {
     updates: mpsc::Sender<Action>,
     writes: WriteIds,
     load: Option<JoinHandle<()>>,
+    /// The `:outbox` view is open: keep it current as entries land or stop.
+    listing: bool,
 }
 
 impl Worker {
@@ -179,7 +182,11 @@ impl Worker {
                 // Batched by `handle_all`; one on its own is a batch of one.
                 return Box::pin(self.handle_all(vec![command])).await;
             }
-            Command::OutboxList => self.send_listing().await?,
+            Command::OutboxList => {
+                self.listing = true;
+                self.send_listing().await?;
+            }
+            Command::OutboxClosed => self.listing = false,
             Command::OutboxRetry(id) => {
                 let result = self.outbox.retry(&id).await;
                 self.after_change(&id, result, "Sending again").await?;
@@ -234,8 +241,13 @@ impl Worker {
     }
 
     async fn on_outbox_event(&mut self, event: OutboxEvent) -> Result<(), Gone> {
-        // A stop changes what the `:outbox` view shows.
-        let relist = matches!(event, OutboxEvent::Stopped(_));
+        // A stop always changes what the `:outbox` view would show (and the app ignores
+        // a listing while it is closed); landings matter only while it is open.
+        let relist = match event {
+            OutboxEvent::Stopped(_) => true,
+            OutboxEvent::Done { .. } | OutboxEvent::Deferred { .. } => self.listing,
+            OutboxEvent::Restored(_) => false,
+        };
         for action in self.writes.on_event(event) {
             self.send(action).await?;
         }

@@ -47,8 +47,11 @@ pub enum Command {
         alert_id: String,
         text: String,
     },
-    /// List the outbox's unfinished entries (answered with `Action::OutboxListed`).
+    /// List the outbox's unfinished entries (answered with `Action::OutboxListed`, again
+    /// whenever an entry lands or stops, until `OutboxClosed`).
     OutboxList,
+    /// The `:outbox` view closed: no more listings needed.
+    OutboxClosed,
     /// Put a stopped outbox entry back in line.
     OutboxRetry(String),
     /// Give up on an outbox entry.

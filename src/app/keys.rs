@@ -583,7 +583,7 @@ fn outbox_key(
     confirm_drop: bool,
 ) -> Vec<Command> {
     if cancel || key.code == KeyCode::Char('q') {
-        return vec![];
+        return vec![Command::OutboxClosed];
     }
     let selected = rows
         .get(cursor)

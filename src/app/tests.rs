@@ -1035,6 +1035,9 @@ fn the_outbox_view_lists_retries_and_drops_after_a_yes() {
     assert!(press(&mut s, "y").is_empty());
     press(&mut s, "d");
     assert_eq!(press(&mut s, "y"), vec![Command::OutboxDrop("e2".into())]);
-    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(
+        update(&mut s, code(KeyCode::Esc)),
+        vec![Command::OutboxClosed]
+    );
     assert!(s.overlay.is_none());
 }
