@@ -60,7 +60,8 @@ impl Route {
 pub enum Fault {
     /// `429 Too Many Requests`, with `Retry-After: N` seconds when given.
     Throttle { retry_after: Option<u32> },
-    /// An error status (500, 502, 503 or 504) with Graph's error body and no `Retry-After`.
+    /// An error status with Graph's error body and no `Retry-After`. Random plans draw 500,
+    /// 502, 503 and 504; a queued rule may give any (401 comes with `WWW-Authenticate`).
     Status(u16),
     /// The connection is closed without any reply, as a crashed front end or a dropped
     /// link would.
@@ -87,7 +88,9 @@ impl Fault {
             Fault::Status(502) => "502",
             Fault::Status(503) => "503",
             Fault::Status(504) => "504",
-            Fault::Status(_) => "5xx",
+            Fault::Status(401) => "401",
+            Fault::Status(403) => "403",
+            Fault::Status(_) => "status",
             Fault::Reset => "reset",
             Fault::Latency(_) => "latency",
             Fault::Truncate => "truncate",

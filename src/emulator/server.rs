@@ -251,6 +251,20 @@ fn reply_fault(fault: Option<Fault>) -> Response {
             "gatewayTimeout",
             "The gateway timed out.",
         ),
+        Some(Fault::Status(401)) => return unauthenticated(true),
+        Some(Fault::Status(403)) => GraphError::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "Insufficient privileges to complete the operation.",
+        ),
+        Some(Fault::Status(code)) if code != 500 => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            GraphError::new(
+                status,
+                "generalException",
+                status.canonical_reason().unwrap_or("Injected failure."),
+            )
+        }
         _ => GraphError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "generalException",
