@@ -678,7 +678,12 @@ impl Generator {
                 None,
                 Some("invoice_\u{202e}fdp.exe".to_owned()),
             ),
-            (long_title, "A title of 5,000 characters.".to_owned(), None, None),
+            (
+                long_title,
+                format!("A title of 5,000 characters; the description too:{}", hostile_value("", 5)),
+                None,
+                None,
+            ),
             (
                 "Benign looking title\rMALICIOUS overwrite\u{0}\u{9b}31mC1 CSI\u{7f}".to_owned(),
                 "Carriage return, NUL, C1 CSI and DEL in one title.\u{8}\u{8}\u{8}".to_owned(),
