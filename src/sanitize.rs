@@ -85,9 +85,13 @@ fn clean(s: &str, keep_newlines: bool, max_chars: usize) -> Cow<'_, str> {
 /// that a spreadsheet would evaluate is prefixed with `'`), and quoted when needed.
 pub fn csv_field(s: &str) -> String {
     let safe = line_unbounded(s);
-    let guarded: Cow<'_, str> = match safe.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '|' | '%') => Cow::Owned(format!("'{safe}")),
-        _ => Cow::Borrowed(&safe),
+    // Checked on the raw value too: sanitising turns a leading tab or CR into a space,
+    // and a spreadsheet that trims it would still see the formula behind it.
+    let starts_formula = |t: &str| t.starts_with(['=', '+', '-', '@', '\t', '\r', '|', '%']);
+    let guarded: Cow<'_, str> = if starts_formula(&safe) || starts_formula(s) {
+        Cow::Owned(format!("'{safe}"))
+    } else {
+        Cow::Borrowed(&safe)
     };
     if guarded.contains([',', '"', '\n']) || guarded.starts_with(' ') || guarded.ends_with(' ') {
         format!("\"{}\"", guarded.replace('"', "\"\""))
@@ -181,6 +185,8 @@ mod tests {
         assert_eq!(csv_field("=1,2"), "\"'=1,2\"");
         assert_eq!(csv_field("+1"), "'+1");
         assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("\t=1+1"), "' =1+1");
+        assert_eq!(csv_field("\r=1+1"), "' =1+1");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("plain"), "plain");
