@@ -345,3 +345,40 @@ async fn a_500_on_a_comment_post_is_not_repeated() {
         1
     );
 }
+
+/// The lost-reply case the outbox has to handle: the comment landed, the client cannot
+/// know, and it does not repeat the POST itself.
+#[tokio::test]
+async fn a_reply_lost_after_the_write_landed_is_an_error_but_the_write_is_there() {
+    let e = emu(3, 50, vec![]).await;
+    let c = client(&e);
+    let id = list_all(&c, &ODataQuery::new()).await.expect("list")[0].items[0]
+        .id
+        .clone();
+    e.controls()
+        .inject(Fault::ResetAfter, 1, scope("POST", Route::AlertComments));
+    let err = c
+        .add_alert_comment(&id, "landed")
+        .await
+        .expect_err("the reply was lost");
+    assert!(matches!(err, GraphError::Transport(_)), "{err:?}");
+    assert_eq!(e.controls().requests("POST", Route::AlertComments), 1);
+    let alert = c.get_alert(&id).await.expect("get");
+    let landed = alert
+        .comments
+        .iter()
+        .filter(|c| c.comment.as_deref() == Some("landed"))
+        .count();
+    assert_eq!(landed, 1, "the write happened exactly once");
+
+    // On a PATCH (idempotent) the client repeats it, and the result is the same.
+    e.controls()
+        .inject(Fault::ResetAfter, 1, scope("PATCH", Route::Alert));
+    let update = AlertUpdate {
+        status: Some(AlertStatus::Resolved),
+        ..AlertUpdate::default()
+    };
+    let alert = c.update_alert(&id, &update).await.expect("PATCH repeated");
+    assert_eq!(alert.status, Some(AlertStatus::Resolved));
+    assert_eq!(e.controls().requests("PATCH", Route::Alert), 2);
+}

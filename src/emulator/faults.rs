@@ -63,16 +63,21 @@ pub enum Fault {
     /// An error status with Graph's error body and no `Retry-After`. Random plans draw 500,
     /// 502, 503 and 504; a queued rule may give any (401 comes with `WWW-Authenticate`).
     Status(u16),
-    /// The connection is closed without any reply, as a crashed front end or a dropped
-    /// link would.
+    /// The connection is closed without any reply, before the request is handled (a
+    /// write does not land), as a front end that crashed on receipt would.
     Reset,
+    /// The request is handled (a write lands) and then the connection is closed without
+    /// a reply, as a link that drops while the answer is on its way: the client cannot
+    /// know whether its write happened.
+    ResetAfter,
     /// The normal reply, after this delay.
     Latency(Duration),
-    /// The normal status and headers, but the body is cut in half (with a matching
-    /// `Content-Length`, so only the JSON is broken, not the HTTP).
+    /// The request is handled (a write lands) and answered with the normal status and
+    /// headers, but the body is cut in half (with a matching `Content-Length`, so only the
+    /// JSON is broken, not the HTTP).
     Truncate,
-    /// The normal status and headers, but a raw control byte (which no JSON text may
-    /// hold, inside or outside a string) is spliced into the middle of the body.
+    /// As [`Fault::Truncate`], but a raw control byte (which no JSON text may hold,
+    /// inside or outside a string) is spliced into the middle of the body instead.
     Malformed,
 }
 
@@ -92,6 +97,7 @@ impl Fault {
             Fault::Status(403) => "403",
             Fault::Status(_) => "status",
             Fault::Reset => "reset",
+            Fault::ResetAfter => "reset-after",
             Fault::Latency(_) => "latency",
             Fault::Truncate => "truncate",
             Fault::Malformed => "malformed",
@@ -106,8 +112,10 @@ pub enum FaultKind {
     Status502,
     Status503,
     Status504,
-    /// Close the connection without a reply.
+    /// Close the connection without a reply, before handling the request.
     Reset,
+    /// Handle the request, then close the connection without a reply.
+    ResetAfter,
     /// Delay the normal reply by the plan's latency.
     Latency,
     /// 429 with the plan's `Retry-After` (none when the plan has none).
@@ -120,12 +128,13 @@ pub enum FaultKind {
 
 impl FaultKind {
     /// Every kind, in the order `all` expands to.
-    pub const ALL: [FaultKind; 10] = [
+    pub const ALL: [FaultKind; 11] = [
         FaultKind::Status500,
         FaultKind::Status502,
         FaultKind::Status503,
         FaultKind::Status504,
         FaultKind::Reset,
+        FaultKind::ResetAfter,
         FaultKind::Latency,
         FaultKind::Throttle,
         FaultKind::ThrottleBare,
@@ -134,12 +143,13 @@ impl FaultKind {
     ];
 
     /// Kinds a correct client rides out by retrying (everything but broken bodies).
-    pub const TRANSIENT: [FaultKind; 8] = [
+    pub const TRANSIENT: [FaultKind; 9] = [
         FaultKind::Status500,
         FaultKind::Status502,
         FaultKind::Status503,
         FaultKind::Status504,
         FaultKind::Reset,
+        FaultKind::ResetAfter,
         FaultKind::Latency,
         FaultKind::Throttle,
         FaultKind::ThrottleBare,
@@ -152,6 +162,7 @@ impl FaultKind {
             FaultKind::Status503 => "503",
             FaultKind::Status504 => "504",
             FaultKind::Reset => "reset",
+            FaultKind::ResetAfter => "reset-after",
             FaultKind::Latency => "latency",
             FaultKind::Throttle => "429",
             FaultKind::ThrottleBare => "429-bare",
@@ -167,6 +178,7 @@ impl FaultKind {
             FaultKind::Status503 => Fault::Status(503),
             FaultKind::Status504 => Fault::Status(504),
             FaultKind::Reset => Fault::Reset,
+            FaultKind::ResetAfter => Fault::ResetAfter,
             FaultKind::Latency => Fault::Latency(plan.latency),
             FaultKind::Throttle => Fault::Throttle {
                 retry_after: plan.retry_after,
@@ -178,7 +190,7 @@ impl FaultKind {
     }
 
     /// Parses a comma-separated list: `500`, `502`, `503`, `504`, `5xx` (all four),
-    /// `reset`, `latency`, `429`, `429-bare`, `truncate`, `malformed`, `transient` (all but
+    /// `reset`, `reset-after`, `latency`, `429`, `429-bare`, `truncate`, `malformed`, `transient` (all but
     /// truncate and malformed) and `all`. Duplicates are dropped; order is kept.
     pub fn parse_list(s: &str) -> Result<Vec<FaultKind>, String> {
         let mut out = Vec::new();
@@ -192,7 +204,7 @@ impl FaultKind {
                     None => {
                         return Err(format!(
                             "unknown fault kind '{word}' (expected 500, 502, 503, 504, 5xx, \
-                             reset, latency, 429, 429-bare, truncate, malformed, transient, all)"
+                             reset, reset-after, latency, 429, 429-bare, truncate, malformed, transient, all)"
                         ));
                     }
                 },

@@ -99,10 +99,11 @@ pub struct EmulatorArgs {
     pub fault_rate: f64,
 
     /// Comma-separated fault kinds to draw from, uniformly: 500, 502, 503, 504, 5xx (all
-    /// four), reset (close the connection without a reply), latency (delay the reply by
-    /// --fault-latency-ms), 429 (with Retry-After: --retry-after), 429-bare (no Retry-After),
-    /// truncate (body cut in half), malformed (a control byte spliced into the body),
-    /// transient (all but truncate and malformed), all.
+    /// four), reset (close the connection without a reply, before handling the request),
+    /// reset-after (handle it, so a write lands, then close without a reply), latency
+    /// (delay the reply by --fault-latency-ms), 429 (with Retry-After: --retry-after),
+    /// 429-bare (no Retry-After), truncate (body cut in half), malformed (a control byte
+    /// spliced into the body), transient (all but truncate and malformed), all.
     // `::std::vec::Vec` makes clap take the list as one value (the parser splits it).
     #[arg(long, value_name = "KINDS", default_value = "all", value_parser = FaultKind::parse_list, help_heading = "Faults")]
     pub fault_kinds: ::std::vec::Vec<FaultKind>,

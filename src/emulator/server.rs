@@ -162,6 +162,16 @@ async fn outer(State(state): State<Arc<AppState>>, req: Request, next: Next) -> 
             tokio::time::sleep(delay).await;
             authorised(req, next).await
         }
+        Some(Fault::ResetAfter) => {
+            let cut = req.extensions().get::<ConnectInfo<Cut>>().cloned();
+            let resp = authorised(req, next).await;
+            tracing::debug!(%method, ?route, status = resp.status().as_u16(), "emulator request: handled, then connection cut");
+            match cut {
+                Some(ConnectInfo(cut)) => cut.now(),
+                None => return StatusCode::BAD_GATEWAY.into_response(),
+            }
+            return resp;
+        }
         Some(Fault::Truncate | Fault::Malformed) | None => authorised(req, next).await,
     };
     // The route class is enough for a log line; query strings may carry user data.
