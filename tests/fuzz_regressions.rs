@@ -6,15 +6,39 @@
 //! on every `cargo test`.
 
 use graphsec::emulator::filter;
+use graphsec::emulator::generate::{GenConfig, generate};
+use graphsec::emulator::store::AlertRecord;
 use graphsec::graph::models::{Alert, parse_page};
 use graphsec::sanitize::{self, MAX_LINE_CHARS, MAX_TEXT_CHARS, is_dangerous};
 use std::path::Path;
+use std::sync::OnceLock;
 
-/// The `filter` target: Ok or an error, never a panic.
+/// Generated alerts (hostile ones included) that parsed filters are evaluated against.
+fn records() -> &'static [AlertRecord] {
+    static RECORDS: OnceLock<Vec<AlertRecord>> = OnceLock::new();
+    RECORDS.get_or_init(|| {
+        generate(&GenConfig {
+            alerts: 60,
+            seed: 7,
+            now: time::macros::datetime!(2026-11-26 12:00 UTC),
+            hostile: true,
+        })
+        .expect("the tenant generates")
+    })
+}
+
+/// The `filter` target: Ok or an error, never a panic; a filter that parses evaluates.
 fn check_filter(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    if let Err(e) = filter::parse(&text) {
-        let _ = e.to_string();
+    match filter::parse(&text) {
+        Ok(expr) => {
+            for r in records() {
+                let _ = expr.matches(r);
+            }
+        }
+        Err(e) => {
+            let _ = e.to_string();
+        }
     }
 }
 
