@@ -13,9 +13,9 @@ use support::console::Console;
 
 const SIZE: (u16, u16) = (160, 48);
 
-async fn emu(faults: Vec<RandomFaults>) -> RunningEmulator {
+async fn emu(alerts: usize, faults: Vec<RandomFaults>) -> RunningEmulator {
     emulator::start(EmulatorConfig {
-        alerts: 200,
+        alerts,
         seed: 5,
         faults,
         ..EmulatorConfig::default()
@@ -42,7 +42,7 @@ fn status_line(screen: &str) -> &str {
 #[tokio::test]
 async fn a_broken_page_keeps_the_rows_and_says_why() {
     for fault in [Fault::Truncate, Fault::Malformed] {
-        let e = emu(vec![]).await;
+        let e = emu(200, vec![]).await;
         let mut console = Console::start(&e, SIZE);
         assert_eq!(console.settle().await, None, "first load completes");
         let before = console.screen();
@@ -87,7 +87,8 @@ async fn the_console_load_rides_out_transient_faults() {
     let plan = RandomFaults::new(0.3, &FaultKind::TRANSIENT)
         .latency(Duration::from_millis(10))
         .retry_after(Some(0));
-    let e = emu(vec![plan]).await;
+    // 2,500 alerts are three pages of the console's 1,000: 18 requests over six loads.
+    let e = emu(2_500, vec![plan]).await;
     let mut console = Console::start(&e, SIZE);
     // Several loads (a refresh each) so that many requests meet the fault stream.
     for _ in 0..5 {
@@ -100,7 +101,11 @@ async fn the_console_load_rides_out_transient_faults() {
         console.key('r');
     }
     assert_eq!(console.settle().await, None);
-    assert!(e.controls().injected_total() > 0);
+    assert!(
+        e.controls().injected_total() >= 3,
+        "{}",
+        e.controls().injected_summary()
+    );
     let screen = console.screen();
     assert!(!screen.contains("Loading alerts failed"), "{screen}");
 }
