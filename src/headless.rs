@@ -11,10 +11,10 @@ use crate::graph::Client;
 use crate::graph::models::{Alert, AlertComment};
 use crate::graph::odata::ODataQuery;
 use crate::sanitize;
+use crate::text::fit;
 use futures_util::StreamExt;
 use std::io::{self, Write};
 use time::format_description::well_known::Rfc3339;
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -48,7 +48,9 @@ pub async fn list_alerts(
     }
     writer.end()?;
     if skipped > 0 {
-        eprintln!(
+        // Not eprintln!: a closed stderr must not turn a finished listing into a panic.
+        let _ = writeln!(
+            io::stderr(),
             "graphsec: warning: {skipped} item(s) in the reply could not be read and were left out"
         );
     }
@@ -235,39 +237,18 @@ fn table_line(cells: &[String]) -> String {
     line.trim_end().to_owned()
 }
 
-/// Cuts `s` to `width` columns (ending in `…` when cut) and pads it to exactly `width`.
-fn fit(s: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut used = 0;
-    if s.width() <= width {
-        out.push_str(s);
-        used = s.width();
-    } else {
-        for c in s.chars() {
-            let w = c.width().unwrap_or(0);
-            if used + w > width.saturating_sub(1) {
-                break;
-            }
-            out.push(c);
-            used += w;
-        }
-        out.push('…');
-        used += 1;
-    }
-    out.extend(std::iter::repeat_n(' ', width.saturating_sub(used)));
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn fit_cuts_by_display_width() {
-        assert_eq!(fit("abc", 5), "abc  ");
-        assert_eq!(fit("漢字漢字", 5), "漢字…");
-        assert_eq!(fit("漢字漢字", 6), "漢字… ");
-        assert_eq!(fit("abcdef", 4), "abc…");
+    fn table_columns_line_up_with_wide_characters() {
+        let line = table_line(&["漢字漢字漢字漢字".to_owned(), "x".to_owned()]);
+        assert!(line.starts_with("漢字漢字漢字… "), "{line}");
+        assert_eq!(
+            crate::text::width(line.split("  ").next().unwrap_or("")),
+            13
+        );
     }
 
     #[test]

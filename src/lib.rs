@@ -12,6 +12,7 @@ pub mod graph;
 pub mod headless;
 pub mod logging;
 pub mod sanitize;
+pub mod text;
 pub mod tui;
 pub mod ui;
 pub mod worker;

@@ -95,10 +95,16 @@ fn main() -> ExitCode {
         Err(e) => {
             // Errors can quote server text: one sanitised line, detail in the log.
             tracing::error!(error = ?e, "fatal");
-            eprintln!("graphsec: error: {}", sanitize::line(&format!("{e:#}")));
+            say(&format!("error: {}", sanitize::line(&format!("{e:#}"))));
             ExitCode::FAILURE
         }
     }
+}
+
+/// One line on stderr. Never panics: after an SSH drop stderr is a dead tty, and `eprintln!`
+/// would turn a clean exit into a panic.
+fn say(line: &str) {
+    let _ = writeln!(std::io::stderr(), "graphsec: {line}");
 }
 
 fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
@@ -133,7 +139,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         None => {
             let profile = loaded.config.resolve_profile(cli.profile.as_deref())?;
             for w in &loaded.warnings {
-                eprintln!("graphsec: warning: unknown config key '{w}' ignored");
+                say(&format!("warning: unknown config key '{w}' ignored"));
             }
             let keymap = app::KeyMap::with_overrides(&loaded.config.keys)
                 .map_err(|e| anyhow::anyhow!("key bindings in the config: {e}"))?;

@@ -15,7 +15,7 @@ use ratatui::crossterm::event::{
     DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind,
 };
 use ratatui::crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::crossterm::{cursor, execute};
 use std::io::{self, Stdout, Write};
@@ -36,27 +36,59 @@ pub struct ClipboardSettings {
 /// Puts the terminal in raw mode on the alternate screen; restores it when dropped, so an
 /// early return or a `?` can't leave the analyst's shell broken.
 pub struct TerminalGuard {
-    terminal: Term,
+    /// Always `Some` until drop.
+    terminal: Option<Term>,
 }
 
 impl TerminalGuard {
     pub fn enter() -> io::Result<TerminalGuard> {
         install_panic_hook();
         enter_screen()?;
-        let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-        terminal.clear()?;
-        Ok(TerminalGuard { terminal })
+        Ok(TerminalGuard {
+            terminal: Some(fresh_terminal()?),
+        })
+    }
+
+    /// Starts over with empty buffers, so the next draw repaints every cell (after Ctrl-Z/fg
+    /// the screen is whatever the shell left).
+    fn repaint_all(&mut self) -> io::Result<()> {
+        self.terminal = Some(fresh_terminal()?);
+        Ok(())
     }
 
     pub fn terminal(&mut self) -> &mut Term {
-        &mut self.terminal
+        self.terminal
+            .as_mut()
+            .expect("the terminal lives until the guard is dropped")
     }
 }
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        let Some(mut terminal) = self.terminal.take() else {
+            return;
+        };
+        let cursor_back = terminal.show_cursor().is_ok();
         restore_screen();
+        if cursor_back {
+            drop(terminal);
+        } else {
+            // The terminal is gone (SSH drop, SIGHUP). ratatui's own Drop would retry showing
+            // the cursor and report the failure with eprintln!, which panics when stderr is a
+            // dead tty; there is nothing left to restore, so skip it.
+            std::mem::forget(terminal);
+        }
     }
+}
+
+/// A cleared screen and a terminal with empty buffers.
+///
+/// Not `Terminal::clear()`: that asks the terminal for the cursor position (`ESC [6n`) and
+/// waits for the answer, a round trip before the first frame on a slow SSH link, and up to
+/// two seconds where nothing answers. A full-screen viewport needs no such probe.
+fn fresh_terminal() -> io::Result<Term> {
+    execute!(io::stdout(), Clear(ClearType::All))?;
+    Terminal::new(CrosstermBackend::new(io::stdout()))
 }
 
 fn enter_screen() -> io::Result<()> {
@@ -191,7 +223,7 @@ fn suspend(guard: &mut TerminalGuard) -> io::Result<()> {
         libc::raise(libc::SIGTSTP);
     }
     enter_screen()?;
-    guard.terminal().clear()
+    guard.repaint_all()
 }
 
 /// Copies with OSC 52. The payload is base64, so it cannot carry escape sequences; inside

@@ -114,7 +114,10 @@ fn docs_alerts_v2_list() {
             Some(r"SYSTEM\CONTROLSET001\CONTROL\WMI\AUTOLOGGER\SENSEAUDITLOGGER".to_owned()),
         ]
     );
-    let process_user = a.evidence[2].user_account.as_ref().and_then(|u| u.name());
+    let process_user = a.evidence_details()[2]
+        .user_account
+        .as_ref()
+        .and_then(|u| u.name());
     assert_eq!(process_user.as_deref(), Some(r"NT AUTHORITY\SYSTEM"));
 }
 

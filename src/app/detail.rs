@@ -4,10 +4,10 @@
 //! clamps the scroll position against the same lines the renderer draws.
 
 use super::format;
-use super::text::{truncate, wrap};
 use super::writes::Writes;
 use crate::graph::models::{Alert, Evidence};
 use crate::sanitize;
+use crate::text::{truncate, wrap};
 use time::OffsetDateTime;
 
 /// What a piece of text is; the theme turns this into a style.

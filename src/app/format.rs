@@ -44,7 +44,10 @@ pub fn clock(t: OffsetDateTime) -> String {
 /// An optional timestamp with its age, or `-`.
 pub fn datetime_with_age(t: Option<OffsetDateTime>, now: OffsetDateTime) -> String {
     match t {
-        Some(t) => format!("{} ({} ago)", datetime(t), relative(Some(t), now)),
+        Some(t) => match relative(Some(t), now) {
+            age if age == "now" => format!("{} (just now)", datetime(t)),
+            age => format!("{} ({age} ago)", datetime(t)),
+        },
         None => "-".to_owned(),
     }
 }
@@ -113,6 +116,7 @@ mod tests {
     fn relative_ages() {
         let now = datetime!(2026-11-26 12:00 UTC);
         assert_eq!(relative(Some(now), now), "now");
+        assert!(datetime_with_age(Some(now), now).ends_with("(just now)"));
         assert_eq!(relative(Some(datetime!(2026-11-26 11:55 UTC)), now), "5m");
         assert_eq!(relative(Some(datetime!(2026-11-26 09:00 UTC)), now), "3h");
         assert_eq!(relative(Some(datetime!(2026-11-24 12:00 UTC)), now), "2d");

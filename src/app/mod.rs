@@ -11,7 +11,6 @@ mod keys;
 pub mod layout;
 pub mod queue;
 mod state;
-pub mod text;
 mod update;
 pub mod writes;
 

@@ -252,6 +252,19 @@ impl Alert {
         Self::from_raw(raw)
     }
 
+    /// Every evidence item with its subtype-specific fields, read from the kept raw JSON.
+    /// Done on demand (e.g. for the detail view) so the loaded list stays compact.
+    pub fn evidence_details(&self) -> Vec<EvidenceDetails> {
+        #[derive(Deserialize)]
+        struct EvidenceOnly {
+            #[serde(default, deserialize_with = "lenient::list")]
+            evidence: Vec<EvidenceDetails>,
+        }
+        serde_json::from_str::<EvidenceOnly>(self.raw.get())
+            .map(|e| e.evidence)
+            .unwrap_or_default()
+    }
+
     /// The categories to show: `categories` when present, else the deprecated `category`.
     pub fn category_text(&self) -> String {
         if self.categories.is_empty() {
@@ -357,12 +370,71 @@ pub struct FileDetails {
     pub issuer: Option<String>,
 }
 
-/// One `security.alertEvidence` item. The subtype is named by `@odata.type`; the typed fields
-/// cover what the console shows for the common subtypes, and the alert's raw JSON keeps the
-/// rest of every subtype.
+/// One `security.alertEvidence` item as the queue keeps it: the subtype (`@odata.type`), the
+/// fields common to every subtype, and the one value an analyst names it by.
+///
+/// A tenant's whole alert list is held in memory, so this stays small; the subtype-specific
+/// fields are read on demand from the alert's raw JSON with [`Alert::evidence_details`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Evidence {
+    pub odata_type: Option<String>,
+    pub created_date_time: Option<OffsetDateTime>,
+    pub verdict: Option<EvidenceVerdict>,
+    pub remediation_status: Option<EvidenceRemediationStatus>,
+    pub roles: Vec<EvidenceRole>,
+    pub detailed_roles: Vec<String>,
+    pub tags: Vec<String>,
+    pub detection_status: Option<String>,
+    name: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Evidence {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        EvidenceDetails::deserialize(d).map(Evidence::from)
+    }
+}
+
+impl From<EvidenceDetails> for Evidence {
+    fn from(e: EvidenceDetails) -> Self {
+        let name = e.name();
+        Evidence {
+            odata_type: e.odata_type,
+            created_date_time: e.created_date_time,
+            verdict: e.verdict,
+            remediation_status: e.remediation_status,
+            roles: e.roles,
+            detailed_roles: e.detailed_roles,
+            tags: e.tags,
+            detection_status: e.detection_status,
+            name,
+        }
+    }
+}
+
+impl Evidence {
+    /// The subtype's short name, e.g. `deviceEvidence` → `device`; `evidence` when absent.
+    pub fn kind(&self) -> &str {
+        evidence_kind(self.odata_type.as_deref())
+    }
+
+    /// The value an analyst identifies this evidence by (host, account, file, address...).
+    pub fn name(&self) -> Option<String> {
+        self.name.clone()
+    }
+}
+
+fn evidence_kind(odata_type: Option<&str>) -> &str {
+    let t = odata_type.unwrap_or("");
+    let short = t.rsplit('.').next().unwrap_or(t).trim_start_matches('#');
+    let short = short.strip_suffix("Evidence").unwrap_or(short);
+    if short.is_empty() { "evidence" } else { short }
+}
+
+/// One evidence item with the subtype-specific fields the console shows for the common
+/// subtypes (device, user, ip, url, file, process, mailbox, registry, message...).
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Evidence {
+pub struct EvidenceDetails {
     #[serde(rename = "@odata.type", default, deserialize_with = "lenient::string")]
     pub odata_type: Option<String>,
     #[serde(default, deserialize_with = "lenient::datetime")]
@@ -451,13 +523,10 @@ pub struct Evidence {
     pub domain_name: Option<String>,
 }
 
-impl Evidence {
+impl EvidenceDetails {
     /// The subtype's short name, e.g. `deviceEvidence` → `device`; `evidence` when absent.
     pub fn kind(&self) -> &str {
-        let t = self.odata_type.as_deref().unwrap_or("");
-        let short = t.rsplit('.').next().unwrap_or(t).trim_start_matches('#');
-        let short = short.strip_suffix("Evidence").unwrap_or(short);
-        if short.is_empty() { "evidence" } else { short }
+        evidence_kind(self.odata_type.as_deref())
     }
 
     /// The value an analyst identifies this evidence by (host, account, file, address...).
@@ -551,6 +620,14 @@ mod tests {
         assert_eq!(a.classification, None);
         assert_eq!(a.evidence[0].kind(), "user");
         assert_eq!(a.evidence[0].name().as_deref(), Some("CORP\\bob"));
+        let details = a.evidence_details();
+        assert_eq!(details.len(), 1);
+        assert_eq!(details[0].kind(), "user");
+        let account = details[0]
+            .user_account
+            .as_ref()
+            .map(|u| u.account_name.clone());
+        assert_eq!(account, Some(Some("bob".to_owned())));
         assert!(a.raw.get().contains("brandNewField"));
         assert_eq!(serde_json::to_string(a).unwrap(), a.raw.get());
     }

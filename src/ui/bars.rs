@@ -4,9 +4,9 @@
 use super::theme::Theme;
 use crate::app::format;
 use crate::app::keymap::KeyAction;
-use crate::app::text::{truncate, width};
 use crate::app::{Focus, Overlay, State};
 use crate::sanitize;
+use crate::text::{truncate, width};
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};

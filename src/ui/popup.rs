@@ -3,8 +3,8 @@
 
 use super::theme::Theme;
 use crate::app::help::{self, HelpLine};
-use crate::app::text::{fit, truncate};
 use crate::app::{Choice, MenuKind, Overlay, PromptKind, State};
+use crate::text::{fit, truncate};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};

@@ -2,8 +2,9 @@
 
 use super::render;
 use crate::app::fixtures::*;
-use crate::app::{Action, State, text, update};
+use crate::app::{Action, State, update};
 use crate::sanitize;
+use crate::text;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::backend::TestBackend;

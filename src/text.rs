@@ -1,4 +1,5 @@
-//! Display-width helpers shared by the document builder and the renderer.
+//! Display-width helpers shared by the console (document builder and renderer) and the
+//! headless table output.
 //!
 //! Terminal cells are measured with `unicode-width` (as ratatui does), never in bytes or
 //! chars, so CJK and emoji titles truncate at the right column instead of overflowing it or
