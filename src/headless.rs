@@ -1,7 +1,9 @@
 //! Headless reads and writes: every read in the console also exists as a subcommand whose
 //! output scripts can use (`table`, `json`, `ndjson`, `csv`).
 //!
-//! `json` and `ndjson` print alerts exactly as Graph returned them (the kept raw JSON).
+//! `json` and `ndjson` print alerts exactly as Graph returned them (the kept raw JSON),
+//! except that characters a terminal would act on are written as `\uXXXX` escapes, which
+//! decode to the same values.
 //! `table` and `csv` pass every Graph string through the sanitiser; CSV cells are also
 //! protected against formula injection.
 
@@ -61,7 +63,7 @@ pub fn write_alert(alert: &Alert, format: OutputFormat, out: &mut dyn Write) -> 
     let mut writer = AlertWriter::new(format, out);
     if format == OutputFormat::Json {
         // A single object, not a one-element array.
-        writeln!(writer.out, "{}", alert.raw.get())?;
+        writeln!(writer.out, "{}", sanitize::json_text(alert.raw.get()))?;
         return Ok(());
     }
     writer.begin()?;
@@ -79,11 +81,13 @@ pub fn write_comments(
         OutputFormat::Json => writeln!(
             out,
             "{}",
-            serde_json::to_string(&serde_json::json!({ "value": comments }))?
+            sanitize::json_text(&serde_json::to_string(
+                &serde_json::json!({ "value": comments })
+            )?)
         ),
         OutputFormat::Ndjson => {
             for c in comments {
-                writeln!(out, "{}", serde_json::to_string(c)?)?;
+                writeln!(out, "{}", sanitize::json_text(&serde_json::to_string(c)?))?;
             }
             Ok(())
         }
@@ -230,9 +234,9 @@ impl<'a> AlertWriter<'a> {
         match self.format {
             OutputFormat::Json => {
                 let sep = if self.count == 0 { "\n" } else { ",\n" };
-                write!(self.out, "{sep}{}", a.raw.get())?;
+                write!(self.out, "{sep}{}", sanitize::json_text(a.raw.get()))?;
             }
-            OutputFormat::Ndjson => writeln!(self.out, "{}", a.raw.get())?,
+            OutputFormat::Ndjson => writeln!(self.out, "{}", sanitize::json_text(a.raw.get()))?,
             OutputFormat::Csv => {
                 let fields = [
                     a.id.clone(),

@@ -1,8 +1,9 @@
 //! Logging goes to a file under the XDG state dir, never to the terminal: while the console
 //! runs, anything written to stdout/stderr would corrupt the screen.
 
+use crate::sanitize;
 use std::fs::{File, OpenOptions};
-use std::io;
+use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -20,7 +21,7 @@ pub fn init(dir: &Path) -> io::Result<PathBuf> {
     let filter = EnvFilter::try_from_env(LOG_ENV).unwrap_or_else(|_| EnvFilter::new("info"));
     let installed = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(Mutex::new(file))
+        .with_writer(Mutex::new(Sanitized(file)))
         .with_ansi(false)
         .with_target(true)
         .try_init();
@@ -28,6 +29,26 @@ pub fn init(dir: &Path) -> io::Result<PathBuf> {
         // A subscriber is already set (tests, or a second init): keep it.
     }
     Ok(path)
+}
+
+/// A writer that passes every log record through [`sanitize::log_record`]. Graph values are
+/// sanitised before they are logged; this is the backstop for one that is not (a field
+/// added later, a dependency's message quoting a server reply), so the log file is safe
+/// to `cat` or `tail -f` on a terminal.
+#[derive(Debug)]
+pub struct Sanitized<W>(pub W);
+
+impl<W: Write> Write for Sanitized<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // The formatter writes one whole record per call, so records are never split here.
+        let text = String::from_utf8_lossy(buf);
+        self.0.write_all(sanitize::log_record(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// Opens a file for appending that only the owner can read, and tightens an existing one.
@@ -58,5 +79,17 @@ mod tests {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn records_are_sanitised_on_the_way_to_the_file() {
+        let mut w = Sanitized(Vec::new());
+        let rec = b"WARN graphsec: error=\x1b]52;c;eA==\x07 \xe2\x80\xae done\n";
+        assert_eq!(w.write(rec).unwrap(), rec.len());
+        let out = String::from_utf8(w.0).unwrap();
+        assert_eq!(
+            out,
+            "WARN graphsec: error=\u{FFFD}]52;c;eA==\u{FFFD} \u{FFFD} done\n"
+        );
     }
 }

@@ -85,9 +85,13 @@ fn clean(s: &str, keep_newlines: bool, max_chars: usize) -> Cow<'_, str> {
 /// that a spreadsheet would evaluate is prefixed with `'`), and quoted when needed.
 pub fn csv_field(s: &str) -> String {
     let safe = line_unbounded(s);
-    let guarded: Cow<'_, str> = match safe.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '|' | '%') => Cow::Owned(format!("'{safe}")),
-        _ => Cow::Borrowed(&safe),
+    // Checked on the raw value too: sanitising turns a leading tab or CR into a space,
+    // and a spreadsheet that trims it would still see the formula behind it.
+    let starts_formula = |t: &str| t.starts_with(['=', '+', '-', '@', '\t', '\r', '|', '%']);
+    let guarded: Cow<'_, str> = if starts_formula(&safe) || starts_formula(s) {
+        Cow::Owned(format!("'{safe}"))
+    } else {
+        Cow::Borrowed(&safe)
     };
     if guarded.contains([',', '"', '\n']) || guarded.starts_with(' ') || guarded.ends_with(' ') {
         format!("\"{}\"", guarded.replace('"', "\"\""))
@@ -99,6 +103,48 @@ pub fn csv_field(s: &str) -> String {
 /// Like [`line`] but without a length cap: exports keep whole values.
 fn line_unbounded(s: &str) -> Cow<'_, str> {
     clean(s, false, usize::MAX)
+}
+
+/// A JSON text (as Graph sent it) made safe for a terminal without changing its meaning:
+/// every dangerous character becomes a `\uXXXX` escape. JSON already forbids raw C0
+/// controls inside strings, so the only ones a valid text holds are the whitespace between
+/// tokens (`\t`, `\n`, `\r`), which stay; C1 controls, bidi and zero-width characters may
+/// appear raw inside strings and are escaped, which decodes to the same value.
+pub fn json_text(s: &str) -> Cow<'_, str> {
+    let escape = |c: char| is_dangerous(c) && !matches!(c, '\t' | '\n' | '\r');
+    if !s.chars().any(escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if escape(c) {
+            // Every dangerous character is in the BMP: one escape each.
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// One log record made safe for a terminal that later shows the log (`less`, `tail -f`):
+/// dangerous characters become U+FFFD, line breaks are kept (a record ends with one).
+/// The logging layer applies it to every record, as a backstop behind the sanitising of
+/// each Graph value before it is logged.
+pub fn log_record(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c != '\n' && is_dangerous(c)) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| match c {
+                '\n' => '\n',
+                '\t' => ' ',
+                c if is_dangerous(c) => REPLACEMENT,
+                c => c,
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -139,9 +185,41 @@ mod tests {
         assert_eq!(csv_field("=1,2"), "\"'=1,2\"");
         assert_eq!(csv_field("+1"), "'+1");
         assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("\t=1+1"), "' =1+1");
+        assert_eq!(csv_field("\r=1+1"), "' =1+1");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("plain"), "plain");
         assert_eq!(csv_field("\x1b[31mred"), "\u{FFFD}[31mred");
+    }
+
+    #[test]
+    fn json_text_escapes_without_changing_the_value() {
+        let raw = "{\"t\":\"a\u{9b}31m\u{202e}b\u{200b}\\u001b[2J\",\n\t\"n\":1}";
+        let safe = json_text(raw);
+        assert!(
+            !safe
+                .chars()
+                .any(|c| is_dangerous(c) && !c.is_ascii_whitespace())
+        );
+        assert!(
+            safe.contains("\\u009b") && safe.contains("\\u202e"),
+            "{safe}"
+        );
+        let a: serde_json::Value = serde_json::from_str(raw).unwrap();
+        let b: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(a, b);
+        assert!(matches!(json_text("{\"a\": \"漢字\"}\n"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn log_records_keep_their_line_breaks_only() {
+        let rec = "WARN x: error=a\x1b]52;c;eA==\x07b\u{202e}\tc\r\n";
+        let safe = log_record(rec);
+        assert_eq!(
+            safe,
+            "WARN x: error=a\u{FFFD}]52;c;eA==\u{FFFD}b\u{FFFD} c\u{FFFD}\n"
+        );
+        assert!(matches!(log_record("plain\n"), Cow::Borrowed(_)));
     }
 }

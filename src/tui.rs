@@ -119,7 +119,8 @@ fn install_panic_hook() {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             restore_screen();
-            tracing::error!(panic = %info, "panic");
+            // A panic message may quote Graph data: it reaches the log sanitised like any.
+            tracing::error!(panic = %crate::sanitize::line(&info.to_string()), "panic");
             previous(info);
         }));
     });

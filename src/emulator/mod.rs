@@ -22,6 +22,7 @@
 //! (throttling and counters for tests), [`auth`], [`error`], [`json`].
 
 pub mod auth;
+mod conn;
 pub mod error;
 pub mod faults;
 pub mod filter;
@@ -33,7 +34,7 @@ pub mod server;
 pub mod store;
 pub mod vocab;
 
-pub use faults::{Controls, Fault, Route, Scope};
+pub use faults::{Controls, Fault, FaultKind, Injection, RandomFaults, Route, RouteClass, Scope};
 
 use std::io;
 use std::net::SocketAddr;
@@ -90,6 +91,49 @@ pub struct EmulatorArgs {
     /// Pin the tenant's clock (RFC 3339) instead of now, for byte-identical tenants.
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     pub now: Option<OffsetDateTime>,
+
+    /// Inject faults into this fraction of requests (0 to 1), drawn from a seeded stream:
+    /// the same seed and the same requests give the same faults. 0 (the default) is off.
+    /// Example: --fault-rate 0.3 --fault-kinds 503,reset,truncate --fault-routes patch,comments
+    #[arg(long, value_name = "RATE", default_value_t = 0.0, value_parser = parse_rate, help_heading = "Faults")]
+    pub fault_rate: f64,
+
+    /// Comma-separated fault kinds to draw from, uniformly: 500, 502, 503, 504, 5xx (all
+    /// four), reset (close the connection without a reply, before handling the request),
+    /// reset-after (handle it, so a write lands, then close without a reply), latency
+    /// (delay the reply by --fault-latency-ms), 429 (with Retry-After: --retry-after),
+    /// 429-bare (no Retry-After), truncate (body cut in half), malformed (a control byte
+    /// spliced into the body), transient (all but truncate and malformed), all.
+    // `::std::vec::Vec` makes clap take the list as one value (the parser splits it).
+    #[arg(long, value_name = "KINDS", default_value = "all", value_parser = FaultKind::parse_list, help_heading = "Faults")]
+    pub fault_kinds: ::std::vec::Vec<FaultKind>,
+
+    /// Comma-separated route classes the faults apply to: list (GET alerts_v2), get (GET
+    /// alerts_v2/ID), patch (PATCH alerts_v2/ID), comments (alerts_v2/ID/comments), reads
+    /// (list,get), writes (patch,comments), all (every request).
+    #[arg(long, value_name = "ROUTES", default_value = "all", value_parser = RouteClass::parse_list, help_heading = "Faults")]
+    pub fault_routes: ::std::vec::Vec<RouteClass>,
+
+    /// Delay added by the latency fault, in milliseconds.
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 200,
+        help_heading = "Faults"
+    )]
+    pub fault_latency_ms: u64,
+
+    /// Seed of the fault stream; defaults to --seed.
+    #[arg(long, value_name = "N", help_heading = "Faults")]
+    pub fault_seed: Option<u64>,
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    let r: f64 = s.parse().map_err(|e| format!("{e}"))?;
+    if !(0.0..=1.0).contains(&r) {
+        return Err("must be between 0 and 1".to_owned());
+    }
+    Ok(r)
 }
 
 fn parse_alert_count(s: &str) -> Result<usize, String> {
@@ -127,6 +171,11 @@ pub struct EmulatorConfig {
     pub retry_after: Option<u32>,
     /// The tenant's clock; `None` means now.
     pub now: Option<OffsetDateTime>,
+    /// Random fault plans active from the start (more can be added with
+    /// [`Controls::add_random_faults`]).
+    pub faults: Vec<RandomFaults>,
+    /// Seed of the fault stream; `None` uses `seed`.
+    pub fault_seed: Option<u64>,
 }
 
 impl Default for EmulatorConfig {
@@ -141,6 +190,8 @@ impl Default for EmulatorConfig {
             throttle_every: None,
             retry_after: Some(1),
             now: None,
+            faults: Vec::new(),
+            fault_seed: None,
         }
     }
 }
@@ -157,6 +208,17 @@ impl From<&EmulatorArgs> for EmulatorConfig {
             throttle_every: a.throttle_every,
             retry_after: (a.retry_after > 0).then_some(a.retry_after),
             now: a.now,
+            faults: if a.fault_rate > 0.0 {
+                vec![
+                    RandomFaults::new(a.fault_rate, &a.fault_kinds)
+                        .on(&a.fault_routes)
+                        .latency(std::time::Duration::from_millis(a.fault_latency_ms))
+                        .retry_after((a.retry_after > 0).then_some(a.retry_after)),
+                ]
+            } else {
+                Vec::new()
+            },
+            fault_seed: a.fault_seed,
         }
     }
 }
@@ -256,7 +318,14 @@ pub async fn start(config: EmulatorConfig) -> io::Result<RunningEmulator> {
 
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
-    let controls = Controls::new(config.throttle_every, config.retry_after);
+    let controls = Controls::new(
+        config.throttle_every,
+        config.retry_after,
+        config.fault_seed.unwrap_or(config.seed),
+    );
+    for plan in &config.faults {
+        controls.add_random_faults(plan.clone());
+    }
     let state = Arc::new(server::AppState::new(
         store,
         controls.clone(),
@@ -267,12 +336,17 @@ pub async fn start(config: EmulatorConfig) -> io::Result<RunningEmulator> {
     let app = server::router(state);
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                // Either an explicit stop or the handle being dropped ends the server.
-                let _ = stop_rx.await;
-            })
-            .await
+        // Cuttable connections let the `reset` fault close one without a reply.
+        let listener = conn::CuttableListener(listener);
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<conn::Cut>(),
+        )
+        .with_graceful_shutdown(async {
+            // Either an explicit stop or the handle being dropped ends the server.
+            let _ = stop_rx.await;
+        })
+        .await
     });
     Ok(RunningEmulator {
         addr,
@@ -307,6 +381,12 @@ async fn serve_until(
         emu.base_url()
     );
     stop.await?;
+    if emu.controls().injected_total() > 0 {
+        eprintln!(
+            "graphsec emulator: faults injected: {}",
+            emu.controls().injected_summary()
+        );
+    }
     emu.shutdown().await;
     Ok(())
 }
@@ -388,6 +468,35 @@ mod tests {
         assert_eq!(defaults.page_size, paging::DEFAULT_PAGE_SIZE);
         assert_eq!(defaults.retry_after, Some(1));
         assert!(defaults.listen.ip().is_loopback() && defaults.listen.port() == 0);
+        assert!(defaults.faults.is_empty() && defaults.fault_seed.is_none());
+
+        let faulty = Cli::try_parse_from([
+            "emulator",
+            "--fault-rate",
+            "0.3",
+            "--fault-kinds",
+            "503,reset,truncate",
+            "--fault-routes",
+            "patch,comments",
+            "--fault-latency-ms",
+            "50",
+            "--fault-seed",
+            "9",
+        ])
+        .unwrap();
+        let cfg = EmulatorConfig::from(&faulty.emulator);
+        assert_eq!(cfg.fault_seed, Some(9));
+        assert_eq!(
+            cfg.faults,
+            vec![
+                RandomFaults::new(
+                    0.3,
+                    &[FaultKind::Status503, FaultKind::Reset, FaultKind::Truncate]
+                )
+                .on(&[RouteClass::Patch, RouteClass::Comments])
+                .latency(std::time::Duration::from_millis(50))
+            ]
+        );
 
         for bad in [
             vec!["emulator", "--page-size", "0"],
@@ -395,6 +504,9 @@ mod tests {
             vec!["emulator", "--alerts", "99999999"],
             vec!["emulator", "--throttle-every", "0"],
             vec!["emulator", "--now", "yesterday"],
+            vec!["emulator", "--fault-rate", "1.5"],
+            vec!["emulator", "--fault-kinds", "404"],
+            vec!["emulator", "--fault-routes", "incidents"],
         ] {
             assert!(Cli::try_parse_from(&bad).is_err(), "{bad:?}");
         }

@@ -5,14 +5,18 @@
 //! scheduled fault, checks the bearer token, and renders [`GraphError`]s as Graph's JSON.
 
 use super::auth;
+use super::conn::Cut;
 use super::error::GraphError;
 use super::faults::{Controls, Fault, Route};
 use super::routes;
 use super::store::Store;
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::StatusCode;
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderName, HeaderValue, RETRY_AFTER};
+use axum::http::header::{
+    AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderName, HeaderValue, RETRY_AFTER,
+};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -136,28 +140,39 @@ fn client_request_id(req: &Request) -> Option<String> {
         .map(str::to_owned)
 }
 
-async fn outer(State(state): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
+async fn outer(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let request_id = state.next_request_id();
     let client_id = client_request_id(&req);
     let route = Route::classify(req.uri().path());
     let method = req.method().as_str().to_owned();
 
-    let mut resp = match state.controls.on_request(&method, route) {
-        Some(fault) => apply_fault(fault),
-        None => match auth::bearer(
-            req.headers()
-                .get(AUTHORIZATION)
-                .and_then(|v| v.to_str().ok()),
-        ) {
-            None => unauthenticated(req.headers().contains_key(AUTHORIZATION)),
-            Some(token) => {
-                let caller = Caller {
-                    token: Arc::from(token),
-                };
-                req.extensions_mut().insert(caller);
-                next.run(req).await
+    let fault = state.controls.on_request(&method, route);
+    let mut resp = match fault {
+        Some(Fault::Reset) => {
+            if let Some(ConnectInfo(cut)) = req.extensions().get::<ConnectInfo<Cut>>() {
+                cut.now();
             }
-        },
+            tracing::debug!(%method, ?route, "emulator request: connection cut");
+            // Never written when the connection was cut; served some other way (without
+            // cuttable connections), a bare 502 is the nearest thing.
+            return StatusCode::BAD_GATEWAY.into_response();
+        }
+        Some(Fault::Throttle { .. } | Fault::Status(_)) => reply_fault(fault.clone()),
+        Some(Fault::Latency(delay)) => {
+            tokio::time::sleep(delay).await;
+            authorised(req, next).await
+        }
+        Some(Fault::ResetAfter) => {
+            let cut = req.extensions().get::<ConnectInfo<Cut>>().cloned();
+            let resp = authorised(req, next).await;
+            tracing::debug!(%method, ?route, status = resp.status().as_u16(), "emulator request: handled, then connection cut");
+            match cut {
+                Some(ConnectInfo(cut)) => cut.now(),
+                None => return StatusCode::BAD_GATEWAY.into_response(),
+            }
+            return resp;
+        }
+        Some(Fault::Truncate | Fault::Malformed) | None => authorised(req, next).await,
     };
     // The route class is enough for a log line; query strings may carry user data.
     tracing::debug!(%method, ?route, status = resp.status().as_u16(), "emulator request");
@@ -176,7 +191,29 @@ async fn outer(State(state): State<Arc<AppState>>, mut req: Request, next: Next)
     if let Some(v) = client_id.and_then(|c| HeaderValue::from_str(&c).ok()) {
         resp.headers_mut().insert(CLIENT_REQUEST_ID, v);
     }
-    resp
+    match fault {
+        Some(f @ (Fault::Truncate | Fault::Malformed)) => break_body(resp, &f).await,
+        _ => resp,
+    }
+}
+
+/// Checks the bearer token, then routes.
+async fn authorised(mut req: Request, next: Next) -> Response {
+    let token = auth::bearer(
+        req.headers()
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+    );
+    match token {
+        None => unauthenticated(req.headers().contains_key(AUTHORIZATION)),
+        Some(token) => {
+            let caller = Caller {
+                token: Arc::from(token),
+            };
+            req.extensions_mut().insert(caller);
+            next.run(req).await
+        }
+    }
 }
 
 fn unauthenticated(header_present: bool) -> Response {
@@ -193,9 +230,10 @@ fn unauthenticated(header_present: bool) -> Response {
     r
 }
 
-fn apply_fault(fault: Fault) -> Response {
-    match fault {
-        Fault::Throttle { retry_after } => {
+/// The error reply that stands in for a request under a status fault.
+fn reply_fault(fault: Option<Fault>) -> Response {
+    let err = match fault {
+        Some(Fault::Throttle { retry_after }) => {
             let mut r = GraphError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "activityLimitReached",
@@ -206,7 +244,100 @@ fn apply_fault(fault: Fault) -> Response {
             if let Some(secs) = retry_after {
                 r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
             }
-            r
+            return r;
         }
+        Some(Fault::Status(502)) => GraphError::new(
+            StatusCode::BAD_GATEWAY,
+            "badGateway",
+            "The gateway did not get a valid reply.",
+        ),
+        Some(Fault::Status(503)) => GraphError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "serviceNotAvailable",
+            "The service is temporarily unavailable.",
+        ),
+        Some(Fault::Status(504)) => GraphError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "gatewayTimeout",
+            "The gateway timed out.",
+        ),
+        Some(Fault::Status(401)) => return unauthenticated(true),
+        Some(Fault::Status(403)) => GraphError::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "Insufficient privileges to complete the operation.",
+        ),
+        Some(Fault::Status(code)) if code != 500 => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            GraphError::new(
+                status,
+                "generalException",
+                status.canonical_reason().unwrap_or("Injected failure."),
+            )
+        }
+        _ => GraphError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "generalException",
+            "An internal server error occurred.",
+        ),
+    };
+    err.into_response()
+}
+
+/// Applies a body fault: the same status and headers with a body that is no longer JSON.
+async fn break_body(resp: Response, fault: &Fault) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    // Emulator replies are built in memory and bounded by the page size.
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let broken = broken_body(&bytes, fault);
+    parts.headers.remove(CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(broken))
+}
+
+/// `body` truncated or made malformed. Both leave text that no JSON parser accepts: a cut
+/// drops at least the final closing bracket, and a raw control byte is invalid anywhere in
+/// JSON. Deterministic, so a test can show the exact input the client refused.
+pub fn broken_body(body: &[u8], fault: &Fault) -> Vec<u8> {
+    let trimmed = body.trim_ascii_end();
+    let middle = trimmed.len() / 2;
+    match fault {
+        Fault::Truncate => trimmed[..middle].to_vec(),
+        _ => {
+            let mut out = Vec::with_capacity(body.len() + 1);
+            out.extend_from_slice(&trimmed[..middle]);
+            out.push(0x01);
+            out.extend_from_slice(&trimmed[middle..]);
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broken_bodies_are_never_json() {
+        let bodies: [&[u8]; 5] = [
+            br#"{"value":[{"id":"a","title":"x"}],"@odata.nextLink":"http://h/x"}"#,
+            b"{}\n",
+            b"[]",
+            b"",
+            "{\"t\":\"漢字\"}".as_bytes(),
+        ];
+        for body in bodies {
+            for fault in [Fault::Truncate, Fault::Malformed] {
+                let broken = broken_body(body, &fault);
+                assert!(
+                    serde_json::from_slice::<serde_json::Value>(&broken).is_err(),
+                    "{fault:?} of {:?} still parses",
+                    String::from_utf8_lossy(body)
+                );
+            }
+        }
+        assert_eq!(broken_body(b"[1,2,3]", &Fault::Truncate), b"[1,");
+        assert_eq!(broken_body(b"[1,2]", &Fault::Malformed), b"[1\x01,2]");
     }
 }

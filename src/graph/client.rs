@@ -318,7 +318,7 @@ impl Client {
         let resp = match req.send().await {
             Ok(resp) => resp,
             Err(e) => {
-                debug!(method = %method, path = url.path(), attempt, client_request_id = %crid, error = %error_chain(&e), "request failed");
+                debug!(method = %method, path = url.path(), attempt, client_request_id = %crid, error = %crate::sanitize::line(&error_chain(&e)), "request failed");
                 return Ok(classify_send_error(&e));
             }
         };

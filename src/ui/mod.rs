@@ -21,6 +21,13 @@ pub fn render(state: &State, frame: &mut Frame) {
     sweep(frame);
 }
 
+/// [`render`] without the final sweep, for tests outside this module that check
+/// sanitising alone keeps every cell clean.
+#[doc(hidden)]
+pub fn render_unswept(state: &State, frame: &mut Frame) {
+    draw(state, frame);
+}
+
 /// Everything but the final sweep (tests check that sanitising works without it).
 fn draw(state: &State, frame: &mut Frame) {
     let area = frame.area();
