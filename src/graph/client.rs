@@ -9,6 +9,7 @@
 
 use super::auth::{AuthError, TokenProvider};
 use super::error::{GraphError, api_error};
+use super::incidents::{Incident, IncidentUpdate};
 use super::models::{Alert, AlertComment, AlertUpdate, CommentList, FromRaw, Page};
 use super::odata::ODataQuery;
 use super::retry::{RetryBudget, RetryCause, client_request_id, parse_retry_after, random_u64};
@@ -36,6 +37,7 @@ const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 const ALERTS_PATH: &str = "security/alerts_v2";
+const INCIDENTS_PATH: &str = "security/incidents";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientConfig {
@@ -197,15 +199,69 @@ impl Client {
         text: &str,
     ) -> Result<Vec<AlertComment>, GraphError> {
         let url = self.url(ALERTS_PATH, &[id, "comments"])?;
+        self.post_comment(&url, text).await
+    }
+
+    /// Alerts and incidents take the same `alertComment` body and answer the same way.
+    async fn post_comment(&self, url: &Url, text: &str) -> Result<Vec<AlertComment>, GraphError> {
         let body = serde_json::to_vec(&serde_json::json!({
             "@odata.type": "microsoft.graph.security.alertComment",
             "comment": text,
         }))
         .map_err(|e| GraphError::decode("comment", e))?;
-        let reply = self.execute(Method::POST, &url, Some(body)).await?;
+        let reply = self.execute(Method::POST, url, Some(body)).await?;
         let list: CommentList =
             serde_json::from_slice(&reply).map_err(|e| GraphError::decode("comments", e))?;
         Ok(list.value)
+    }
+
+    /// All pages of incidents (see [`Client::list_alerts`]); add `.expand(["alerts"])` to
+    /// the query to have each incident carry its alerts.
+    pub fn list_incidents(
+        &self,
+        query: &ODataQuery,
+    ) -> impl Stream<Item = Result<Page<Incident>, GraphError>> + Send + Unpin + 'static {
+        self.list(INCIDENTS_PATH, query)
+    }
+
+    /// GET one incident, with its alerts inlined when `expand_alerts`.
+    pub async fn get_incident(
+        &self,
+        id: &str,
+        expand_alerts: bool,
+    ) -> Result<Incident, GraphError> {
+        let mut url = self.url(INCIDENTS_PATH, &[id])?;
+        if expand_alerts {
+            url.set_query(Some("$expand=alerts"));
+        }
+        let body = self.execute(Method::GET, &url, None).await?;
+        parse_incident(&body)
+    }
+
+    /// PATCH, 200 + incident. Only the fields set in `update` are sent.
+    pub async fn update_incident(
+        &self,
+        id: &str,
+        update: &IncidentUpdate,
+    ) -> Result<Incident, GraphError> {
+        let url = self.url(INCIDENTS_PATH, &[id])?;
+        let body = serde_json::to_vec(update).map_err(|e| GraphError::decode("update", e))?;
+        let reply = self.execute(Method::PATCH, &url, Some(body)).await?;
+        if reply.iter().all(u8::is_ascii_whitespace) {
+            // Documented as 200 + incident; a bare 204 is no failure, so read it back.
+            return self.get_incident(id, false).await;
+        }
+        parse_incident(&reply)
+    }
+
+    /// POST .../comments, 200 + the incident's whole comment list (not only the new one).
+    pub async fn add_incident_comment(
+        &self,
+        id: &str,
+        text: &str,
+    ) -> Result<Vec<AlertComment>, GraphError> {
+        let url = self.url(INCIDENTS_PATH, &[id, "comments"])?;
+        self.post_comment(&url, text).await
     }
 
     /// `base/path/segment...`, with each segment (e.g. an alert id) percent-encoded.
@@ -461,6 +517,11 @@ async fn read_body(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>,
 fn parse_alert(body: &[u8]) -> Result<Alert, GraphError> {
     let text = std::str::from_utf8(body).map_err(|e| GraphError::decode("alert", e))?;
     Alert::from_json(text).map_err(|e| GraphError::decode("alert", e))
+}
+
+fn parse_incident(body: &[u8]) -> Result<Incident, GraphError> {
+    let text = std::str::from_utf8(body).map_err(|e| GraphError::decode("incident", e))?;
+    Incident::from_json(text).map_err(|e| GraphError::decode("incident", e))
 }
 
 fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {

@@ -131,6 +131,19 @@ open_enum!(
 );
 
 open_enum!(
+    /// `security.incidentStatus`. No `unknown` member; `awaitingAction` comes after
+    /// `unknownFutureValue`, so Graph sends it only with `Prefer: include-unknown-enum-members`.
+    IncidentStatus {
+        Active = "active",
+        Resolved = "resolved",
+        InProgress = "inProgress",
+        Redirected = "redirected",
+        UnknownFutureValue = "unknownFutureValue",
+        AwaitingAction = "awaitingAction",
+    }
+);
+
+open_enum!(
     /// `security.alertSeverity`
     AlertSeverity {
         Unknown = "unknown",

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod client;
 pub mod enums;
 pub mod error;
+pub mod incidents;
 pub mod lenient;
 pub mod models;
 pub mod odata;

@@ -338,6 +338,7 @@ pub struct ODataQuery {
     skip: Option<u32>,
     count: Option<bool>,
     select: Vec<String>,
+    expand: Vec<String>,
     orderby: Option<String>,
 }
 
@@ -393,6 +394,16 @@ impl ODataQuery {
         self
     }
 
+    /// `$expand`: inline these navigation properties (incidents support only `alerts`).
+    pub fn expand<I, S>(mut self, properties: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.expand = properties.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// `$orderby`, e.g. `"createdDateTime desc"`.
     pub fn orderby(mut self, expr: impl Into<String>) -> Self {
         self.orderby = Some(expr.into());
@@ -412,6 +423,9 @@ impl ODataQuery {
         }
         if !self.select.is_empty() {
             out.push(("$select", self.select.join(",")));
+        }
+        if !self.expand.is_empty() {
+            out.push(("$expand", self.expand.join(",")));
         }
         if let Some(o) = &self.orderby {
             out.push(("$orderby", o.clone()));
