@@ -45,6 +45,14 @@ impl GraphError {
         GraphError::new(StatusCode::BAD_REQUEST, "invalidRequest", message)
     }
 
+    pub fn incident_not_found(id: &str) -> Self {
+        GraphError::new(
+            StatusCode::NOT_FOUND,
+            "itemNotFound",
+            format!("No incident with id '{id}' was found."),
+        )
+    }
+
     pub fn not_found(id: &str) -> Self {
         GraphError::new(
             StatusCode::NOT_FOUND,

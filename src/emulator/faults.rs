@@ -29,6 +29,14 @@ pub enum Route {
     Alert,
     /// `/v1.0/security/alerts_v2/{id}/comments`
     AlertComments,
+    /// `/v1.0/security/incidents`
+    Incidents,
+    /// `/v1.0/security/incidents/{id}`
+    Incident,
+    /// `/v1.0/security/incidents/{id}/comments`
+    IncidentComments,
+    /// `/v1.0/security/incidents/{id}/alerts`
+    IncidentAlerts,
     /// Anything else.
     Other,
 }
@@ -36,20 +44,38 @@ pub enum Route {
 impl Route {
     /// Classifies a request path.
     pub fn classify(path: &str) -> Route {
-        let Some(rest) = path.strip_prefix("/v1.0/security/alerts_v2") else {
-            return Route::Other;
-        };
+        if let Some(rest) = path.strip_prefix("/v1.0/security/alerts_v2") {
+            return match Self::split(rest) {
+                Some((None, None)) => Route::Alerts,
+                Some((Some(_), None)) => Route::Alert,
+                Some((Some(_), Some("comments"))) => Route::AlertComments,
+                _ => Route::Other,
+            };
+        }
+        if let Some(rest) = path.strip_prefix("/v1.0/security/incidents") {
+            return match Self::split(rest) {
+                Some((None, None)) => Route::Incidents,
+                Some((Some(_), None)) => Route::Incident,
+                Some((Some(_), Some("comments"))) => Route::IncidentComments,
+                Some((Some(_), Some("alerts"))) => Route::IncidentAlerts,
+                _ => Route::Other,
+            };
+        }
+        Route::Other
+    }
+
+    /// What follows a collection path: `(id, sub-collection)`, or `None` when it is not a
+    /// path under the collection at all (e.g. `alerts_v2x`).
+    fn split(rest: &str) -> Option<(Option<&str>, Option<&str>)> {
         let rest = rest.strip_suffix('/').unwrap_or(rest);
         if rest.is_empty() {
-            return Route::Alerts;
+            return Some((None, None));
         }
-        let Some(rest) = rest.strip_prefix('/') else {
-            return Route::Other;
-        };
+        let rest = rest.strip_prefix('/')?;
         match rest.split_once('/') {
-            None => Route::Alert,
-            Some((id, "comments")) if !id.is_empty() => Route::AlertComments,
-            Some(_) => Route::Other,
+            None => Some((Some(rest), None)),
+            Some((id, sub)) if !id.is_empty() && !sub.contains('/') => Some((Some(id), Some(sub))),
+            Some(_) => Some((None, Some(""))),
         }
     }
 }
@@ -239,25 +265,45 @@ pub enum RouteClass {
     Patch,
     /// Any method on `/security/alerts_v2/{id}/comments`.
     Comments,
+    /// `GET /security/incidents` (the list and its pages).
+    IncidentList,
+    /// `GET /security/incidents/{id}` and `GET /security/incidents/{id}/alerts`.
+    IncidentGet,
+    /// `PATCH /security/incidents/{id}`.
+    IncidentPatch,
+    /// Any method on `/security/incidents/{id}/comments`.
+    IncidentComments,
 }
 
 impl RouteClass {
     /// The requests this class covers.
-    pub fn scope(self) -> Scope {
-        let (method, route) = match self {
-            RouteClass::List => (Some("GET"), Route::Alerts),
-            RouteClass::Get => (Some("GET"), Route::Alert),
-            RouteClass::Patch => (Some("PATCH"), Route::Alert),
-            RouteClass::Comments => (None, Route::AlertComments),
+    pub fn scopes(self) -> Vec<Scope> {
+        let routes: &[(Option<&str>, Route)] = match self {
+            RouteClass::List => &[(Some("GET"), Route::Alerts)],
+            RouteClass::Get => &[(Some("GET"), Route::Alert)],
+            RouteClass::Patch => &[(Some("PATCH"), Route::Alert)],
+            RouteClass::Comments => &[(None, Route::AlertComments)],
+            RouteClass::IncidentList => &[(Some("GET"), Route::Incidents)],
+            RouteClass::IncidentGet => &[
+                (Some("GET"), Route::Incident),
+                (Some("GET"), Route::IncidentAlerts),
+            ],
+            RouteClass::IncidentPatch => &[(Some("PATCH"), Route::Incident)],
+            RouteClass::IncidentComments => &[(None, Route::IncidentComments)],
         };
-        Scope {
-            method: method.map(str::to_owned),
-            route: Some(route),
-        }
+        routes
+            .iter()
+            .map(|(method, route)| Scope {
+                method: method.map(str::to_owned),
+                route: Some(*route),
+            })
+            .collect()
     }
 
-    /// Parses a comma-separated list: `list`, `get`, `patch`, `comments`, `reads` (list and
-    /// get), `writes` (patch and comments) and `all` (every request, whatever its route).
+    /// Parses a comma-separated list: `list`, `get`, `patch`, `comments` (alerts_v2),
+    /// `incident-list`, `incident-get`, `incident-patch`, `incident-comments`, `incidents`
+    /// (all four), `reads` (every list and get), `writes` (every patch and comment) and `all`
+    /// (every request, whatever its route).
     /// `all` gives an empty list, which a plan reads as "no restriction".
     pub fn parse_list(s: &str) -> Result<Vec<RouteClass>, String> {
         use RouteClass::*;
@@ -269,12 +315,18 @@ impl RouteClass {
                 "get" => &[Get],
                 "patch" => &[Patch],
                 "comments" => &[Comments],
-                "reads" => &[List, Get],
-                "writes" => &[Patch, Comments],
+                "incident-list" => &[IncidentList],
+                "incident-get" => &[IncidentGet],
+                "incident-patch" => &[IncidentPatch],
+                "incident-comments" => &[IncidentComments],
+                "incidents" => &[IncidentList, IncidentGet, IncidentPatch, IncidentComments],
+                "reads" => &[List, Get, IncidentList, IncidentGet],
+                "writes" => &[Patch, Comments, IncidentPatch, IncidentComments],
                 _ => {
                     return Err(format!(
                         "unknown route class '{word}' (expected list, get, patch, comments, \
-                         reads, writes, all)"
+                         incident-list, incident-get, incident-patch, incident-comments, \
+                         incidents, reads, writes, all)"
                     ));
                 }
             };
@@ -331,7 +383,7 @@ impl RandomFaults {
 
     /// Restricts the plan to these route classes (none: every request).
     pub fn on(mut self, classes: &[RouteClass]) -> Self {
-        self.scopes = classes.iter().map(|c| c.scope()).collect();
+        self.scopes = classes.iter().flat_map(|c| c.scopes()).collect();
         self
     }
 
@@ -617,7 +669,27 @@ mod tests {
             Route::classify("/v1.0/security/alerts_v2/x/y"),
             Route::Other
         );
-        assert_eq!(Route::classify("/v1.0/security/incidents"), Route::Other);
+        assert_eq!(
+            Route::classify("/v1.0/security/incidents"),
+            Route::Incidents
+        );
+        assert_eq!(
+            Route::classify("/v1.0/security/incidents/7"),
+            Route::Incident
+        );
+        assert_eq!(
+            Route::classify("/v1.0/security/incidents/7/comments"),
+            Route::IncidentComments
+        );
+        assert_eq!(
+            Route::classify("/v1.0/security/incidents/7/alerts"),
+            Route::IncidentAlerts
+        );
+        assert_eq!(
+            Route::classify("/v1.0/security/incidents/7/x"),
+            Route::Other
+        );
+        assert_eq!(Route::classify("/v1.0/security/incidentsx"), Route::Other);
     }
 
     #[test]
@@ -785,19 +857,37 @@ mod tests {
             RouteClass::parse_list("patch,comments").unwrap(),
             vec![Patch, Comments]
         );
-        assert_eq!(RouteClass::parse_list("reads").unwrap(), vec![List, Get]);
+        assert_eq!(
+            RouteClass::parse_list("reads").unwrap(),
+            vec![List, Get, IncidentList, IncidentGet]
+        );
         assert_eq!(
             RouteClass::parse_list("writes,patch").unwrap(),
-            vec![Patch, Comments]
+            vec![Patch, Comments, IncidentPatch, IncidentComments]
+        );
+        assert_eq!(
+            RouteClass::parse_list("incident-patch,incident-comments").unwrap(),
+            vec![IncidentPatch, IncidentComments]
         );
         assert_eq!(RouteClass::parse_list("all").unwrap(), vec![]);
-        for bad in ["", "incidents", "list,"] {
+        for bad in ["", "secureScores", "list,"] {
             let r = RouteClass::parse_list(bad);
             assert!(bad == "list," || r.is_err(), "{bad:?}");
         }
-        assert!(Get.scope().matches("get", Route::Alert));
-        assert!(!Get.scope().matches("PATCH", Route::Alert));
-        assert!(Comments.scope().matches("POST", Route::AlertComments));
+        assert!(Get.scopes()[0].matches("get", Route::Alert));
+        assert!(!Get.scopes()[0].matches("PATCH", Route::Alert));
+        assert!(Comments.scopes()[0].matches("POST", Route::AlertComments));
+        let incident_reads = IncidentGet.scopes();
+        assert!(
+            incident_reads
+                .iter()
+                .any(|s| s.matches("GET", Route::IncidentAlerts))
+        );
+        assert!(
+            !incident_reads
+                .iter()
+                .any(|s| s.matches("GET", Route::Alert))
+        );
     }
 
     #[test]

@@ -1,13 +1,16 @@
-//! `$filter` for alerts_v2: a tokenizer, a recursive-descent parser and an evaluator.
+//! `$filter` for alerts_v2 and incidents: a tokenizer, a recursive-descent parser and an
+//! evaluator.
 //!
-//! Only what Graph documents for alerts_v2 is accepted: comparisons (`eq ne gt ge lt le`),
-//! `in (...)`, `and`, `or`, `not` and parentheses over the eight filterable properties.
+//! Only what Graph documents is accepted: comparisons (`eq ne gt ge lt le`), `in (...)`,
+//! `and`, `or`, `not` and parentheses over each collection's filterable properties (its
+//! [`Schema`]).
 //! Anything else is a [`FilterError`] whose message names the problem, so a client author
 //! sees why Graph would refuse the same query. The parser is fed untrusted input (and will
 //! be fuzzed): it never panics, and nesting depth and input length are bounded.
 
 use crate::graph::enums::{
-    AlertClassification, AlertDetermination, AlertSeverity, AlertStatus, ServiceSource,
+    AlertClassification, AlertDetermination, AlertSeverity, AlertStatus, IncidentStatus,
+    ServiceSource,
 };
 use crate::graph::lenient::parse_datetime;
 use std::fmt;
@@ -37,7 +40,8 @@ fn err<T>(msg: impl Into<String>) -> Result<T, FilterError> {
     Err(FilterError(msg.into()))
 }
 
-/// The properties alerts_v2 documents as filterable.
+/// The properties documented as filterable, on alerts_v2 or incidents. Where the two share
+/// a name but not a type (`status`), each has its own variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Prop {
     AssignedTo,
@@ -48,6 +52,81 @@ pub enum Prop {
     Severity,
     ServiceSource,
     Status,
+    /// An incident's `status` (`security.incidentStatus`).
+    IncidentStatus,
+}
+
+/// One collection's filter vocabulary: what it lets you filter on, and the properties it
+/// has but refuses (so the error can say "not filterable" rather than "no such property").
+#[derive(Debug)]
+pub struct Schema {
+    /// The collection's name in messages, e.g. `alerts_v2`.
+    pub collection: &'static str,
+    /// The entity type's name in messages.
+    pub entity: &'static str,
+    pub props: &'static [Prop],
+    pub not_filterable: &'static [&'static str],
+    /// Navigation properties `$expand` may name on the list.
+    pub expandable: &'static [&'static str],
+}
+
+/// `GET /security/alerts_v2` (surface.md §2.2).
+pub static ALERTS: Schema = Schema {
+    collection: "alerts_v2",
+    entity: "microsoft.graph.security.alert",
+    props: &Prop::ALL,
+    not_filterable: NOT_FILTERABLE,
+    expandable: &[],
+};
+
+/// `GET /security/incidents` (surface.md §3).
+pub static INCIDENTS: Schema = Schema {
+    collection: "incidents",
+    entity: "microsoft.graph.security.incident",
+    props: &[
+        Prop::AssignedTo,
+        Prop::Classification,
+        Prop::CreatedDateTime,
+        Prop::Determination,
+        Prop::LastUpdateDateTime,
+        Prop::Severity,
+        Prop::IncidentStatus,
+    ],
+    not_filterable: &[
+        "id",
+        "alerts",
+        "comments",
+        "customTags",
+        "description",
+        "displayName",
+        "incidentWebUrl",
+        "lastModifiedBy",
+        "priorityScore",
+        "redirectIncidentId",
+        "resolvingComment",
+        "summary",
+        "systemTags",
+        "tenantId",
+    ],
+    expandable: &["alerts"],
+};
+
+impl Schema {
+    /// Property names are matched case-insensitively, as Graph does.
+    fn lookup(&self, name: &str) -> Option<Prop> {
+        self.props
+            .iter()
+            .copied()
+            .find(|p| p.name().eq_ignore_ascii_case(name))
+    }
+
+    fn filterable_list(&self) -> String {
+        self.props
+            .iter()
+            .map(|p| p.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// What kind of literal a property compares with.
@@ -79,7 +158,7 @@ impl Prop {
             Prop::LastUpdateDateTime => "lastUpdateDateTime",
             Prop::Severity => "severity",
             Prop::ServiceSource => "serviceSource",
-            Prop::Status => "status",
+            Prop::Status | Prop::IncidentStatus => "status",
         }
     }
 
@@ -89,13 +168,6 @@ impl Prop {
             Prop::CreatedDateTime | Prop::LastUpdateDateTime => Kind::DateTime,
             _ => Kind::Enum,
         }
-    }
-
-    /// Property names are matched case-insensitively, as Graph does.
-    fn lookup(name: &str) -> Option<Prop> {
-        Prop::ALL
-            .into_iter()
-            .find(|p| p.name().eq_ignore_ascii_case(name))
     }
 
     /// The ordinal of an enum member (its position in the CSDL, which orders members by
@@ -111,6 +183,7 @@ impl Prop {
             Prop::Severity => pos(AlertSeverity::KNOWN, |k| m(k.as_str())),
             Prop::ServiceSource => pos(ServiceSource::KNOWN, |k| m(k.as_str())),
             Prop::Status => pos(AlertStatus::KNOWN, |k| m(k.as_str())),
+            Prop::IncidentStatus => pos(IncidentStatus::KNOWN, |k| m(k.as_str())),
             _ => None,
         }
     }
@@ -147,10 +220,6 @@ const NOT_FILTERABLE: &[&str] = &[
     "threatFamilyName",
     "title",
 ];
-
-fn filterable_list() -> String {
-    Prop::ALL.map(Prop::name).join(", ")
-}
 
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -385,8 +454,13 @@ fn tokenize(src: &str) -> Result<Vec<(usize, Tok)>, FilterError> {
 // ---------------------------------------------------------------------------------------
 // Parser
 
-/// Parses a `$filter` value.
+/// Parses a `$filter` value for alerts_v2.
 pub fn parse(src: &str) -> Result<Expr, FilterError> {
+    parse_for(src, &ALERTS)
+}
+
+/// Parses a `$filter` value against one collection's schema.
+pub fn parse_for(src: &str, schema: &'static Schema) -> Result<Expr, FilterError> {
     if src.len() > MAX_LEN {
         return err(format!("$filter is longer than {MAX_LEN} bytes"));
     }
@@ -394,7 +468,7 @@ pub fn parse(src: &str) -> Result<Expr, FilterError> {
     if toks.is_empty() {
         return err("$filter is empty");
     }
-    let mut p = Parser { toks, i: 0 };
+    let mut p = Parser { toks, i: 0, schema };
     let e = p.or_expr(0)?;
     match p.toks.get(p.i) {
         None => Ok(e),
@@ -416,6 +490,7 @@ pub fn parse(src: &str) -> Result<Expr, FilterError> {
 struct Parser {
     toks: Vec<(usize, Tok)>,
     i: usize,
+    schema: &'static Schema,
 }
 
 impl Parser {
@@ -494,11 +569,12 @@ impl Parser {
         };
         if self.peek() == Some(&Tok::LParen) && !name.contains('/') {
             return err(format!(
-                "function '{name}' at position {pos} is not supported on alerts_v2 \
-                 (only comparisons, 'in', 'and', 'or' and 'not')"
+                "function '{name}' at position {pos} is not supported on {} \
+                 (only comparisons, 'in', 'and', 'or' and 'not')",
+                self.schema.collection
             ));
         }
-        let prop = resolve_property(&name)?;
+        let prop = resolve_property(self.schema, &name)?;
         let (op_pos, op_word) = match self.next() {
             Some((p, Tok::Word(w))) => (p, w),
             Some((p, t)) => {
@@ -599,26 +675,29 @@ impl Parser {
     }
 }
 
-fn resolve_property(name: &str) -> Result<Prop, FilterError> {
-    if let Some(p) = Prop::lookup(name) {
+fn resolve_property(schema: &Schema, name: &str) -> Result<Prop, FilterError> {
+    if let Some(p) = schema.lookup(name) {
         return Ok(p);
     }
+    let (collection, filterable) = (schema.collection, schema.filterable_list());
     if name.contains('/') {
         return err(format!(
-            "'{name}': property paths and lambda operators are not supported on alerts_v2 \
-             in this emulator (filterable properties: {})",
-            filterable_list()
+            "'{name}': property paths and lambda operators are not supported on {collection} \
+             in this emulator (filterable properties: {filterable})"
         ));
     }
-    if NOT_FILTERABLE.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+    if schema
+        .not_filterable
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case(name))
+    {
         return err(format!(
-            "property '{name}' is not filterable on alerts_v2 (filterable properties: {})",
-            filterable_list()
+            "property '{name}' is not filterable on {collection} (filterable properties: {filterable})"
         ));
     }
     err(format!(
-        "'{name}' is not a property of microsoft.graph.security.alert (filterable properties: {})",
-        filterable_list()
+        "'{name}' is not a property of {} (filterable properties: {filterable})",
+        schema.entity
     ))
 }
 
@@ -660,7 +739,7 @@ mod tests {
                     .classification
                     .as_ref()
                     .map_or(Field::Null, |c| ordinal(AlertClassification::KNOWN, c)),
-                Prop::Determination => Field::Null,
+                Prop::Determination | Prop::IncidentStatus => Field::Null,
                 Prop::CreatedDateTime | Prop::LastUpdateDateTime => Field::DateTime(self.created),
             }
         }
@@ -841,5 +920,23 @@ mod tests {
             }
             let _ = parse(&s).map(|e| e.matches(&rec()));
         }
+    }
+
+    #[test]
+    fn incidents_have_their_own_vocabulary() {
+        let e = parse_for(
+            "status eq 'awaitingAction' and severity ge 'medium'",
+            &INCIDENTS,
+        );
+        assert!(e.is_ok(), "{e:?}");
+        // An alert status is not an incident status, and alerts_v2 does not know `redirected`.
+        assert!(parse_for("status eq 'new'", &INCIDENTS).is_err());
+        assert!(parse("status eq 'redirected'").is_err());
+        let not_filterable = parse_for("displayName eq 'x'", &INCIDENTS);
+        assert!(
+            matches!(&not_filterable, Err(FilterError(m)) if m.contains("not filterable on incidents")),
+            "{not_filterable:?}"
+        );
+        assert!(parse_for("serviceSource eq 'microsoftSentinel'", &INCIDENTS).is_err());
     }
 }

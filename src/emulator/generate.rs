@@ -832,6 +832,16 @@ pub struct Recipe {
 }
 
 impl Recipe {
+    /// The incident the alert belongs to.
+    pub fn incident_id(&self) -> &str {
+        &self.ctx.incident_id
+    }
+
+    /// The tenant the alert (and its incident) belongs to.
+    pub fn tenant(&self) -> &Arc<str> {
+        &self.ctx.tenant
+    }
+
     /// Writes the members for alert `id`, created at `created`.
     pub fn write(&self, o: &mut Obj<'_>, id: &str, created: OffsetDateTime) {
         let mut rng = Rng::new(self.seed);

@@ -236,6 +236,15 @@ pub struct Arr<'a> {
 }
 
 impl Arr<'_> {
+    /// Appends an item that `f` writes as complete JSON (e.g. a record's own renderer).
+    pub fn raw_item(&mut self, f: impl FnOnce(&mut String)) {
+        if !self.first {
+            self.out.push(',');
+        }
+        self.first = false;
+        f(self.out);
+    }
+
     /// Appends an object item.
     pub fn obj(&mut self, f: impl FnOnce(&mut Obj<'_>)) {
         if !self.first {

@@ -27,6 +27,8 @@ pub mod error;
 pub mod faults;
 pub mod filter;
 pub mod generate;
+mod incident_routes;
+pub mod incidents;
 pub mod json;
 pub mod paging;
 pub mod routes;
@@ -109,8 +111,10 @@ pub struct EmulatorArgs {
     pub fault_kinds: ::std::vec::Vec<FaultKind>,
 
     /// Comma-separated route classes the faults apply to: list (GET alerts_v2), get (GET
-    /// alerts_v2/ID), patch (PATCH alerts_v2/ID), comments (alerts_v2/ID/comments), reads
-    /// (list,get), writes (patch,comments), all (every request).
+    /// alerts_v2/ID), patch (PATCH alerts_v2/ID), comments (alerts_v2/ID/comments),
+    /// incident-list, incident-get (incidents/ID and its alerts), incident-patch,
+    /// incident-comments, incidents (those four), reads (every list and get), writes (every
+    /// patch and comment), all (every request).
     #[arg(long, value_name = "ROUTES", default_value = "all", value_parser = RouteClass::parse_list, help_heading = "Faults")]
     pub fault_routes: ::std::vec::Vec<RouteClass>,
 
@@ -506,7 +510,7 @@ mod tests {
             vec!["emulator", "--now", "yesterday"],
             vec!["emulator", "--fault-rate", "1.5"],
             vec!["emulator", "--fault-kinds", "404"],
-            vec!["emulator", "--fault-routes", "incidents"],
+            vec!["emulator", "--fault-routes", "secureScores"],
         ] {
             assert!(Cli::try_parse_from(&bad).is_err(), "{bad:?}");
         }

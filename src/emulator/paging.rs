@@ -6,7 +6,7 @@
 //! position to resume from, bound by a keyed checksum to the query it was issued for: a
 //! token that was edited, or that belongs to another query, is refused.
 
-use super::filter::{self, Expr};
+use super::filter::{self, Expr, Schema};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use url::form_urlencoded;
@@ -28,17 +28,28 @@ pub struct ListQuery {
     top_asked: Option<u64>,
     pub skip: usize,
     pub count: bool,
+    /// `$expand=alerts` on incidents.
+    pub expand_alerts: bool,
     pub skiptoken: Option<String>,
     /// The caller's query segments minus any `$skiptoken`, still encoded, for nextLink.
     preserved: Vec<String>,
 }
 
-/// The OData system query options alerts_v2 takes.
+/// The OData system query options every list takes; `$expand` where the schema allows.
 const SUPPORTED: &str = "$filter, $top, $skip, $count";
 
 impl ListQuery {
-    /// Parses the raw (still percent-encoded) query string.
+    /// Parses the raw (still percent-encoded) query string of an alerts_v2 list.
     pub fn parse(raw: Option<&str>, default_top: usize) -> Result<Self, String> {
+        Self::parse_for(raw, default_top, &filter::ALERTS)
+    }
+
+    /// Parses the raw query string of a list whose vocabulary is `schema`.
+    pub fn parse_for(
+        raw: Option<&str>,
+        default_top: usize,
+        schema: &'static Schema,
+    ) -> Result<Self, String> {
         let mut q = ListQuery {
             filter: None,
             filter_text: None,
@@ -46,6 +57,7 @@ impl ListQuery {
             top_asked: None,
             skip: 0,
             count: false,
+            expand_alerts: false,
             skiptoken: None,
             preserved: Vec::new(),
         };
@@ -66,7 +78,8 @@ impl ListQuery {
             }
             match lower.as_str() {
                 "$filter" => {
-                    let e = filter::parse(&value).map_err(|e| format!("invalid $filter: {e}"))?;
+                    let e = filter::parse_for(&value, schema)
+                        .map_err(|e| format!("invalid $filter: {e}"))?;
                     q.filter = Some(e);
                     q.filter_text = Some(value.into_owned());
                 }
@@ -100,9 +113,32 @@ impl ListQuery {
                     };
                 }
                 "$skiptoken" => q.skiptoken = Some(value.into_owned()),
+                "$expand" if !schema.expandable.is_empty() => {
+                    for nav in value.split(',').map(str::trim) {
+                        if !schema
+                            .expandable
+                            .iter()
+                            .any(|n| n.eq_ignore_ascii_case(nav))
+                        {
+                            return Err(format!(
+                                "invalid $expand: '{nav}' cannot be expanded on {} \
+                                 (expandable: {})",
+                                schema.collection,
+                                schema.expandable.join(", ")
+                            ));
+                        }
+                    }
+                    q.expand_alerts = true;
+                }
                 k if k.starts_with('$') => {
+                    let expand = if schema.expandable.is_empty() {
+                        ""
+                    } else {
+                        ", $expand"
+                    };
                     return Err(format!(
-                        "query option '{key}' is not supported on alerts_v2 (supported: {SUPPORTED})"
+                        "query option '{key}' is not supported on {} (supported: {SUPPORTED}{expand})",
+                        schema.collection
                     ));
                 }
                 // Graph ignores parameters that are not OData options; so does the emulator.

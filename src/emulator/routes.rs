@@ -22,12 +22,12 @@ const PREFERENCE_APPLIED: HeaderName = HeaderName::from_static("preference-appli
 const INCLUDE_UNKNOWN: &str = "include-unknown-enum-members";
 
 /// Longest `assignedTo` or comment accepted, in characters.
-const MAX_TEXT: usize = 10_000;
+pub(super) const MAX_TEXT: usize = 10_000;
 
 type Result<T> = std::result::Result<T, GraphError>;
 
 /// Whether the caller sent `Prefer: include-unknown-enum-members` (possibly among others).
-fn include_unknown(headers: &HeaderMap) -> bool {
+pub(super) fn include_unknown(headers: &HeaderMap) -> bool {
     headers
         .get_all("prefer")
         .iter()
@@ -37,7 +37,7 @@ fn include_unknown(headers: &HeaderMap) -> bool {
 }
 
 /// A JSON reply, noting an applied preference.
-fn json_reply(body: String, include_unknown: bool) -> Response {
+pub(super) fn json_reply(body: String, include_unknown: bool) -> Response {
     let mut r = (StatusCode::OK, body).into_response();
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
@@ -170,7 +170,7 @@ struct Update {
 }
 
 /// Parses a JSON object body, requiring a JSON content type when one is declared.
-fn json_object(
+pub(super) fn json_object(
     headers: &HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Map<String, Value>> {
@@ -198,7 +198,7 @@ fn json_object(
     }
 }
 
-fn enum_value<T>(
+pub(super) fn enum_value<T>(
     name: &str,
     v: &Value,
     parse: impl Fn(&str) -> T,
@@ -219,7 +219,7 @@ fn enum_value<T>(
     }
 }
 
-fn text_value(name: &str, v: &Value) -> Result<String> {
+pub(super) fn text_value(name: &str, v: &Value) -> Result<String> {
     match v {
         Value::String(s) if s.chars().count() <= MAX_TEXT => Ok(s.clone()),
         Value::String(_) => Err(GraphError::bad_request(format!(
@@ -392,7 +392,9 @@ pub async fn method_not_allowed(method: Method, uri: Uri) -> Response {
     let allow = match Route::classify(uri.path()) {
         Route::Alerts => "GET, HEAD",
         Route::Alert => "GET, HEAD, PATCH",
-        Route::AlertComments => "POST",
+        Route::AlertComments | Route::IncidentComments => "POST",
+        Route::Incidents | Route::IncidentAlerts => "GET, HEAD",
+        Route::Incident => "GET, HEAD, PATCH",
         Route::Other => "",
     };
     let mut r = GraphError::new(
@@ -408,13 +410,13 @@ pub async fn method_not_allowed(method: Method, uri: Uri) -> Response {
 
 /// Paths the emulator does not serve: Graph answers 400 naming the unknown segment.
 pub async fn unknown_path(uri: Uri) -> GraphError {
-    let known = ["v1.0", "security", "alerts_v2"];
+    let known: [&[&str]; 3] = [&["v1.0"], &["security"], &["alerts_v2", "incidents"]];
     let segment = uri
         .path()
         .split('/')
         .filter(|s| !s.is_empty())
         .enumerate()
-        .find(|(i, s)| known.get(*i) != Some(s))
+        .find(|(i, s)| !known.get(*i).is_some_and(|k| k.contains(s)))
         .map_or_else(|| uri.path().to_owned(), |(_, s)| s.to_owned());
     GraphError::new(
         StatusCode::BAD_REQUEST,

@@ -8,8 +8,8 @@ use super::auth;
 use super::conn::Cut;
 use super::error::GraphError;
 use super::faults::{Controls, Fault, Route};
-use super::routes;
 use super::store::Store;
+use super::{incident_routes, routes};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -125,6 +125,24 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/v1.0/security/alerts_v2/{id}/comments",
             post(routes::post_comment).fallback(routes::method_not_allowed),
+        )
+        .route(
+            "/v1.0/security/incidents",
+            get(incident_routes::list).fallback(routes::method_not_allowed),
+        )
+        .route(
+            "/v1.0/security/incidents/{id}",
+            get(incident_routes::get_incident)
+                .patch(incident_routes::patch_incident)
+                .fallback(routes::method_not_allowed),
+        )
+        .route(
+            "/v1.0/security/incidents/{id}/comments",
+            post(incident_routes::post_comment).fallback(routes::method_not_allowed),
+        )
+        .route(
+            "/v1.0/security/incidents/{id}/alerts",
+            get(incident_routes::list_alerts).fallback(routes::method_not_allowed),
         )
         .fallback(routes::unknown_path)
         .layer(middleware::from_fn_with_state(state.clone(), outer))

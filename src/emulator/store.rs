@@ -10,6 +10,7 @@
 
 use super::filter::{Field, Filterable, Prop, ordinal};
 use super::generate::Recipe;
+use super::incidents::{self, IncidentRecord, IncidentView};
 use super::json::Obj;
 use crate::graph::enums::{
     AlertClassification, AlertDetermination, AlertSeverity, AlertStatus, DetectionSource,
@@ -151,6 +152,8 @@ impl Filterable for AlertRecord {
             Prop::Severity => ordinal(AlertSeverity::KNOWN, &self.severity),
             Prop::ServiceSource => ordinal(ServiceSource::KNOWN, &self.service_source),
             Prop::Status => ordinal(AlertStatus::KNOWN, &self.status),
+            // Not in the alerts schema, so no alert filter names it.
+            Prop::IncidentStatus => Field::Null,
         }
     }
 }
@@ -158,10 +161,14 @@ impl Filterable for AlertRecord {
 /// All alerts, most recent `createdDateTime` first (the order Graph documents), with an
 /// index by id. Nothing is inserted or removed after generation, so a position in `alerts`
 /// is a stable paging cursor.
+///
+/// Incidents are derived from the alerts once, newest first, and hold alert positions.
 #[derive(Debug, Default)]
 pub struct Store {
     alerts: Vec<AlertRecord>,
     by_id: HashMap<Box<str>, usize>,
+    incidents: Vec<IncidentRecord>,
+    incident_by_id: HashMap<Box<str>, usize>,
 }
 
 impl Store {
@@ -181,7 +188,18 @@ impl Store {
             fresh
         });
         alerts.shrink_to_fit();
-        Store { alerts, by_id }
+        let incidents = incidents::derive(&alerts);
+        let incident_by_id = incidents
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
+        Store {
+            alerts,
+            by_id,
+            incidents,
+            incident_by_id,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -202,6 +220,38 @@ impl Store {
 
     pub fn get_mut(&mut self, id: &str) -> Option<&mut AlertRecord> {
         self.by_id.get(id).map(|&i| &mut self.alerts[i])
+    }
+
+    /// Every incident, newest first, each with the alerts its derived fields come from.
+    pub fn incidents(&self) -> impl ExactSizeIterator<Item = IncidentView<'_>> + Clone {
+        self.incidents.iter().map(|incident| IncidentView {
+            incident,
+            all_alerts: &self.alerts,
+        })
+    }
+
+    pub fn incident_count(&self) -> usize {
+        self.incidents.len()
+    }
+
+    /// The incident at a list position (a paging cursor).
+    pub fn incident_at(&self, pos: usize) -> Option<IncidentView<'_>> {
+        self.incidents.get(pos).map(|incident| IncidentView {
+            incident,
+            all_alerts: &self.alerts,
+        })
+    }
+
+    pub fn incident(&self, id: &str) -> Option<IncidentView<'_>> {
+        self.incident_by_id
+            .get(id)
+            .and_then(|&i| self.incident_at(i))
+    }
+
+    /// The incident to change, with the alerts it is rendered from afterwards.
+    pub fn incident_mut(&mut self, id: &str) -> Option<(&mut IncidentRecord, &[AlertRecord])> {
+        let &i = self.incident_by_id.get(id)?;
+        Some((self.incidents.get_mut(i)?, &self.alerts))
     }
 }
 
