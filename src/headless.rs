@@ -7,6 +7,8 @@
 //! `table` and `csv` pass every Graph string through the sanitiser; CSV cells are also
 //! protected against formula injection.
 
+pub mod incidents;
+
 use crate::graph::Client;
 use crate::graph::models::{Alert, AlertComment};
 use crate::graph::odata::ODataQuery;

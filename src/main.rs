@@ -1,5 +1,7 @@
 //! The `graphsec` binary: CLI parsing and wiring only. Behaviour lives in the library.
 
+mod incidents_cmd;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use graphsec::app::{self, SessionInfo, State};
@@ -56,6 +58,9 @@ enum Command {
     /// Alerts (security/alerts_v2).
     #[command(subcommand)]
     Alerts(AlertsCommand),
+    /// Incidents (security/incidents).
+    #[command(subcommand)]
+    Incidents(incidents_cmd::IncidentsCommand),
     /// Changes waiting in the on-disk outbox (<data dir>/outbox/<profile>.jsonl).
     #[command(subcommand)]
     Outbox(OutboxCommand),
@@ -153,6 +158,14 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                     cli.read_only || profile.read_only,
                 )
                 .await
+            })
+        }
+        Some(Command::Incidents(cmd)) => {
+            let profile = loaded.config.resolve_profile(cli.profile.as_deref())?;
+            let read_only = cli.read_only || profile.read_only;
+            runtime.block_on(async {
+                let session = connect(&cli, &profile).await?;
+                incidents_cmd::run(&session, &profile, cmd, cli.output, read_only).await
             })
         }
         Some(Command::Outbox(cmd)) => {
@@ -354,6 +367,7 @@ fn report_write(
         Some(OutboxEvent::Done { reply, .. }) => {
             match reply {
                 Reply::Alert(alert) => headless::write_alert(&alert, format, out)?,
+                Reply::Incident(i) => headless::incidents::write_incident(&i, format, out)?,
                 Reply::Comments(c) | Reply::AlreadyThere(c) => {
                     headless::write_comments(&c, format, out)?
                 }

@@ -274,8 +274,8 @@ impl Worker {
             .entries()
             .into_iter()
             .find(|v| v.entry.id == entry_id && v.status == Status::Pending)
+            && let Some(restored) = self.writes.restore(&v)
         {
-            let restored = self.writes.restore(&v);
             self.send(Action::OutboxRestored(vec![restored])).await?;
         }
         self.send(Action::Notice(notice)).await?;
@@ -314,20 +314,23 @@ struct WriteIds {
 }
 
 impl WriteIds {
-    /// Gives an entry the app did not start (restored, or back in line) a write id.
-    fn restore(&mut self, v: &EntryView) -> RestoredWrite {
+    /// Gives an entry the app did not start (restored, or back in line) a write id. Only
+    /// alert writes: the console has no incident rows to show one on (headless incident
+    /// writes still land, and `:outbox` lists them).
+    fn restore(&mut self, v: &EntryView) -> Option<RestoredWrite> {
         let op = match &v.entry.op {
             Op::AlertUpdate { update, .. } => WriteOp::Update(update.clone()),
             Op::AlertComment { text, .. } => WriteOp::Comment(text.clone()),
+            Op::IncidentUpdate { .. } | Op::IncidentComment { .. } => return None,
         };
         let write_id = RESTORED_WRITE_IDS + self.next_restored;
         self.next_restored += 1;
         self.by_entry.insert(v.entry.id.clone(), write_id);
-        RestoredWrite {
+        Some(RestoredWrite {
             write_id,
             alert_id: v.entry.target.id.clone(),
             op,
-        }
+        })
     }
 
     /// The actions an outbox event means for the console.
@@ -338,7 +341,7 @@ impl WriteIds {
                 let restored: Vec<RestoredWrite> = views
                     .iter()
                     .filter(|v| v.status == Status::Pending)
-                    .map(|v| self.restore(v))
+                    .filter_map(|v| self.restore(v))
                     .collect();
                 let mut out = vec![Action::OutboxRestored(restored)];
                 if stopped > 0 {
@@ -371,7 +374,8 @@ impl WriteIds {
                         write_id,
                         alert_id: target.id,
                     }],
-                    (None, _) => vec![],
+                    // Incident writes never carry a console write id (see `restore`).
+                    (_, Reply::Incident(_)) | (None, _) => vec![],
                 }
             }
             OutboxEvent::Stopped(view) => {

@@ -292,7 +292,7 @@ fn sigkill_at_random_points_loses_nothing_and_doubles_nothing() {
             .filter(|(a, _)| a == id)
             .filter_map(|(_, op)| match op {
                 Op::AlertComment { text, .. } => Some(text),
-                Op::AlertUpdate { .. } => None,
+                _ => None,
             })
             .collect();
         for text in &mine {
@@ -311,7 +311,7 @@ fn sigkill_at_random_points_loses_nothing_and_doubles_nothing() {
             .filter(|(a, _)| a == id)
             .filter_map(|(_, op)| match op {
                 Op::AlertUpdate { update, .. } => update.assigned_to.clone(),
-                Op::AlertComment { .. } => None,
+                _ => None,
             })
             .next();
         if let Some(who) = last_assign {

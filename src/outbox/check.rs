@@ -4,7 +4,9 @@
 //! property names, so the same rules serve any resource whose updates serialize that way.
 
 use super::{Base, FieldConflict};
+use crate::graph::incidents::{Incident, IncidentUpdate};
 use crate::graph::models::{Alert, AlertComment, AlertUpdate};
+use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use time::{Duration, OffsetDateTime};
@@ -13,8 +15,8 @@ use time::{Duration, OffsetDateTime};
 /// alert was written after an entry was created.
 pub const CLOCK_SKEW: Duration = Duration::minutes(2);
 
-/// The fields an update sets, by Graph property name.
-pub fn update_fields(update: &AlertUpdate) -> BTreeMap<String, Value> {
+/// The fields an update (alert or incident) sets, by Graph property name.
+pub fn update_fields(update: &impl Serialize) -> BTreeMap<String, Value> {
     match serde_json::to_value(update) {
         Ok(Value::Object(map)) => map.into_iter().collect(),
         _ => BTreeMap::new(),
@@ -37,12 +39,40 @@ pub fn alert_values(alert: &Alert) -> BTreeMap<String, Value> {
     values
 }
 
+/// The updatable fields of an incident, as [`alert_values`] does for alerts.
+pub fn incident_values(incident: &Incident) -> BTreeMap<String, Value> {
+    let all = IncidentUpdate {
+        status: incident.status.clone(),
+        assigned_to: incident.assigned_to.clone(),
+        classification: incident.classification.clone(),
+        determination: incident.determination.clone(),
+        custom_tags: Some(incident.custom_tags.clone()),
+    };
+    let mut values = update_fields(&all);
+    for key in ["status", "assignedTo", "classification", "determination"] {
+        values.entry(key.to_owned()).or_insert(Value::Null);
+    }
+    values
+}
+
 /// The base to journal with `update`: the version and the values of the changed fields in
 /// `seen` (the alert as the analyst saw it, pending changes included).
 pub fn base_for(seen: &Alert, update: &AlertUpdate) -> Base {
-    let values = alert_values(seen);
+    base_from(seen.last_update, &alert_values(seen), update)
+}
+
+/// [`base_for`] for an incident.
+pub fn incident_base_for(seen: &Incident, update: &IncidentUpdate) -> Base {
+    base_from(seen.last_update, &incident_values(seen), update)
+}
+
+fn base_from(
+    last_update: Option<OffsetDateTime>,
+    values: &BTreeMap<String, Value>,
+    update: &impl Serialize,
+) -> Base {
     Base {
-        last_update: seen.last_update,
+        last_update,
         fields: update_fields(update)
             .into_keys()
             .map(|k| {
@@ -57,12 +87,29 @@ pub fn base_for(seen: &Alert, update: &AlertUpdate) -> Base {
 /// analyst saw and what the analyst wants. Nothing when the server's version is not newer
 /// than the base's.
 pub fn conflicts(base: &Base, update: &AlertUpdate, server: &Alert) -> Vec<FieldConflict> {
-    if let (Some(seen), Some(now)) = (base.last_update, server.last_update)
+    conflicts_with(base, update, server.last_update, &alert_values(server))
+}
+
+/// [`conflicts`] for an incident: same rule, on its `lastUpdateDateTime` and fields.
+pub fn incident_conflicts(
+    base: &Base,
+    update: &IncidentUpdate,
+    server: &Incident,
+) -> Vec<FieldConflict> {
+    conflicts_with(base, update, server.last_update, &incident_values(server))
+}
+
+fn conflicts_with(
+    base: &Base,
+    update: &impl Serialize,
+    server_last_update: Option<OffsetDateTime>,
+    theirs_all: &BTreeMap<String, Value>,
+) -> Vec<FieldConflict> {
+    if let (Some(seen), Some(now)) = (base.last_update, server_last_update)
         && now <= seen
     {
         return Vec::new();
     }
-    let theirs_all = alert_values(server);
     update_fields(update)
         .into_iter()
         .filter_map(|(field, mine)| {
@@ -256,5 +303,33 @@ mod tests {
             None,
             created
         ));
+    }
+
+    #[test]
+    fn incident_conflicts_follow_the_alert_rules() {
+        use crate::graph::enums::IncidentStatus;
+        let incident = |json: Value| {
+            let raw = serde_json::value::to_raw_value(&json).unwrap();
+            Incident::from_raw(&raw).unwrap()
+        };
+        let seen = incident(
+            json!({"id":"7","status":"active","customTags":["a"],"lastUpdateDateTime":"2026-01-01T00:00:00Z"}),
+        );
+        let mine = IncidentUpdate {
+            status: Some(IncidentStatus::Resolved),
+            custom_tags: Some(vec!["a".into(), "b".into()]),
+            ..Default::default()
+        };
+        let base = incident_base_for(&seen, &mine);
+        assert_eq!(base.fields["customTags"], json!(["a"]));
+        assert!(incident_conflicts(&base, &mine, &seen).is_empty());
+        // Someone else retagged it meanwhile; the status is untouched.
+        let theirs = incident(
+            json!({"id":"7","status":"active","customTags":["c"],"lastUpdateDateTime":"2026-01-02T00:00:00Z"}),
+        );
+        let c = incident_conflicts(&base, &mine, &theirs);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].field, "customTags");
+        assert_eq!(c[0].theirs, json!(["c"]));
     }
 }

@@ -16,6 +16,7 @@ pub mod writer;
 pub use journal::{Journal, Record};
 pub use writer::{Outbox, OutboxEvent, Reply, WriterConfig};
 
+use crate::graph::incidents::IncidentUpdate;
 use crate::graph::models::AlertUpdate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -51,12 +52,20 @@ impl Target {
             id: id.into(),
         }
     }
+
+    pub fn incident(id: impl Into<String>) -> Target {
+        Target {
+            kind: TargetKind::Incident,
+            id: id.into(),
+        }
+    }
 }
 
 impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kind = match self.kind {
             TargetKind::Alert => "alert",
+            TargetKind::Incident => "incident",
         };
         write!(f, "{kind} {}", crate::sanitize::line(&self.id))
     }
@@ -68,6 +77,8 @@ impl std::fmt::Display for Target {
 pub enum TargetKind {
     /// `security/alerts_v2/{id}`
     Alert,
+    /// `security/incidents/{id}`
+    Incident,
 }
 
 /// What the write does.
@@ -88,27 +99,44 @@ pub enum Op {
         #[serde(default)]
         author: Option<String>,
     },
+    /// `PATCH security/incidents/{id}` with this body; `base` as for alerts.
+    IncidentUpdate {
+        update: IncidentUpdate,
+        #[serde(default)]
+        base: Option<Base>,
+    },
+    /// `POST security/incidents/{id}/comments`; `author` as for alerts.
+    IncidentComment {
+        text: String,
+        #[serde(default)]
+        author: Option<String>,
+    },
 }
 
 impl Op {
     pub(crate) fn set_base(&mut self, new: Base) {
-        if let Op::AlertUpdate { base, .. } = self {
+        if let Op::AlertUpdate { base, .. } | Op::IncidentUpdate { base, .. } = self {
             *base = Some(new);
         }
     }
 
     /// A short description for lists and messages.
     pub fn describe(&self) -> String {
+        let fields = match self {
+            Op::AlertUpdate { update, .. } => Some(check::update_fields(update)),
+            Op::IncidentUpdate { update, .. } => Some(check::update_fields(update)),
+            Op::AlertComment { .. } | Op::IncidentComment { .. } => None,
+        };
         match self {
-            Op::AlertUpdate { update, .. } => {
-                let fields = check::update_fields(update);
+            Op::AlertUpdate { .. } | Op::IncidentUpdate { .. } => {
+                let fields = fields.unwrap_or_default();
                 let parts: Vec<String> = fields
                     .iter()
                     .map(|(k, v)| format!("{k}={}", check::show(v)))
                     .collect();
                 format!("update {}", parts.join(" "))
             }
-            Op::AlertComment { text, .. } => {
+            Op::AlertComment { text, .. } | Op::IncidentComment { text, .. } => {
                 let first: String = text.chars().take(40).collect();
                 let cut = if text.chars().count() > 40 { "…" } else { "" };
                 format!("comment \"{}{cut}\"", crate::sanitize::line(&first))

@@ -23,6 +23,7 @@
 use super::check;
 use super::journal::Record;
 use super::{EntryView, Journal, Op, OutboxError, Resolution, Status, Target, journal::EntryState};
+use crate::graph::incidents::Incident;
 use crate::graph::models::{Alert, AlertComment};
 use crate::graph::retry::{backoff_ceiling, full_jitter, random_u64};
 use crate::graph::{Client, GraphError};
@@ -63,7 +64,9 @@ impl Default for WriterConfig {
 pub enum Reply {
     /// The PATCH reply: the alert as it is now.
     Alert(Box<Alert>),
-    /// The comment POST reply: every comment on the alert.
+    /// The incident PATCH reply: the incident as it is now.
+    Incident(Box<Incident>),
+    /// The comment POST reply: every comment on the alert (or incident).
     Comments(Vec<AlertComment>),
     /// The comment was found on the alert already (an earlier attempt landed); not posted.
     AlreadyThere(Vec<AlertComment>),
@@ -540,6 +543,53 @@ impl Outbox {
                     Err(e) => Err(e.into()),
                 }
             }
+            // Incidents follow the alert rules exactly: the conflict check reads the
+            // incident's `lastUpdateDateTime` and fields, the exactly-once check its comments.
+            Op::IncidentUpdate { update, base } => {
+                let incident_id = alert_id;
+                if let Some(base) = base {
+                    let server = client
+                        .get_incident(incident_id, false)
+                        .await
+                        .map_err(AttemptError::Check)?;
+                    let conflicts = check::incident_conflicts(base, update, &server);
+                    if !conflicts.is_empty() {
+                        return Ok(Attempt::Conflict(conflicts));
+                    }
+                }
+                self.mark_sent(&state.entry.id).await?;
+                landed(
+                    client
+                        .update_incident(incident_id, update)
+                        .await
+                        .map(|i| Reply::Incident(Box::new(i))),
+                )
+            }
+            Op::IncidentComment { text, author } => {
+                let incident_id = alert_id;
+                if state.sent > 0 {
+                    let server = client
+                        .get_incident(incident_id, false)
+                        .await
+                        .map_err(AttemptError::Check)?;
+                    if check::comment_landed(
+                        &server.comments,
+                        text,
+                        author.as_deref(),
+                        state.entry.created,
+                    ) {
+                        tracing::info!(entry = %state.entry.id, "outbox: comment already on the incident; not posting again");
+                        return Ok(Attempt::Landed(Reply::AlreadyThere(server.comments)));
+                    }
+                }
+                self.mark_sent(&state.entry.id).await?;
+                landed(
+                    client
+                        .add_incident_comment(incident_id, text)
+                        .await
+                        .map(Reply::Comments),
+                )
+            }
         }
     }
 
@@ -584,6 +634,15 @@ impl Outbox {
 }
 
 /// A 2xx whose body could not be read: Graph has the write.
+/// A write's reply as an attempt's outcome: a 2xx whose body can't be read still landed.
+fn landed(reply: Result<Reply, GraphError>) -> Result<Attempt, AttemptError> {
+    match reply {
+        Ok(r) => Ok(Attempt::Landed(r)),
+        Err(e) if accepted_but_unreadable(&e) => Ok(Attempt::Landed(Reply::Unreadable)),
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn accepted_but_unreadable(e: &GraphError) -> bool {
     matches!(e, GraphError::Decode { .. } | GraphError::TooLarge { .. })
 }
