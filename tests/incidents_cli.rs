@@ -221,3 +221,27 @@ fn a_comment_whose_reply_is_lost_lands_once() {
         .collect();
     assert_eq!(texts, ["once only"]);
 }
+
+#[test]
+fn hostile_incidents_never_reach_the_terminal() {
+    let e = EmulatorProcess::start(&["--alerts", "30", "--seed", "8", "--hostile"]);
+    let home = Home::new("incidents-hostile");
+    for format in ["table", "csv", "json", "ndjson"] {
+        let r = graphsec(
+            &home,
+            &e.endpoint,
+            TOKEN,
+            &["incidents", "list", "--expand-alerts", "--output", format],
+        );
+        assert!(r.ok, "{format}: {}", r.stderr);
+        assert_terminal_safe(&format!("incidents list --output {format}"), &r.stdout);
+        assert_terminal_safe(
+            &format!("incidents list --output {format} (stderr)"),
+            &r.stderr,
+        );
+        if format == "json" {
+            // The hostile text did reach the listing, escaped.
+            assert!(r.stdout.contains("\\u001b"), "no hostile incident listed");
+        }
+    }
+}
