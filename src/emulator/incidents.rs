@@ -202,7 +202,7 @@ impl Filterable for IncidentView<'_> {
 }
 
 /// The members of an alert's shared fragment that name it.
-#[derive(serde::Deserialize, Default)]
+#[derive(serde::Deserialize, Default, Clone)]
 struct Naming {
     #[serde(default)]
     title: Option<String>,
@@ -210,15 +210,27 @@ struct Naming {
     category: Option<String>,
 }
 
-fn naming(alert: &AlertRecord) -> Naming {
-    serde_json::from_str(&format!("{{{}}}", alert.shared)).unwrap_or_default()
+/// Title and category per shared fragment. Alerts of one detection share the fragment (one
+/// `Arc`), so it is read once per detection, not once per alert.
+#[derive(Default)]
+struct Namings(HashMap<*const u8, Naming>);
+
+impl Namings {
+    fn of(&mut self, alert: &AlertRecord) -> Naming {
+        self.0
+            .entry(alert.shared.as_ptr())
+            .or_insert_with(|| {
+                serde_json::from_str(&format!("{{{}}}", alert.shared)).unwrap_or_default()
+            })
+            .clone()
+    }
 }
 
 /// Defender's style: a single alert names its incident; several make a "multi-stage"
 /// incident named by their categories, on one endpoint (each generated incident has one
 /// device), noting when more than one product reported it.
-fn display_name(alerts: &[&AlertRecord]) -> String {
-    let names: Vec<Naming> = alerts.iter().map(|a| naming(a)).collect();
+fn display_name(alerts: &[&AlertRecord], namings: &mut Namings) -> String {
+    let names: Vec<Naming> = alerts.iter().map(|a| namings.of(a)).collect();
     let first_title = names
         .iter()
         .rev()
@@ -265,6 +277,7 @@ pub fn derive(alerts: &[AlertRecord]) -> Vec<IncidentRecord> {
         });
         order[slot].1.push(pos);
     }
+    let mut namings = Namings::default();
     let mut out: Vec<IncidentRecord> = order
         .into_iter()
         .filter_map(|(id, positions)| {
@@ -283,7 +296,7 @@ pub fn derive(alerts: &[AlertRecord]) -> Vec<IncidentRecord> {
             Some(IncidentRecord {
                 id: id.into(),
                 tenant,
-                display_name: display_name(&members).into(),
+                display_name: display_name(&members, &mut namings).into(),
                 created,
                 alerts: positions.into_boxed_slice(),
                 status: experts.then_some(IncidentStatus::AwaitingAction),
