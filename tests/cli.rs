@@ -1,53 +1,12 @@
 //! The binary as a script would use it: `graphsec emulator` in one process, headless
 //! commands against it in others, over real loopback HTTP.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod support;
 
-const BIN: &str = env!("CARGO_BIN_EXE_graphsec");
+use std::process::Command;
+use support::EmulatorProcess;
 
-struct Emulator {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_emulator() -> Emulator {
-    let mut child = Command::new(BIN)
-        .args([
-            "emulator",
-            "--listen",
-            "127.0.0.1:0",
-            "--alerts",
-            "150",
-            "--seed",
-            "7",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the emulator");
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut first)
-        .expect("first line");
-    let addr = first
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("listening line")
-        .to_owned();
-    assert!(addr.starts_with("http://127.0.0.1:"), "{addr}");
-    Emulator {
-        child,
-        endpoint: format!("{addr}/v1.0"),
-    }
-}
+use support::BIN;
 
 /// Runs `graphsec --endpoint E ARGS` with a token and an empty config; returns
 /// (success, stdout, stderr).
@@ -84,7 +43,7 @@ fn list_json(endpoint: &str, extra: &[&str]) -> Vec<serde_json::Value> {
 
 #[test]
 fn triage_changes_made_headless_are_visible_in_json_output() {
-    let emu = start_emulator();
+    let emu = EmulatorProcess::start(&["--alerts", "150", "--seed", "7"]);
     let all = list_json(&emu.endpoint, &["--top", "40"]);
     assert_eq!(all.len(), 150, "every page is followed");
     let high = all
@@ -138,7 +97,7 @@ fn triage_changes_made_headless_are_visible_in_json_output() {
 
 #[test]
 fn ndjson_and_csv_outputs_are_well_formed() {
-    let emu = start_emulator();
+    let emu = EmulatorProcess::start(&["--alerts", "150", "--seed", "7"]);
     let (ok, out, err) = graphsec(
         &emu.endpoint,
         &["alerts", "list", "--output", "ndjson", "--max", "25"],
@@ -168,7 +127,7 @@ fn ndjson_and_csv_outputs_are_well_formed() {
 
 #[test]
 fn failures_exit_non_zero_with_one_line() {
-    let emu = start_emulator();
+    let emu = EmulatorProcess::start(&["--alerts", "150", "--seed", "7"]);
     let (ok, out, err) = graphsec(&emu.endpoint, &["alerts", "get", "no-such-alert"]);
     assert!(!ok);
     assert!(out.is_empty());

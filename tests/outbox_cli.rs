@@ -2,49 +2,16 @@
 //! would use them, against a separate `graphsec emulator` process.
 
 mod outbox_support;
+mod support;
 
 use outbox_support::TempDir;
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
+use support::EmulatorProcess;
 
 const BIN: &str = env!("CARGO_BIN_EXE_graphsec");
 const TOKEN: &str = "cli-outbox-token-5b1e";
-
-struct Emulator {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_emulator() -> Emulator {
-    let mut child = Command::new(BIN)
-        .args(["emulator", "--alerts", "5", "--seed", "3"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the emulator");
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut first)
-        .expect("first line");
-    let addr = first
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("listening line")
-        .to_owned();
-    Emulator {
-        child,
-        endpoint: format!("{addr}/v1.0"),
-    }
-}
 
 fn graphsec(home: &Path, endpoint: &str, args: &[&str]) -> (Option<i32>, String, String) {
     let out = Command::new(BIN)
@@ -75,7 +42,7 @@ fn listed(home: &Path, endpoint: &str) -> Vec<serde_json::Value> {
 
 #[test]
 fn refused_writes_wait_in_the_outbox_until_retried_or_dropped() {
-    let emu = start_emulator();
+    let emu = EmulatorProcess::start(&["--alerts", "5", "--seed", "3"]);
     let home = TempDir::new("outbox-cli");
     let (code, _, err) = graphsec(
         &home.0,
@@ -119,7 +86,7 @@ fn refused_writes_wait_in_the_outbox_until_retried_or_dropped() {
 
 #[test]
 fn a_headless_comment_lands_once_and_the_journal_is_private_and_token_free() {
-    let emu = start_emulator();
+    let emu = EmulatorProcess::start(&["--alerts", "5", "--seed", "3"]);
     let home = TempDir::new("outbox-cli-ok");
     let (code, out, _) = graphsec(
         &home.0,

@@ -10,62 +10,19 @@
 //! with GRAPHSEC_KILL_SEED) so a failure can be replayed.
 
 mod outbox_support;
+mod support;
 
 use graphsec::outbox::{Journal, Op, Status, journal};
 use outbox_support::{TempDir, analyst_token};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::EmulatorProcess;
 
 const BIN: &str = env!("CARGO_BIN_EXE_graphsec");
 const RUNS: u32 = 60;
 const ALERTS: usize = 4;
-
-struct Emulator {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_emulator() -> Emulator {
-    let mut child = Command::new(BIN)
-        .args([
-            "emulator",
-            "--alerts",
-            &ALERTS.to_string(),
-            "--seed",
-            "5",
-            "--throttle-every",
-            "4",
-            "--retry-after",
-            "0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the emulator");
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut first)
-        .expect("first line");
-    let addr = first
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("listening line")
-        .to_owned();
-    Emulator {
-        child,
-        endpoint: format!("{addr}/v1.0"),
-    }
-}
 
 /// `graphsec --endpoint E ARGS` with its own XDG dirs under `home`.
 fn graphsec(home: &Path, endpoint: &str, args: &[&str]) -> Command {
@@ -135,7 +92,16 @@ fn sigkill_at_random_points_loses_nothing_and_doubles_nothing() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x5EED_u64);
-    let emu = start_emulator();
+    let emu = EmulatorProcess::start(&[
+        "--alerts",
+        &ALERTS.to_string(),
+        "--seed",
+        "5",
+        "--throttle-every",
+        "4",
+        "--retry-after",
+        "0",
+    ]);
     let home = TempDir::new("outbox-kill");
     let journal_path = journal::path_for(&home.0.join("data").join("graphsec"), "default");
 
