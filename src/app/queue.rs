@@ -204,6 +204,11 @@ impl Queue {
             .map(|&i| &self.entries[i as usize].alert)
     }
 
+    /// The entry of alert `id`, with what was precomputed for it.
+    pub fn entry_of(&self, id: &str) -> Option<&Entry> {
+        self.by_id.get(id).map(|&i| &self.entries[i as usize])
+    }
+
     pub fn get(&self, id: &str) -> Option<&Alert> {
         self.by_id.get(id).map(|&i| &self.entries[i as usize].alert)
     }
