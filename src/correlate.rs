@@ -13,7 +13,7 @@ use crate::graph::lenient;
 use crate::graph::models::Alert;
 use crate::sanitize;
 use serde::Deserialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use time::OffsetDateTime;
 
@@ -277,42 +277,90 @@ pub fn score(
     10 * incidents as u64 + 5 * sources as u64 + sev + alerts.min(10) as u64
 }
 
-#[derive(Default)]
 struct Acc<'a> {
     name: &'a str,
     alerts: usize,
-    incidents: HashSet<&'a str>,
-    sources: Vec<&'a str>,
+    /// Interned incident ids, with repeats (sorted and deduplicated at the end: far cheaper
+    /// than a set per entity).
+    incidents: Vec<u32>,
+    /// Interned service sources, each once (an entity rarely has more than a few).
+    sources: Vec<u32>,
     severity: Option<&'a AlertSeverity>,
     first: Option<OffsetDateTime>,
     last: Option<OffsetDateTime>,
 }
 
+/// Small integer ids for repeated strings (incident ids, sources), so per-entity sets hold
+/// `u32`s instead of hashing strings again for every entity of every alert.
+#[derive(Default)]
+struct Interner<'a> {
+    ids: HashMap<&'a str, u32>,
+    names: Vec<&'a str>,
+}
+
+impl<'a> Interner<'a> {
+    fn id(&mut self, s: &'a str) -> u32 {
+        let next = self.names.len() as u32;
+        *self.ids.entry(s).or_insert_with(|| {
+            self.names.push(s);
+            next
+        })
+    }
+}
+
 /// Aggregates alerts (each with its [`alert_entities`]) into entities, best score first;
 /// ties go to more alerts, then the most recent, then kind and key, so the order is total.
+///
+/// Each alert's incident and source are interned once, then every entity it names is one
+/// hash lookup plus a few integer pushes.
 pub fn correlate<'a, I>(alerts: I) -> Vec<Entity>
 where
     I: IntoIterator<Item = (&'a Alert, &'a [EntityRef])>,
 {
-    let mut map: HashMap<(EntityKind, &'a str), Acc<'a>> = HashMap::new();
+    let mut index: HashMap<(EntityKind, &'a str), usize> = HashMap::new();
+    let mut accs: Vec<Acc<'a>> = Vec::new();
+    let mut incidents = Interner::default();
+    let mut sources = Interner::default();
+    let rank = |s: Option<&AlertSeverity>| s.map_or(0, AlertSeverity::rank);
     for (alert, refs) in alerts {
+        if refs.is_empty() {
+            continue;
+        }
+        let incident = alert
+            .incident_id
+            .as_deref()
+            .filter(|i| !i.is_empty())
+            .map(|i| incidents.id(i));
+        let source = alert
+            .service_source
+            .as_ref()
+            .map(|s| sources.id(s.as_str()));
+        let severity = alert.severity.as_ref();
         for r in refs {
-            let acc = map.entry((r.kind, &r.key)).or_insert_with(|| Acc {
-                name: &r.name,
-                ..Acc::default()
+            let i = *index.entry((r.kind, &r.key)).or_insert_with(|| {
+                accs.push(Acc {
+                    name: &r.name,
+                    alerts: 0,
+                    incidents: Vec::new(),
+                    sources: Vec::new(),
+                    severity: None,
+                    first: None,
+                    last: None,
+                });
+                accs.len() - 1
             });
+            let acc = &mut accs[i];
             acc.alerts += 1;
-            if let Some(i) = alert.incident_id.as_deref().filter(|i| !i.is_empty()) {
-                acc.incidents.insert(i);
+            if let Some(inc) = incident {
+                acc.incidents.push(inc);
             }
-            if let Some(s) = &alert.service_source
-                && !acc.sources.contains(&s.as_str())
+            if let Some(src) = source
+                && !acc.sources.contains(&src)
             {
-                acc.sources.push(s.as_str());
+                acc.sources.push(src);
             }
-            let rank = |s: Option<&AlertSeverity>| s.map_or(0, AlertSeverity::rank);
-            if rank(alert.severity.as_ref()) > rank(acc.severity) {
-                acc.severity = alert.severity.as_ref();
+            if rank(severity) > rank(acc.severity) {
+                acc.severity = severity;
             }
             if let Some(t) = alert.created {
                 acc.first = Some(acc.first.map_or(t, |f| f.min(t)));
@@ -320,23 +368,26 @@ where
             }
         }
     }
-    let mut out: Vec<Entity> = map
+    let mut out: Vec<Entity> = index
         .into_iter()
-        .map(|((kind, key), a)| {
-            let mut sources: Vec<String> = a
+        .map(|((kind, key), i)| {
+            let a = &mut accs[i];
+            a.incidents.sort_unstable();
+            a.incidents.dedup();
+            let mut names: Vec<String> = a
                 .sources
                 .iter()
-                .map(|s| sanitize::line(s).into_owned())
+                .map(|&s| sanitize::line(sources.names[s as usize]).into_owned())
                 .collect();
-            sources.sort();
+            names.sort();
             Entity {
                 kind,
                 key: key.into(),
                 name: a.name.into(),
                 alerts: a.alerts,
                 incidents: a.incidents.len(),
-                score: score(a.incidents.len(), sources.len(), a.severity, a.alerts),
-                sources,
+                score: score(a.incidents.len(), names.len(), a.severity, a.alerts),
+                sources: names,
                 severity: a.severity.cloned(),
                 first_seen: a.first,
                 last_seen: a.last,

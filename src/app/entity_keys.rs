@@ -55,6 +55,12 @@ fn open(state: &mut State, of_alert: Option<OfAlert>) {
     ));
 }
 
+/// `:alerts`: the whole queue again, the pane and any entity's alert list closed.
+pub(crate) fn close(state: &mut State) {
+    leave_scope(state);
+    state.entities = None;
+}
+
 /// A load finished: the pane (open or behind an entity's alert list) follows the new data.
 pub(crate) fn on_loaded(state: &mut State) {
     let rows = state.entity_rows();

@@ -138,6 +138,12 @@ fn enter_lists_the_entity_alerts_across_sources_and_esc_comes_back() {
     assert_eq!(selected_entity(&s), Some(lee()), "on the same entity");
     assert!(s.queue.scope().is_none());
     assert_eq!(s.queue.query(), "mail", "the queue's own filter is back");
+    // :alerts from inside an entity's list goes straight to the whole queue.
+    update(&mut s, code(KeyCode::Enter));
+    command(&mut s, "alerts");
+    assert_eq!(s.focus, Focus::Queue);
+    assert!(s.queue.scope().is_none() && s.entities.is_none());
+    assert_eq!(s.queue.query(), "mail");
 }
 
 #[test]

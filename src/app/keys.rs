@@ -684,6 +684,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Command> {
         "" => {}
         "q" | "quit" | "q!" | "qa" => return quit(state),
         "alerts" | "alert" => {
+            entity_keys::close(state);
             state.focus = Focus::Queue;
             state.scroll_to_cursor();
             state.info("Alert queue");
