@@ -19,6 +19,9 @@ use futures_util::StreamExt;
 use std::io::{self, Write};
 use time::format_description::well_known::Rfc3339;
 
+mod entities;
+pub use entities::{list_entities, write_entities};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
     Table,

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod config;
+pub mod correlate;
 pub mod demo;
 pub mod emulator;
 pub mod graph;

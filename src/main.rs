@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use graphsec::app::{self, SessionInfo, State};
 use graphsec::config::{self, ResolvedProfile};
+use graphsec::correlate::EntityKind;
 use graphsec::graph::auth::{StaticToken, TokenProvider, jwt_user};
 use graphsec::graph::enums::{AlertClassification, AlertDetermination, AlertStatus};
 use graphsec::graph::models::AlertUpdate;
@@ -64,6 +65,23 @@ enum Command {
     /// Changes waiting in the on-disk outbox (<data dir>/outbox/<profile>.jsonl).
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Entities shared by the loaded alerts (users, devices, IPs, file hashes, URLs,
+    /// mailboxes), best score first: 10×incidents + 5×sources + severity + alerts (≤10).
+    Entities {
+        /// Only this kind: user, device, ip, file, url or mailbox.
+        #[arg(long, value_parser = parse_kind)]
+        kind: Option<EntityKind>,
+        /// At most this many entities.
+        #[arg(long)]
+        max: Option<usize>,
+        /// OData $filter on the alerts read, e.g. "status ne 'resolved'".
+        #[arg(long)]
+        filter: Option<String>,
+    },
+}
+
+fn parse_kind(s: &str) -> Result<EntityKind, String> {
+    EntityKind::parse(s).ok_or_else(|| "one of user, device, ip, file, url, mailbox".to_owned())
 }
 
 #[derive(Subcommand, Debug)]
@@ -166,6 +184,20 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(async {
                 let session = connect(&cli, &profile).await?;
                 incidents_cmd::run(&session, &profile, cmd, cli.output, read_only).await
+            })
+        }
+        Some(Command::Entities { kind, max, filter }) => {
+            let profile = loaded.config.resolve_profile(cli.profile.as_deref())?;
+            runtime.block_on(async {
+                let session = connect(&cli, &profile).await?;
+                let mut query = ODataQuery::new().top(worker::QUEUE_PAGE_SIZE);
+                if let Some(f) = filter {
+                    query = query.raw_filter(f);
+                }
+                let mut out = std::io::stdout().lock();
+                headless::list_entities(&session.client, &query, kind, max, cli.output, &mut out)
+                    .await?;
+                Ok(ExitCode::SUCCESS)
             })
         }
         Some(Command::Outbox(cmd)) => {

@@ -223,3 +223,103 @@ pub fn loaded(session: SessionInfo, alerts: Vec<Alert>) -> State {
     s.dirty = false;
     s
 }
+
+/// Alerts from several products sharing entities, for the correlation pane: Lee is in
+/// three incidents across three products; ws-031 in two; the others once or twice.
+pub fn correlated() -> Vec<Alert> {
+    let user = |upn: &str| json!({"@odata.type": "#microsoft.graph.security.userEvidence", "userAccount": {"userPrincipalName": upn}});
+    let device = |dns: &str| json!({"@odata.type": "#microsoft.graph.security.deviceEvidence", "deviceDnsName": dns});
+    let ip =
+        |a: &str| json!({"@odata.type": "#microsoft.graph.security.ipEvidence", "ipAddress": a});
+    let file = |name: &str, sha256: &str| json!({"@odata.type": "#microsoft.graph.security.fileEvidence", "fileDetails": {"fileName": name, "sha256": sha256}});
+    let url = |u: &str| json!({"@odata.type": "#microsoft.graph.security.urlEvidence", "url": u});
+    let mailbox = |a: &str| json!({"@odata.type": "#microsoft.graph.security.mailboxEvidence", "primaryAddress": a});
+    let hash = "9f2c4e6a8b0d1f3e5a7c9b1d3f5e7a9c0b2d4f6e8a0c2e4a6b8d0f2e4c6a8b0d";
+    let a =
+        |id: &str, title: &str, sev: &str, src: &str, inc: &str, minutes: i64, ev: Vec<Value>| {
+            from_value(json!({
+                "id": id, "title": title, "severity": sev, "status": "new",
+                "serviceSource": src, "incidentId": inc, "createdDateTime": ago(minutes),
+                "evidence": ev,
+            }))
+        };
+    vec![
+        a(
+            "ca1",
+            "Credential theft tool on endpoint",
+            "high",
+            "microsoftDefenderForEndpoint",
+            "101",
+            30,
+            vec![
+                user("lee@contoso.example"),
+                device("ws-031.contoso.example"),
+                file("dumper.exe", hash),
+            ],
+        ),
+        a(
+            "ca2",
+            "Suspicious sign-in from new country",
+            "medium",
+            "azureAdIdentityProtection",
+            "102",
+            200,
+            vec![user("Lee@Contoso.example"), ip("198.51.100.23")],
+        ),
+        a(
+            "ca3",
+            "Phishing mail delivered and clicked",
+            "low",
+            "microsoftDefenderForOffice365",
+            "103",
+            60 * 30,
+            vec![
+                user("lee@contoso.example"),
+                mailbox("lee@contoso.example"),
+                url("https://login.fabrikam-example.test/reset"),
+            ],
+        ),
+        a(
+            "ca4",
+            "Same dropper seen on a second host",
+            "medium",
+            "microsoftDefenderForEndpoint",
+            "104",
+            90,
+            vec![
+                device("ws-031.contoso.example"),
+                device("ws-044.contoso.example"),
+                file("dumper.exe", hash),
+            ],
+        ),
+        a(
+            "ca5",
+            "Connection to known bad address",
+            "low",
+            "microsoftDefenderForEndpoint",
+            "104",
+            95,
+            vec![device("ws-044.contoso.example"), ip("198.51.100.23")],
+        ),
+        a(
+            "ca6",
+            "Mailbox forwarding rule added",
+            "informational",
+            "microsoftDefenderForOffice365",
+            "105",
+            60 * 50,
+            vec![user("kim@contoso.example"), mailbox("kim@contoso.example")],
+        ),
+        a(
+            "ca7",
+            "Alert without correlatable evidence",
+            "low",
+            "microsoftSentinel",
+            "106",
+            10,
+            vec![
+                json!({"@odata.type": "#microsoft.graph.security.processEvidence", "processId": 7}),
+            ],
+        ),
+    ]
+}

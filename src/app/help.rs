@@ -1,7 +1,7 @@
 //! The help overlay's content, generated from the live keymap so it never disagrees with
 //! what the keys do.
 
-use super::keymap::{KeyMap, Mode};
+use super::keymap::{ALL, BOTH, DETAIL, ENTITIES, KeyMap, Mode};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HelpLine {
@@ -11,18 +11,31 @@ pub enum HelpLine {
     Blank,
 }
 
+/// The score's formula, indented as a help note (kept in step with
+/// [`SCORE_FORMULA`] by a test).
+const SCORE_FORMULA_HELP: &str =
+    "  10×incidents + 5×sources + severity (high 8, medium 4, low 2, info 1) + alerts (≤10)";
+
+/// Whether a binding's modes belong in a help section.
+type Fits = dyn Fn(&[Mode]) -> bool;
+
 /// Every help line, in order.
 pub fn lines(keymap: &KeyMap) -> Vec<HelpLine> {
     let bindings = keymap.bindings();
     let mut out = Vec::new();
-    let sections: [(&'static str, &[Mode]); 3] = [
-        ("Queue and detail", &[Mode::Queue, Mode::Detail]),
-        ("Queue", &[Mode::Queue]),
-        ("Detail", &[Mode::Detail]),
+    // Each binding is listed once, under the first section its modes fit; the queue's
+    // section also takes the filter, which the entities pane shares.
+    let queue = |m: &[Mode]| m.contains(&Mode::Queue) && !m.contains(&Mode::Detail);
+    let sections: [(&'static str, &Fits); 5] = [
+        ("Everywhere", &|m| m == ALL),
+        ("Queue and detail", &|m| m == BOTH),
+        ("Queue", &queue),
+        ("Detail", &|m| m == DETAIL),
+        ("Entities (:entities)", &|m| m == ENTITIES),
     ];
-    for (title, modes) in sections {
+    for (title, fits) in sections {
         out.push(HelpLine::Heading(title));
-        for b in bindings.iter().filter(|b| b.modes == modes) {
+        for b in bindings.iter().filter(|b| fits(b.modes)) {
             out.push(HelpLine::Binding {
                 keys: b.keys.join(" "),
                 help: b.help,
@@ -38,6 +51,10 @@ pub fn lines(keymap: &KeyMap) -> Vec<HelpLine> {
         "bulk changes (marked alerts) ask y/n first and name the count",
         ":outbox lists unsent changes: r retry, d then y drop, m/t settle a conflict",
         "a change someone else overtook asks: m keep mine, t take theirs, esc later",
+        ":entities ranks the users, devices, IPs, file hashes, URLs and mailboxes",
+        "  in the loaded alerts' evidence, by",
+        SCORE_FORMULA_HELP,
+        "  (several incidents link attacks; several products corroborate)",
         "ctrl-c cancels the open input or menu first; in the detail it goes",
         "  back; in the queue it clears marks and filter; twice in a row quits",
     ] {
@@ -49,7 +66,20 @@ pub fn lines(keymap: &KeyMap) -> Vec<HelpLine> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::correlate::SCORE_FORMULA;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn help_states_the_score_formula_and_lists_every_binding_once() {
+        assert!(SCORE_FORMULA.contains(SCORE_FORMULA_HELP.trim().trim_end_matches(" (≤10)")));
+        let km = KeyMap::default();
+        let lines = lines(&km);
+        let listed = lines
+            .iter()
+            .filter(|l| matches!(l, HelpLine::Binding { .. }))
+            .count();
+        assert_eq!(listed, km.bindings().len());
+    }
 
     #[test]
     fn help_follows_overrides() {

@@ -17,6 +17,8 @@ pub enum Mode {
     Queue,
     /// The alert detail has focus (full screen, or the right pane of the split view).
     Detail,
+    /// The `:entities` pane has focus.
+    Entities,
 }
 
 impl Mode {
@@ -24,6 +26,7 @@ impl Mode {
         match self {
             Mode::Queue => "queue",
             Mode::Detail => "detail",
+            Mode::Entities => "entities",
         }
     }
 }
@@ -54,6 +57,9 @@ pub enum KeyAction {
     Classify,
     Comment,
     CopyId,
+    Entities,
+    EntityAlerts,
+    EntityKind,
     CommandLine,
     Help,
     Interrupt,
@@ -61,9 +67,13 @@ pub enum KeyAction {
     Quit,
 }
 
-const BOTH: &[Mode] = &[Mode::Queue, Mode::Detail];
-const QUEUE: &[Mode] = &[Mode::Queue];
-const DETAIL: &[Mode] = &[Mode::Detail];
+/// Every mode: movement, help, the command line and quitting work everywhere.
+pub const ALL: &[Mode] = &[Mode::Queue, Mode::Detail, Mode::Entities];
+pub const BOTH: &[Mode] = &[Mode::Queue, Mode::Detail];
+pub const QUEUE: &[Mode] = &[Mode::Queue];
+pub const DETAIL: &[Mode] = &[Mode::Detail];
+pub const ENTITIES: &[Mode] = &[Mode::Entities];
+const QUEUE_ENTITIES: &[Mode] = &[Mode::Queue, Mode::Entities];
 
 struct Spec {
     action: KeyAction,
@@ -75,28 +85,28 @@ struct Spec {
 
 /// The default bindings, in the order help lists them.
 const SPECS: &[Spec] = &[
-    spec(KeyAction::Up, "up", "k up", BOTH, "move up / scroll up"),
+    spec(KeyAction::Up, "up", "k up", ALL, "move up / scroll up"),
     spec(
         KeyAction::Down,
         "down",
         "j down",
-        BOTH,
+        ALL,
         "move down / scroll down",
     ),
-    spec(KeyAction::Top, "top", "g home", BOTH, "first alert / top"),
+    spec(KeyAction::Top, "top", "g home", ALL, "first row / top"),
     spec(
         KeyAction::Bottom,
         "bottom",
         "G end",
-        BOTH,
-        "last alert / bottom",
+        ALL,
+        "last row / bottom",
     ),
-    spec(KeyAction::PageUp, "page_up", "pgup ctrl-b", BOTH, "page up"),
+    spec(KeyAction::PageUp, "page_up", "pgup ctrl-b", ALL, "page up"),
     spec(
         KeyAction::PageDown,
         "page_down",
         "pgdn ctrl-f",
-        BOTH,
+        ALL,
         "page down",
     ),
     spec(
@@ -117,7 +127,7 @@ const SPECS: &[Spec] = &[
         KeyAction::Back,
         "back",
         "esc",
-        BOTH,
+        ALL,
         "back to the queue / clear the filter",
     ),
     spec(
@@ -131,8 +141,8 @@ const SPECS: &[Spec] = &[
         KeyAction::Filter,
         "filter",
         "/",
-        QUEUE,
-        "type to filter (enter keeps, esc clears)",
+        QUEUE_ENTITIES,
+        "type to filter (enter keeps, esc clears); queue and entities",
     ),
     spec(
         KeyAction::SortNext,
@@ -169,13 +179,7 @@ const SPECS: &[Spec] = &[
         BOTH,
         "how far back to load",
     ),
-    spec(
-        KeyAction::Refresh,
-        "refresh",
-        "r",
-        BOTH,
-        "reload from Graph",
-    ),
+    spec(KeyAction::Refresh, "refresh", "r", ALL, "reload from Graph"),
     spec(KeyAction::SetStatus, "set_status", "s", BOTH, "set status"),
     spec(KeyAction::AssignMe, "assign_me", "a", BOTH, "assign to me"),
     spec(
@@ -201,28 +205,49 @@ const SPECS: &[Spec] = &[
     ),
     spec(KeyAction::CopyId, "copy_id", "y", BOTH, "copy the alert id"),
     spec(
+        KeyAction::Entities,
+        "entities",
+        "x",
+        BOTH,
+        "the entities of this alert (:entities lists all)",
+    ),
+    spec(
+        KeyAction::EntityAlerts,
+        "entity_alerts",
+        "enter",
+        ENTITIES,
+        "list the entity's alerts across sources (esc comes back)",
+    ),
+    spec(
+        KeyAction::EntityKind,
+        "entity_kind",
+        "tab",
+        ENTITIES,
+        "kind filter: all, user, device, ip, file, url, mailbox",
+    ),
+    spec(
         KeyAction::CommandLine,
         "command",
         ":",
-        BOTH,
-        "command line (:alerts, :q)",
+        ALL,
+        "command line (:alerts, :entities, :outbox, :q)",
     ),
-    spec(KeyAction::Help, "help", "?", BOTH, "this help"),
+    spec(KeyAction::Help, "help", "?", ALL, "this help"),
     spec(
         KeyAction::Interrupt,
         "interrupt",
         "ctrl-c",
-        BOTH,
+        ALL,
         "cancel input / back; in the queue clear marks+filter; twice quits",
     ),
     spec(
         KeyAction::Suspend,
         "suspend",
         "ctrl-z",
-        BOTH,
+        ALL,
         "suspend to the shell",
     ),
-    spec(KeyAction::Quit, "quit", "q", BOTH, "quit"),
+    spec(KeyAction::Quit, "quit", "q", ALL, "quit"),
 ];
 
 const fn spec(
@@ -452,7 +477,7 @@ impl KeyMap {
     }
 
     fn check_conflicts(&self) -> Result<(), KeymapError> {
-        for mode in [Mode::Queue, Mode::Detail] {
+        for &mode in ALL {
             let mut seen: BTreeMap<String, &'static str> = BTreeMap::new();
             for (spec, keys) in SPECS.iter().zip(&self.keys) {
                 if !spec.modes.contains(&mode) {

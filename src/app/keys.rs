@@ -4,6 +4,7 @@
 use super::action::OutboxRow;
 use super::command::Command;
 use super::detail;
+use super::entity_keys;
 use super::keymap::KeyAction;
 use super::queue::Sort;
 use super::state::{
@@ -60,6 +61,15 @@ fn action_phrase(action: KeyAction) -> &'static str {
 }
 
 fn on_action(state: &mut State, action: KeyAction) -> Vec<Command> {
+    match action {
+        KeyAction::CommandLine
+        | KeyAction::Help
+        | KeyAction::Refresh
+        | KeyAction::Suspend
+        | KeyAction::Quit => {}
+        _ if state.focus == Focus::Entities => return entity_keys::on_action(state, action),
+        _ => {}
+    }
     let detail = state.focus == Focus::Detail;
     match action {
         KeyAction::Up if detail => scroll_detail(state, -1),
@@ -177,6 +187,9 @@ fn on_action(state: &mut State, action: KeyAction) -> Vec<Command> {
             }
             state.info("No alert selected");
         }
+        KeyAction::Entities => entity_keys::open_of_selected(state),
+        // Only bound in the entities pane, which handled them above.
+        KeyAction::EntityAlerts | KeyAction::EntityKind => {}
         KeyAction::CommandLine => {
             state.overlay = Some(Overlay::Command(String::new()));
             state.dirty = true;
@@ -296,6 +309,8 @@ fn back(state: &mut State) {
         state.queue.set_query("");
         state.relocate_cursor();
         state.info("Filter cleared");
+    } else {
+        entity_keys::back_from_alerts(state);
     }
 }
 
@@ -477,6 +492,9 @@ fn is_plain_char(key: &KeyEvent) -> Option<char> {
 }
 
 fn filter_key(state: &mut State, key: KeyEvent, cancel: bool) {
+    if state.focus == Focus::Entities {
+        return entity_filter_key(state, key, cancel);
+    }
     if cancel {
         state.queue.set_query("");
         state.relocate_cursor();
@@ -516,6 +534,38 @@ fn filter_key(state: &mut State, key: KeyEvent, cancel: bool) {
         state.relocate_cursor();
     }
     state.overlay = Some(Overlay::Filter);
+}
+
+/// The filter line while the entities pane has focus: the same editing keys, on its query.
+fn entity_filter_key(state: &mut State, key: KeyEvent, cancel: bool) {
+    let mut query = entity_keys::query(state).to_owned();
+    match key.code {
+        _ if cancel => query.clear(),
+        KeyCode::Enter => return,
+        KeyCode::Up | KeyCode::Down => {
+            let action = if key.code == KeyCode::Up {
+                KeyAction::Up
+            } else {
+                KeyAction::Down
+            };
+            entity_keys::on_action(state, action);
+        }
+        KeyCode::Backspace => {
+            query.pop();
+        }
+        _ if is_ctrl(&key, 'u') => query.clear(),
+        _ => {
+            if let Some(c) = is_plain_char(&key) {
+                query.push(c);
+            }
+        }
+    }
+    if query != entity_keys::query(state) {
+        entity_keys::set_query(state, &query);
+    }
+    if !cancel {
+        state.overlay = Some(Overlay::Filter);
+    }
 }
 
 fn command_key(state: &mut State, key: KeyEvent, cancel: bool, mut line: String) -> Vec<Command> {
@@ -634,10 +684,12 @@ fn run_command(state: &mut State, line: &str) -> Vec<Command> {
         "" => {}
         "q" | "quit" | "q!" | "qa" => return quit(state),
         "alerts" | "alert" => {
+            entity_keys::close(state);
             state.focus = Focus::Queue;
             state.scroll_to_cursor();
             state.info("Alert queue");
         }
+        "entities" | "entity" | "ent" => entity_keys::open_all(state),
         "help" | "h" => state.overlay = Some(Overlay::Help { scroll: 0 }),
         "outbox" => {
             state.overlay = Some(Overlay::Outbox {
@@ -648,7 +700,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Command> {
             return vec![Command::OutboxList];
         }
         other => state.error(&format!(
-            "Unknown command :{other} (try :alerts, :outbox, :q, :help)"
+            "Unknown command :{other} (try :alerts, :entities, :outbox, :q, :help)"
         )),
     }
     vec![]
@@ -835,6 +887,10 @@ fn send(state: &mut State, targets: &[String], op: &WriteOp) -> Vec<Command> {
 
 pub(crate) fn on_paste(state: &mut State, text: &str) {
     match state.overlay.as_mut() {
+        Some(Overlay::Filter) if state.focus == Focus::Entities => {
+            let q = format!("{}{}", entity_keys::query(state), sanitize::line(text));
+            entity_keys::set_query(state, &q);
+        }
         Some(Overlay::Filter) => {
             let q = format!("{}{}", state.queue.query(), sanitize::line(text));
             state.queue.set_query(&q);

@@ -4,6 +4,8 @@
 pub mod action;
 pub mod command;
 pub mod detail;
+pub mod entities;
+mod entity_keys;
 pub mod format;
 pub mod help;
 pub mod keymap;
@@ -23,6 +25,8 @@ pub use state::{
 };
 pub use update::update;
 
+#[cfg(test)]
+mod entity_tests;
 #[cfg(test)]
 pub(crate) mod fixtures;
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! backspacing is a pop instead of a rescan.
 
 use super::format;
+use crate::correlate::{self, EntityKind, EntityRef};
 use crate::graph::enums::{AlertSeverity, AlertStatus};
 use crate::graph::models::{Alert, AlertComment};
 use crate::sanitize;
@@ -84,6 +85,9 @@ pub struct Entry {
     /// Lowercased, sanitised title, id, assignee, service source and evidence names, one per
     /// line so a query cannot match across two fields.
     hay: Box<str>,
+    /// The entities its evidence names, read once here so the entities pane never parses
+    /// JSON (see [`crate::correlate`]).
+    pub entities: Box<[EntityRef]>,
     /// The load generation that last delivered this alert (for sweeping after a refresh).
     seen: u64,
 }
@@ -91,7 +95,13 @@ pub struct Entry {
 impl Entry {
     fn new(alert: Alert, seen: u64) -> Entry {
         let hay = haystack(&alert);
-        Entry { alert, hay, seen }
+        let entities = correlate::alert_entities(&alert).into_boxed_slice();
+        Entry {
+            alert,
+            hay,
+            entities,
+            seen,
+        }
     }
 }
 
@@ -116,6 +126,15 @@ fn haystack(a: &Alert) -> Box<str> {
     h.into_boxed_str()
 }
 
+/// Restricts the queue to the alerts that name one entity (`Enter` in the entities pane).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub kind: EntityKind,
+    pub key: Box<str>,
+    /// The entity's name as shown (sanitised), for the "entity:" chip.
+    pub name: Box<str>,
+}
+
 /// The alert store plus sort and filter.
 #[derive(Debug, Default)]
 pub struct Queue {
@@ -123,6 +142,9 @@ pub struct Queue {
     by_id: HashMap<String, u32>,
     /// Every entry index, in sort order.
     order: Vec<u32>,
+    /// The entity the queue is restricted to, and the entries (in sort order) that name it.
+    /// The type-to-filter works on top of this.
+    scope: Option<(Scope, Vec<u32>)>,
     /// The filter results for each prefix of the current query (lowercased), shortest
     /// first; the last level is what is shown. Empty when no filter is set.
     levels: Vec<(String, Vec<u32>)>,
@@ -144,8 +166,31 @@ impl Queue {
     pub fn view(&self) -> &[u32] {
         match self.levels.last() {
             Some((_, v)) => v,
+            None => self.base(),
+        }
+    }
+
+    /// What the text filter narrows: every entry, or those of the scoped entity.
+    fn base(&self) -> &[u32] {
+        match &self.scope {
+            Some((_, v)) => v,
             None => &self.order,
         }
+    }
+
+    /// Every loaded alert with its entities, in no particular order.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter()
+    }
+
+    pub fn scope(&self) -> Option<&Scope> {
+        self.scope.as_ref().map(|(s, _)| s)
+    }
+
+    /// Shows only the alerts naming `scope`'s entity (or every alert for `None`).
+    pub fn set_scope(&mut self, scope: Option<Scope>) {
+        self.scope = scope.map(|s| (s, Vec::new()));
+        self.refilter();
     }
 
     pub fn entry(&self, idx: u32) -> &Entry {
@@ -157,6 +202,11 @@ impl Queue {
         self.view()
             .get(row)
             .map(|&i| &self.entries[i as usize].alert)
+    }
+
+    /// The entry of alert `id`, with what was precomputed for it.
+    pub fn entry_of(&self, id: &str) -> Option<&Entry> {
+        self.by_id.get(id).map(|&i| &self.entries[i as usize])
     }
 
     pub fn get(&self, id: &str) -> Option<&Alert> {
@@ -187,6 +237,9 @@ impl Queue {
         self.by_id.clear();
         self.order.clear();
         self.levels.clear();
+        if let Some((_, rows)) = &mut self.scope {
+            rows.clear();
+        }
     }
 
     /// Adds or replaces alerts delivered by load `generation`, keeping sort and filter.
@@ -228,7 +281,7 @@ impl Queue {
         // A bulk change answers with hundreds of replies; only pay for a re-sort or a
         // re-filter when this copy moves the row or changes what the filter sees.
         let moves = compare(old, &new, self.sort) != Ordering::Equal;
-        let refilter = old.hay != new.hay;
+        let refilter = old.hay != new.hay || old.entities != new.entities;
         self.entries[i as usize] = new;
         if moves {
             self.resort();
@@ -275,7 +328,7 @@ impl Queue {
         }
         let base = match self.levels.last() {
             Some((_, v)) => v.as_slice(),
-            None => &self.order,
+            None => self.base(),
         };
         let entries = &self.entries;
         let matches = base
@@ -299,6 +352,20 @@ impl Queue {
     }
 
     fn refilter(&mut self) {
+        if let Some((scope, rows)) = &mut self.scope {
+            let entries = &self.entries;
+            *rows = self
+                .order
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    entries[i as usize]
+                        .entities
+                        .iter()
+                        .any(|r| r.same(scope.kind, &scope.key))
+                })
+                .collect();
+        }
         self.levels.clear();
         let q = std::mem::take(&mut self.query);
         self.set_query(&q);
@@ -475,5 +542,23 @@ mod tests {
         assert_eq!(ids(&q), ["d", "a"]);
         assert!(q.get("b").is_none());
         assert_eq!(q.position("a"), Some(1));
+    }
+
+    #[test]
+    fn scope_restricts_to_one_entity_under_the_filter() {
+        let mut q = sample();
+        q.upsert(vec![alert("d", "Mimikatz again", 9, "low")], 1);
+        q.set_scope(Some(Scope {
+            kind: EntityKind::Device,
+            key: "host-a.corp".into(),
+            name: "host-a.corp".into(),
+        }));
+        assert_eq!(ids(&q), ["a"]);
+        q.set_query("mimi");
+        assert_eq!(ids(&q), ["a"], "d matches the text but not the entity");
+        q.upsert(vec![alert("a", "Mimikatz on DC", 1, "high")], 2);
+        assert_eq!(ids(&q), ["a"], "a refresh keeps the scope");
+        q.set_scope(None);
+        assert_eq!(ids(&q), ["d", "a"]);
     }
 }

@@ -2,6 +2,7 @@
 
 use super::action::OutboxRow;
 use super::command::{AlertQuery, Command};
+use super::entities::EntitiesView;
 use super::keymap::{KeyMap, Mode};
 use super::layout::Screen;
 use super::queue::Queue;
@@ -257,6 +258,8 @@ pub struct ConflictPrompt {
 pub enum Focus {
     Queue,
     Detail,
+    /// The `:entities` pane (full screen; the queue is behind it).
+    Entities,
 }
 
 /// How the current load treats the rows already on screen.
@@ -322,6 +325,8 @@ pub struct State {
     pub(crate) detail_scroll: usize,
     pub(crate) raw_json: bool,
     pub(crate) overlay: Option<Overlay>,
+    /// The entities pane, while it is open or its entity's alerts are listed.
+    pub(crate) entities: Option<EntitiesView>,
     pub(crate) writes: Writes,
     /// Conflicts reported while another overlay was open; shown one at a time.
     pub(crate) conflicts: VecDeque<ConflictPrompt>,
@@ -367,6 +372,7 @@ impl State {
             detail_scroll: 0,
             raw_json: false,
             overlay: None,
+            entities: None,
             writes: Writes::default(),
             conflicts: VecDeque::new(),
             message: None,
@@ -431,11 +437,17 @@ impl State {
         match self.focus {
             Focus::Queue => Mode::Queue,
             Focus::Detail => Mode::Detail,
+            Focus::Entities => Mode::Entities,
         }
     }
 
     pub(crate) fn keymap(&self) -> &KeyMap {
         &self.session.keymap
+    }
+
+    /// Entity rows on screen (the pane's body under its header row).
+    pub(crate) fn entity_rows(&self) -> usize {
+        usize::from(self.screen().middle.height.saturating_sub(1)).max(1)
     }
 
     /// The selected alert, if any.

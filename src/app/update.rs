@@ -201,6 +201,7 @@ fn on_page(
         // Marks on alerts that are gone would make bulk counts lie.
         let queue = &state.queue;
         state.marks.retain(|id| queue.contains(id));
+        super::entity_keys::on_loaded(state);
         if state.load.skipped > 0 {
             state.error(&format!(
                 "{} alerts could not be read and were skipped",

@@ -31,6 +31,44 @@ pub fn top(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     spans.extend([
         Span::styled(" · ", theme.dim()),
         Span::raw(endpoint.to_owned()),
+    ]);
+    let typing = matches!(state.overlay, Some(Overlay::Filter));
+    // The entities pane has its own filters; the queue's presets and sort do not apply.
+    if let (Focus::Entities, Some(v)) = (state.focus, state.entities.as_ref()) {
+        spans.push(Span::styled(" │ ", theme.dim()));
+        spans.push(Span::styled(
+            format!("entities · kind {}", v.kind.map_or("all", |k| k.as_str())),
+            theme.bold(),
+        ));
+        if let Some(a) = &v.of_alert {
+            spans.push(Span::styled(
+                format!(" · of alert {}", a.alert_id),
+                theme.warn(),
+            ));
+        }
+        if !v.query.is_empty() && !typing {
+            spans.push(Span::styled(
+                format!(" · /{}", sanitize::line(&v.query)),
+                theme.warn(),
+            ));
+        }
+        frame.render_widget(fit_line(spans, usize::from(area.width)), area);
+        return;
+    }
+    if let Some(scope) = state.queue.scope() {
+        // Which entity's alerts these are: the queue looks the same otherwise,
+        // so this goes before the presets, which a narrow bar cuts first.
+        spans.push(Span::styled(" │ ", theme.dim()));
+        spans.push(Span::styled(
+            format!(
+                "entity: {} {}",
+                scope.kind.as_str(),
+                sanitize::line(&scope.name)
+            ),
+            theme.warn(),
+        ));
+    }
+    spans.extend([
         Span::styled(" │ ", theme.dim()),
         Span::raw(format!(
             "{} · {}",
@@ -44,7 +82,7 @@ pub fn top(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             if sort.descending { "↓" } else { "↑" }
         )),
     ]);
-    if !state.queue.query().is_empty() && !matches!(state.overlay, Some(Overlay::Filter)) {
+    if !state.queue.query().is_empty() && !typing {
         spans.push(Span::styled(" │ ", theme.dim()));
         spans.push(Span::styled(
             format!("/{}", sanitize::line(state.queue.query())),
@@ -64,6 +102,14 @@ pub fn status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         counts.push_str(&format!(" of {}", format::count(total)));
     }
     counts.push_str(" alerts");
+    if let (Focus::Entities, Some(v)) = (state.focus, state.entities.as_ref()) {
+        counts = format!(
+            " {}/{} entities in {} alerts",
+            format::count(v.len()),
+            format::count(v.total()),
+            format::count(loaded)
+        );
+    }
     let mut spans = vec![Span::styled(counts, theme.bold())];
     let sep = || Span::styled(" · ", theme.dim());
     if !state.marks.is_empty() {
@@ -130,6 +176,12 @@ pub fn status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 pub fn bottom(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     match &state.overlay {
+        Some(Overlay::Filter) if state.focus == Focus::Entities => {
+            if let Some(v) = state.entities.as_ref() {
+                let count = format!("  {}/{}", format::count(v.len()), format::count(v.total()));
+                input_line(frame, theme, area, "/", &v.query, &count);
+            }
+        }
         Some(Overlay::Filter) => {
             let count = format!(
                 "  {}/{}",
@@ -180,7 +232,15 @@ fn input_line(frame: &mut Frame, theme: &Theme, area: Rect, prompt: &str, text: 
 fn hints(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     use KeyAction as K;
     let read_only = state.session.read_only;
-    let list: &[(K, &str)] = if state.focus == Focus::Detail {
+    let list: &[(K, &str)] = if state.focus == Focus::Entities {
+        &[
+            (K::EntityAlerts, "alerts"),
+            (K::Filter, "filter"),
+            (K::EntityKind, "kind"),
+            (K::Back, "back"),
+            (K::Down, "down"),
+        ]
+    } else if state.focus == Focus::Detail {
         &[
             (K::Back, "back"),
             (K::Down, "scroll"),
@@ -189,6 +249,7 @@ fn hints(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             (K::AssignMe, "assign me"),
             (K::Classify, "classify"),
             (K::Comment, "comment"),
+            (K::Entities, "entities"),
             (K::CopyId, "copy id"),
         ]
     } else {
@@ -200,6 +261,7 @@ fn hints(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             (K::Classify, "classify"),
             (K::Comment, "comment"),
             (K::ToggleMark, "mark"),
+            (K::Entities, "entities"),
             (K::Refresh, "refresh"),
             (K::StatusPreset, "statuses"),
             (K::TimePreset, "range"),
@@ -207,6 +269,13 @@ fn hints(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             (K::AssignTo, "assign"),
             (K::CopyId, "copy id"),
         ]
+    };
+    // An entity's alert list says how to get back to the entities first.
+    let scoped = [(K::Back, "entities")];
+    let scoped = if state.focus == Focus::Queue && state.queue.scope().is_some() {
+        &scoped[..]
+    } else {
+        &[]
     };
     let km = state.keymap();
     let piece = |k: K, label: &str| (km.label(k), label.to_owned());
@@ -216,7 +285,7 @@ fn hints(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut budget =
         usize::from(area.width).saturating_sub(tail.iter().map(cost).sum::<usize>() + 1);
     let mut items = Vec::new();
-    for &(k, label) in list {
+    for &(k, label) in scoped.iter().chain(list) {
         if read_only && k.is_mutating() {
             continue;
         }

@@ -2,6 +2,7 @@
 
 mod bars;
 mod detail;
+mod entities;
 mod popup;
 mod queue;
 pub mod theme;
@@ -38,10 +39,14 @@ fn draw(state: &State, frame: &mut Frame) {
         return;
     }
     bars::top(state, &theme, frame, screen.top);
-    if let (Some(header), Some(body)) = (screen.queue_header, screen.queue_body) {
+    if state.focus == Focus::Entities {
+        entities::render(state, &theme, frame, screen.middle);
+    } else if let (Some(header), Some(body)) = (screen.queue_header, screen.queue_body) {
         queue::render(state, &theme, frame, header, body);
     }
-    if let (Some(pane), Some(body)) = (screen.detail, screen.detail_body) {
+    if state.focus == Focus::Entities {
+        // The pane has the whole middle; no detail beside it.
+    } else if let (Some(pane), Some(body)) = (screen.detail, screen.detail_body) {
         detail::render(state, &theme, frame, pane, body, screen.split);
     }
     bars::status(state, &theme, frame, screen.status);

@@ -364,3 +364,76 @@ fn outbox_dialogs() {
     );
     snapshot("outbox", &mut s, (80, 24));
 }
+
+/// The correlated alerts with the `:entities` pane open.
+fn entities_pane(session: crate::app::SessionInfo) -> State {
+    let mut s = loaded(session, correlated());
+    update(&mut s, key(':'));
+    for c in "entities".chars() {
+        update(&mut s, key(c));
+    }
+    update(&mut s, code(KeyCode::Enter));
+    s
+}
+
+#[test]
+fn entities() {
+    for size in SIZES {
+        let mut s = entities_pane(session());
+        snapshot("entities", &mut s, size);
+    }
+    // Enter on the top entity (Lee): the queue of Lee's alerts, with the entity chip.
+    let mut s = entities_pane(session());
+    update(&mut s, code(KeyCode::Enter));
+    snapshot("entity_alerts", &mut s, (80, 24));
+}
+
+#[test]
+fn entities_without_colour_keep_severity_text_and_cursor() {
+    let mut sess = session();
+    sess.no_color = true;
+    let mut s = entities_pane(sess);
+    for size in SIZES {
+        let buf = draw(&mut s, size);
+        assert!(buf.content.iter().all(|c| matches!(c.fg, Color::Reset)));
+        let reversed = buf
+            .content
+            .iter()
+            .filter(|c| c.modifier.contains(ratatui::style::Modifier::REVERSED))
+            .count();
+        assert!(
+            reversed >= usize::from(size.0),
+            "the cursor row is reversed"
+        );
+        let text = screen_text(&buf);
+        assert!(text.contains("HIGH") && text.contains("INFO"));
+    }
+}
+
+#[test]
+fn hostile_entity_names_are_drawn_safely() {
+    let mut alerts = correlated();
+    alerts.push(from_value(serde_json::json!({
+        "id": "hx", "severity": "high", "incidentId": "9", "createdDateTime": "2026-11-26T11:00:00Z",
+        "evidence": [
+            {"@odata.type": "#microsoft.graph.security.userEvidence",
+             "userAccount": {"userPrincipalName": "\u{1b}]52;c;ZXZpbA==\u{7}\u{202e}nimda@漢字テスト.example🦀"}},
+            {"@odata.type": "#microsoft.graph.security.urlEvidence",
+             "url": format!("https://x.example/{}\u{1b}[2J", "a".repeat(400))}
+        ]
+    })));
+    let mut s = loaded(session(), alerts);
+    update(&mut s, key(':'));
+    for c in "entities".chars() {
+        update(&mut s, key(c));
+    }
+    update(&mut s, code(KeyCode::Enter));
+    for size in SIZES {
+        let buf = draw(&mut s, size);
+        assert_no_dangerous_cells(&buf);
+        assert!(screen_text(&buf).contains("漢字"), "CJK kept, width-safe");
+    }
+    update(&mut s, code(KeyCode::Enter));
+    let buf = draw(&mut s, (80, 24));
+    assert_no_dangerous_cells(&buf);
+}
