@@ -9,7 +9,9 @@ use super::filter::INCIDENTS;
 use super::incidents::{IncidentRecord, IncidentView};
 use super::json::push_str_lit;
 use super::paging::ListQuery;
-use super::routes::{MAX_TEXT, enum_value, include_unknown, json_object, json_reply, text_value};
+use super::routes::{
+    comment_text, enum_value, include_unknown, json_object, json_reply, text_value,
+};
 use super::server::{AppState, Caller, origin};
 use super::store::{Comment, render_comments, write_time};
 use crate::graph::enums::{AlertClassification, AlertDetermination, IncidentStatus};
@@ -353,30 +355,7 @@ pub async fn post_comment(
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
     let id = incident_id(path)?;
-    let body = json_object(&headers, body)?;
-    let mut text = None;
-    for (k, v) in &body {
-        match k.as_str() {
-            "comment" => text = Some(text_value("comment", v)?),
-            "@odata.type" => match v {
-                Value::String(t)
-                    if t.trim_start_matches('#') == "microsoft.graph.security.alertComment" => {}
-                _ => {
-                    return Err(GraphError::bad_request(
-                        "'@odata.type' must be microsoft.graph.security.alertComment",
-                    ));
-                }
-            },
-            other => {
-                return Err(GraphError::bad_request(format!(
-                    "unexpected property '{other}' in an alertComment (expected 'comment')"
-                )));
-            }
-        }
-    }
-    let text = text
-        .filter(|t| !t.trim().is_empty() && t.chars().count() <= MAX_TEXT)
-        .ok_or_else(|| GraphError::bad_request("'comment' is required and must not be empty"))?;
+    let text = comment_text(&json_object(&headers, body)?)?;
     let author = auth::author(&caller.token);
     let origin = origin(&headers, state.local_addr);
 

@@ -168,6 +168,31 @@ struct Update {
     classification: Option<Option<AlertClassification>>,
     determination: Option<Option<AlertDetermination>>,
 }
+/// The text of an `alertComment` POST body; alerts and incidents take the same shape.
+pub(super) fn comment_text(body: &Map<String, Value>) -> Result<String> {
+    let mut text = None;
+    for (k, v) in body {
+        match k.as_str() {
+            "comment" => text = Some(text_value("comment", v)?),
+            "@odata.type" => match v {
+                Value::String(t)
+                    if t.trim_start_matches('#') == "microsoft.graph.security.alertComment" => {}
+                _ => {
+                    return Err(GraphError::bad_request(
+                        "'@odata.type' must be microsoft.graph.security.alertComment",
+                    ));
+                }
+            },
+            other => {
+                return Err(GraphError::bad_request(format!(
+                    "unexpected property '{other}' in an alertComment (expected 'comment')"
+                )));
+            }
+        }
+    }
+    text.filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| GraphError::bad_request("'comment' is required and must not be empty"))
+}
 
 /// Parses a JSON object body, requiring a JSON content type when one is declared.
 pub(super) fn json_object(
@@ -337,30 +362,7 @@ pub async fn post_comment(
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
     let id = alert_id(path)?;
-    let body = json_object(&headers, body)?;
-    let mut text = None;
-    for (k, v) in &body {
-        match k.as_str() {
-            "comment" => text = Some(text_value("comment", v)?),
-            "@odata.type" => match v {
-                Value::String(t)
-                    if t.trim_start_matches('#') == "microsoft.graph.security.alertComment" => {}
-                _ => {
-                    return Err(GraphError::bad_request(
-                        "'@odata.type' must be microsoft.graph.security.alertComment",
-                    ));
-                }
-            },
-            other => {
-                return Err(GraphError::bad_request(format!(
-                    "unexpected property '{other}' in an alertComment (expected 'comment')"
-                )));
-            }
-        }
-    }
-    let text = text
-        .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| GraphError::bad_request("'comment' is required and must not be empty"))?;
+    let text = comment_text(&json_object(&headers, body)?)?;
     let author = auth::author(&caller.token);
     let origin = origin(&headers, state.local_addr);
 
