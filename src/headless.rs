@@ -10,12 +10,14 @@
 pub mod incidents;
 
 use crate::graph::Client;
+use crate::graph::GraphError;
+use crate::graph::models::Page;
 use crate::graph::models::{Alert, AlertComment};
 use crate::graph::odata::ODataQuery;
 use crate::outbox::EntryView;
 use crate::sanitize;
 use crate::text::fit;
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use std::io::{self, Write};
 use time::format_description::well_known::Rfc3339;
 
@@ -38,21 +40,51 @@ pub async fn list_alerts(
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> anyhow::Result<usize> {
-    let mut pages = std::pin::pin!(client.list_alerts(query));
-    let mut writer = AlertWriter::new(format, out);
+    stream_pages(
+        client.list_alerts(query),
+        max,
+        &mut AlertWriter::new(format, out),
+    )
+    .await
+}
+
+/// What a list command writes: a header, one item at a time as pages arrive, a footer.
+pub(crate) trait ListWriter<T> {
+    fn begin(&mut self) -> io::Result<()>;
+    fn item(&mut self, item: &T) -> io::Result<()>;
+    fn end(&mut self) -> io::Result<()>;
+    /// Items written so far.
+    fn count(&self) -> usize;
+}
+
+/// Writes each page into `writer` as it arrives, stopping after `max` items, so a long
+/// listing starts printing at once and never holds the whole tenant in memory.
+pub(crate) async fn stream_pages<T, W: ListWriter<T>>(
+    pages: impl Stream<Item = Result<Page<T>, GraphError>>,
+    max: Option<usize>,
+    writer: &mut W,
+) -> anyhow::Result<usize> {
+    let mut pages = std::pin::pin!(pages);
     writer.begin()?;
     let mut skipped = 0;
     'pages: while let Some(page) = pages.next().await {
         let page = page?;
         skipped += page.skipped;
-        for alert in &page.items {
-            if max.is_some_and(|m| writer.count >= m) {
+        for item in &page.items {
+            if max.is_some_and(|m| writer.count() >= m) {
                 break 'pages;
             }
-            writer.alert(alert)?;
+            writer.item(item)?;
         }
     }
     writer.end()?;
+    warn_skipped(skipped);
+    Ok(writer.count())
+}
+
+/// Tells the user (on stderr, never the data stream) that Graph sent items that could not be
+/// read at all and were left out.
+pub(crate) fn warn_skipped(skipped: usize) {
     if skipped > 0 {
         // Not eprintln!: a closed stderr must not turn a finished listing into a panic.
         let _ = writeln!(
@@ -60,7 +92,6 @@ pub async fn list_alerts(
             "graphsec: warning: {skipped} item(s) in the reply could not be read and were left out"
         );
     }
-    Ok(writer.count)
 }
 
 /// Writes one alert (get/update replies) in the chosen format.
@@ -286,6 +317,21 @@ impl<'a> AlertWriter<'a> {
             _ => Ok(()),
         }?;
         self.out.flush()
+    }
+}
+
+impl ListWriter<Alert> for AlertWriter<'_> {
+    fn begin(&mut self) -> io::Result<()> {
+        AlertWriter::begin(self)
+    }
+    fn item(&mut self, alert: &Alert) -> io::Result<()> {
+        self.alert(alert)
+    }
+    fn end(&mut self) -> io::Result<()> {
+        AlertWriter::end(self)
+    }
+    fn count(&self) -> usize {
+        self.count
     }
 }
 

@@ -42,12 +42,7 @@ pub async fn list_entities(
         .take(max.unwrap_or(usize::MAX))
         .collect();
     write_entities(&shown, format, out)?;
-    if skipped > 0 {
-        let _ = writeln!(
-            io::stderr(),
-            "graphsec: warning: {skipped} item(s) in the reply could not be read and were left out"
-        );
-    }
+    super::warn_skipped(skipped);
     Ok(shown.len())
 }
 

@@ -2,13 +2,12 @@
 //! the same safety rules as alerts: `json`/`ndjson` print Graph's own JSON with terminal
 //! controls escaped; `table`/`csv` sanitise every string and guard CSV cells.
 
-use super::OutputFormat;
+use super::{ListWriter, OutputFormat, stream_pages};
 use crate::graph::Client;
 use crate::graph::incidents::Incident;
 use crate::graph::odata::ODataQuery;
 use crate::sanitize;
 use crate::text::fit;
-use futures_util::StreamExt;
 use std::io::{self, Write};
 use time::format_description::well_known::Rfc3339;
 
@@ -33,32 +32,12 @@ pub async fn list_incidents(
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> anyhow::Result<usize> {
-    let mut pages = std::pin::pin!(client.list_incidents(query));
-    let mut w = IncidentWriter {
+    let mut writer = IncidentWriter {
         format,
         out,
         count: 0,
     };
-    w.begin()?;
-    let mut skipped = 0;
-    'pages: while let Some(page) = pages.next().await {
-        let page = page?;
-        skipped += page.skipped;
-        for incident in &page.items {
-            if max.is_some_and(|m| w.count >= m) {
-                break 'pages;
-            }
-            w.incident(incident)?;
-        }
-    }
-    w.end()?;
-    if skipped > 0 {
-        let _ = writeln!(
-            io::stderr(),
-            "graphsec: warning: {skipped} item(s) in the reply could not be read and were left out"
-        );
-    }
-    Ok(w.count)
+    stream_pages(client.list_incidents(query), max, &mut writer).await
 }
 
 /// Writes one incident (get/update replies).
@@ -165,6 +144,21 @@ impl IncidentWriter<'_> {
             _ => Ok(()),
         }?;
         self.out.flush()
+    }
+}
+
+impl ListWriter<Incident> for IncidentWriter<'_> {
+    fn begin(&mut self) -> io::Result<()> {
+        IncidentWriter::begin(self)
+    }
+    fn item(&mut self, incident: &Incident) -> io::Result<()> {
+        self.incident(incident)
+    }
+    fn end(&mut self) -> io::Result<()> {
+        IncidentWriter::end(self)
+    }
+    fn count(&self) -> usize {
+        self.count
     }
 }
 
