@@ -10,7 +10,8 @@ use super::incidents::{IncidentRecord, IncidentView};
 use super::json::push_str_lit;
 use super::paging::ListQuery;
 use super::routes::{
-    comment_text, enum_value, include_unknown, json_object, json_reply, text_value,
+    assigned_to_value, classification_value, comment_text, determination_value, enum_value,
+    include_unknown, json_object, json_reply, text_value,
 };
 use super::server::{AppState, Caller, origin};
 use super::store::{Comment, render_comments, write_time};
@@ -243,34 +244,9 @@ impl Update {
                         )
                     })?);
                 }
-                "assignedTo" => {
-                    u.assigned_to = Some(match v {
-                        Value::Null => None,
-                        v => Some(text_value("assignedTo", v)?),
-                    });
-                }
-                "classification" => {
-                    u.classification = Some(match v {
-                        Value::Null => None,
-                        v => Some(enum_value(
-                            "classification",
-                            v,
-                            AlertClassification::parse,
-                            |c| !c.is_other() && *c != AlertClassification::UnknownFutureValue,
-                        )?),
-                    });
-                }
-                "determination" => {
-                    u.determination = Some(match v {
-                        Value::Null => None,
-                        v => Some(enum_value(
-                            "determination",
-                            v,
-                            AlertDetermination::parse,
-                            |d| !d.is_other() && *d != AlertDetermination::UnknownFutureValue,
-                        )?),
-                    });
-                }
+                "assignedTo" => u.assigned_to = Some(assigned_to_value(v)?),
+                "classification" => u.classification = Some(classification_value(v)?),
+                "determination" => u.determination = Some(determination_value(v)?),
                 "customTags" => u.custom_tags = Some(tags_value(v)?),
                 "@odata.type" if matches!(v, Value::String(t) if t.trim_start_matches('#') == "microsoft.graph.security.incident") =>
                     {}

@@ -168,6 +168,36 @@ struct Update {
     classification: Option<Option<AlertClassification>>,
     determination: Option<Option<AlertDetermination>>,
 }
+/// `assignedTo` in a PATCH body: text, or null to unassign (alerts and incidents alike).
+pub(super) fn assigned_to_value(v: &Value) -> Result<Option<String>> {
+    match v {
+        Value::Null => Ok(None),
+        v => text_value("assignedTo", v).map(Some),
+    }
+}
+
+/// `classification` in a PATCH body: a known member, or null.
+pub(super) fn classification_value(v: &Value) -> Result<Option<AlertClassification>> {
+    match v {
+        Value::Null => Ok(None),
+        v => enum_value("classification", v, AlertClassification::parse, |c| {
+            !c.is_other() && *c != AlertClassification::UnknownFutureValue
+        })
+        .map(Some),
+    }
+}
+
+/// `determination` in a PATCH body: a known member, or null.
+pub(super) fn determination_value(v: &Value) -> Result<Option<AlertDetermination>> {
+    match v {
+        Value::Null => Ok(None),
+        v => enum_value("determination", v, AlertDetermination::parse, |d| {
+            !d.is_other() && *d != AlertDetermination::UnknownFutureValue
+        })
+        .map(Some),
+    }
+}
+
 /// The text of an `alertComment` POST body; alerts and incidents take the same shape.
 pub(super) fn comment_text(body: &Map<String, Value>) -> Result<String> {
     let mut text = None;
@@ -266,34 +296,9 @@ impl Update {
                         !s.is_other() && *s != AlertStatus::UnknownFutureValue
                     })?);
                 }
-                "assignedTo" => {
-                    u.assigned_to = Some(match v {
-                        Value::Null => None,
-                        v => Some(text_value("assignedTo", v)?),
-                    });
-                }
-                "classification" => {
-                    u.classification = Some(match v {
-                        Value::Null => None,
-                        v => Some(enum_value(
-                            "classification",
-                            v,
-                            AlertClassification::parse,
-                            |c| !c.is_other() && *c != AlertClassification::UnknownFutureValue,
-                        )?),
-                    });
-                }
-                "determination" => {
-                    u.determination = Some(match v {
-                        Value::Null => None,
-                        v => Some(enum_value(
-                            "determination",
-                            v,
-                            AlertDetermination::parse,
-                            |d| !d.is_other() && *d != AlertDetermination::UnknownFutureValue,
-                        )?),
-                    });
-                }
+                "assignedTo" => u.assigned_to = Some(assigned_to_value(v)?),
+                "classification" => u.classification = Some(classification_value(v)?),
+                "determination" => u.determination = Some(determination_value(v)?),
                 // An OData annotation naming the type is not a property change.
                 "@odata.type" if matches!(v, Value::String(t) if t.trim_start_matches('#') == "microsoft.graph.security.alert") =>
                     {}
