@@ -2,7 +2,7 @@
 //! straight to Graph; writes go through the outbox like alert writes (journaled first, sent
 //! once, held behind earlier changes to the same incident).
 
-use crate::{Session, known_value, report_write, settle, start_outbox};
+use crate::{Session, report_write, settle, start_outbox};
 use clap::Subcommand;
 use graphsec::config::ResolvedProfile;
 use graphsec::graph::ODataQuery;
@@ -110,25 +110,16 @@ pub async fn run(
             }
             let update = IncidentUpdate {
                 status: status
-                    .map(|v| known_value(&v, IncidentStatus::parse_known, IncidentStatus::NAMES))
+                    .as_deref()
+                    .map(IncidentStatus::parse_input)
                     .transpose()?,
                 classification: classification
-                    .map(|v| {
-                        known_value(
-                            &v,
-                            AlertClassification::parse_known,
-                            AlertClassification::NAMES,
-                        )
-                    })
+                    .as_deref()
+                    .map(AlertClassification::parse_input)
                     .transpose()?,
                 determination: determination
-                    .map(|v| {
-                        known_value(
-                            &v,
-                            AlertDetermination::parse_known,
-                            AlertDetermination::NAMES,
-                        )
-                    })
+                    .as_deref()
+                    .map(AlertDetermination::parse_input)
                     .transpose()?,
                 assigned_to: assign,
                 custom_tags: (!tags.is_empty())

@@ -578,25 +578,16 @@ async fn alerts_command(
             }
             let update = AlertUpdate {
                 status: status
-                    .map(|v| known_value(&v, AlertStatus::parse_known, AlertStatus::NAMES))
+                    .as_deref()
+                    .map(AlertStatus::parse_input)
                     .transpose()?,
                 classification: classification
-                    .map(|v| {
-                        known_value(
-                            &v,
-                            AlertClassification::parse_known,
-                            AlertClassification::NAMES,
-                        )
-                    })
+                    .as_deref()
+                    .map(AlertClassification::parse_input)
                     .transpose()?,
                 determination: determination
-                    .map(|v| {
-                        known_value(
-                            &v,
-                            AlertDetermination::parse_known,
-                            AlertDetermination::NAMES,
-                        )
-                    })
+                    .as_deref()
+                    .map(AlertDetermination::parse_input)
                     .transpose()?,
                 assigned_to: assign,
             };
@@ -631,9 +622,4 @@ async fn alerts_command(
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Parses an enum value typed on the command line, refusing names Graph would reject.
-fn known_value<T>(value: &str, parse: fn(&str) -> Option<T>, names: &[&str]) -> anyhow::Result<T> {
-    parse(value).ok_or_else(|| anyhow::anyhow!("'{value}' is not one of: {}", names.join(", ")))
 }

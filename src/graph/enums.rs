@@ -35,6 +35,15 @@ macro_rules! open_enum {
                 Some(Self::parse(s)).filter(|v| !v.is_other())
             }
 
+            /// [`Self::parse_known`] with an error that lists the known members, for
+            /// values typed on a command line.
+            pub fn parse_input(s: &str) -> Result<Self, $crate::graph::enums::UnknownMember> {
+                Self::parse_known(s).ok_or_else(|| $crate::graph::enums::UnknownMember {
+                    value: s.to_owned(),
+                    names: Self::NAMES,
+                })
+            }
+
             /// The wire name (camelCase as in the CSDL), or the unknown value as received.
             pub fn as_str(&self) -> &str {
                 match self {
@@ -80,6 +89,14 @@ macro_rules! open_enum {
             }
         }
     };
+}
+
+/// A typed value that is not a member of its enum.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{value}' is not one of: {}", names.join(", "))]
+pub struct UnknownMember {
+    pub value: String,
+    pub names: &'static [&'static str],
 }
 
 #[doc(hidden)]
