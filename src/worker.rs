@@ -6,6 +6,7 @@
 //! disk first, then sent by its writer concurrently across alerts but in order for any one
 //! alert.
 
+use crate::app::live::Held;
 use crate::app::writes::{RESTORED_WRITE_IDS, WriteOp};
 use crate::app::{Action, AlertQuery, Command, OutboxRow, RestoredWrite};
 use crate::graph::Client;
@@ -45,6 +46,20 @@ pub fn alert_query_to_odata(query: &AlertQuery, now: OffsetDateTime) -> ODataQue
         odata = odata.filter(f);
     }
     odata
+}
+
+/// The OData query for a poll: alerts changed after `since` within the query's age window.
+/// No status filter, so an alert that someone else resolved is seen leaving an open queue.
+pub fn alert_refresh_odata(
+    query: &AlertQuery,
+    since: OffsetDateTime,
+    now: OffsetDateTime,
+) -> ODataQuery {
+    let mut filter = Filter::gt_datetime("lastUpdateDateTime", since);
+    if let Some(window) = query.created_within {
+        filter = filter.and(Filter::ge_datetime("createdDateTime", now - window));
+    }
+    ODataQuery::new().top(QUEUE_PAGE_SIZE).filter(filter)
 }
 
 /// Write commands journaled together with one fsync, at most.
@@ -164,6 +179,19 @@ impl Worker {
                     query,
                     self.updates.clone(),
                 )));
+            }
+            Command::RefreshAlerts {
+                refresh,
+                since,
+                query,
+            } => {
+                tokio::spawn(refresh_alerts(
+                    self.client.clone(),
+                    refresh,
+                    since,
+                    query,
+                    self.updates.clone(),
+                ));
             }
             Command::GetAlert { id } => {
                 let (client, tx) = (self.client.clone(), self.updates.clone());
@@ -450,6 +478,43 @@ async fn load_alerts(client: Client, generation: u64, query: AlertQuery, tx: mps
             total,
             skipped: 0,
             done: true,
+        })
+        .await;
+}
+
+/// One poll: every page of what changed, delivered as one action so the queue merges (and
+/// re-sorts) once.
+async fn refresh_alerts(
+    client: Client,
+    refresh: u64,
+    since: OffsetDateTime,
+    query: AlertQuery,
+    tx: mpsc::Sender<Action>,
+) {
+    let odata = alert_refresh_odata(&query, since, OffsetDateTime::now_utc());
+    let mut pages = std::pin::pin!(client.list_alerts(&odata));
+    let mut alerts = Vec::new();
+    let mut skipped = 0;
+    while let Some(result) = pages.next().await {
+        match result {
+            Ok(page) => {
+                alerts.extend(page.items);
+                skipped += page.skipped;
+            }
+            Err(e) => {
+                tracing::warn!(refresh, error = %e, "alert poll failed");
+                let held = Held::Failed(e.to_string());
+                let _ = tx.send(Action::RefreshHeld { refresh, held }).await;
+                return;
+            }
+        }
+    }
+    tracing::debug!(refresh, changed = alerts.len(), "alert poll");
+    let _ = tx
+        .send(Action::AlertsRefreshed {
+            refresh,
+            alerts,
+            skipped,
         })
         .await;
 }

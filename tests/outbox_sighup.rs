@@ -113,7 +113,7 @@ fn sighup_ends_the_console_with_the_unsent_comment_on_disk() {
     };
     let mut keys = master;
 
-    wait_for("the first load", &screen, || shown("refreshed"));
+    wait_for("the first load", &screen, || shown("current "));
     // Graph will not take the comment for now.
     emu.controls().inject(
         Fault::Throttle {

@@ -1,5 +1,6 @@
 //! Everything that can change [`super::State`]: terminal input and worker updates.
 
+use super::live::Held;
 use super::writes::WriteOp;
 use crate::graph::models::{Alert, AlertComment};
 use crate::outbox::FieldConflict;
@@ -31,6 +32,14 @@ pub enum Action {
     },
     /// Loading generation `generation` failed; the previous data stays on screen.
     AlertsFailed { generation: u64, error: String },
+    /// Poll `refresh` found these alerts changed (every page of it, in order).
+    AlertsRefreshed {
+        refresh: u64,
+        alerts: Vec<Alert>,
+        skipped: usize,
+    },
+    /// Poll `refresh` did not run (the request budget is low) or failed.
+    RefreshHeld { refresh: u64, held: Held },
     /// A fresh copy of one alert (after a GET).
     AlertLoaded(Alert),
     /// A PATCH succeeded; `alert` is the server's copy.

@@ -3,9 +3,9 @@
 //! [`super::Action`]s.
 
 use crate::graph::enums::AlertStatus;
-use crate::graph::models::AlertUpdate;
+use crate::graph::models::{Alert, AlertUpdate};
 use crate::outbox::{Base, Resolution};
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 
 /// The server-side part of the queue's filter (the presets); type-to-filter is local.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +14,25 @@ pub struct AlertQuery {
     pub statuses: Vec<AlertStatus>,
     /// Only alerts created within this long before now; `None` means all time.
     pub created_within: Option<Duration>,
+}
+
+impl AlertQuery {
+    /// Whether the server would return `alert` for this query at `now`: what a poll uses
+    /// to decide if a changed alert still belongs in the queue.
+    pub fn matches(&self, alert: &Alert, now: OffsetDateTime) -> bool {
+        let status_ok = self.statuses.is_empty()
+            || alert
+                .status
+                .as_ref()
+                .is_some_and(|s| self.statuses.contains(s));
+        let age_ok = match (self.created_within, alert.created) {
+            (None, _) => true,
+            (Some(window), Some(created)) => created >= now - window,
+            // Graph always sends createdDateTime; without one, keep what Graph sent.
+            (Some(_), None) => true,
+        };
+        status_ok && age_ok
+    }
 }
 
 impl Default for AlertQuery {
@@ -31,6 +50,14 @@ pub enum Command {
     /// (Re)load the whole queue. The worker cancels any older load and tags every page with
     /// `generation`.
     LoadAlerts { generation: u64, query: AlertQuery },
+    /// Poll for alerts changed after `since` (`lastUpdateDateTime gt since`) within the
+    /// query's age window, whatever their status (so an alert that left the presets is
+    /// seen leaving). Answered with `AlertsRefreshed` or `RefreshHeld` tagged `refresh`.
+    RefreshAlerts {
+        refresh: u64,
+        since: OffsetDateTime,
+        query: AlertQuery,
+    },
     /// Fetch one alert (e.g. when the detail view opens, to show fresh comments).
     GetAlert { id: String },
     /// PATCH one alert, through the outbox. `write_id` is unique per write and comes back in

@@ -6,6 +6,7 @@
 use super::format;
 use super::writes::Writes;
 use crate::graph::models::{Alert, Evidence};
+use crate::outbox::FieldConflict;
 use crate::sanitize;
 use crate::text::{truncate, wrap};
 use time::OffsetDateTime;
@@ -19,6 +20,8 @@ pub enum Tone {
     Value,
     Dim,
     Pending,
+    /// Needs the analyst's attention (a change by someone else under a pending write).
+    Warn,
 }
 
 /// One screen line: styled pieces, already sanitised and no wider than the pane.
@@ -82,6 +85,7 @@ impl Doc {
 pub fn document(
     alert: &Alert,
     writes: &Writes,
+    theirs: Option<&[FieldConflict]>,
     raw: bool,
     now: OffsetDateTime,
     width: usize,
@@ -101,6 +105,17 @@ pub fn document(
         0,
     );
     pending_note(&mut d, alert, writes);
+    if let Some(fields) = theirs {
+        // Graph changed what a pending write of the analyst's changes: both, side by side.
+        d.text(
+            Tone::Warn,
+            &format!(
+                "! changed by someone else meanwhile: {}",
+                super::refresh::describe_theirs(fields)
+            ),
+            0,
+        );
+    }
     if raw {
         raw_json(&mut d, alert);
         return d.lines;

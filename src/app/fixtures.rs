@@ -323,3 +323,32 @@ pub fn correlated() -> Vec<Alert> {
         ),
     ]
 }
+
+/// An alert as a poll returns it: `updated` is its lastUpdateDateTime.
+pub fn polled(id: &str, status: &str, minutes_old: i64, updated: OffsetDateTime) -> Alert {
+    let mut v: Value = serde_json::from_str(
+        alert(id, &format!("title of {id}"), "high", status, minutes_old)
+            .raw
+            .get(),
+    )
+    .unwrap();
+    v["lastUpdateDateTime"] = json!(updated.format(&Rfc3339).unwrap());
+    from_value(v)
+}
+
+/// The sample queue loaded with every alert last updated at [`LOADED_AT`], so polls have a
+/// watermark to start from.
+pub fn live_state() -> State {
+    let alerts = sample()
+        .into_iter()
+        .map(|a| {
+            let mut v: Value = serde_json::from_str(a.raw.get()).unwrap();
+            v["lastUpdateDateTime"] = json!(LOADED_AT.format(&Rfc3339).unwrap());
+            from_value(v)
+        })
+        .collect();
+    loaded(session(), alerts)
+}
+
+/// When [`live_state`]'s alerts were last updated.
+pub const LOADED_AT: OffsetDateTime = datetime!(2026-11-26 11:50 UTC);

@@ -22,6 +22,8 @@ pub(crate) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
     if key.kind == KeyEventKind::Release {
         return vec![];
     }
+    state.last_input = state.now;
+    state.live.on_input(state.now);
     let keymap = state.keymap();
     if keymap.is(KeyAction::Suspend, &key) {
         return vec![Command::Suspend];
@@ -260,6 +262,7 @@ pub(crate) fn detail_max_scroll(state: &State) -> usize {
     let lines = detail::document(
         alert,
         &state.writes,
+        state.live.theirs.get(&alert.id).map(Vec::as_slice),
         state.raw_json,
         state.display_now(),
         usize::from(body.width),
@@ -296,6 +299,7 @@ fn open_detail(state: &mut State) -> Vec<Command> {
     state.focus = Focus::Detail;
     state.detail_scroll = 0;
     state.dirty = true;
+    super::refresh::viewed(state, &id);
     // Fetch a fresh copy: comments and status may have changed since the list loaded.
     vec![Command::GetAlert { id }]
 }
@@ -690,6 +694,22 @@ fn run_command(state: &mut State, line: &str) -> Vec<Command> {
             state.info("Alert queue");
         }
         "entities" | "entity" | "ent" => entity_keys::open_all(state),
+        "live" => {
+            let on = if state.live.enabled { "on" } else { "off" };
+            state.info(format!("Live refresh is {on} (:live on, :live off)"));
+        }
+        "live on" => {
+            state.live.enabled = true;
+            let last_input = state.last_input;
+            if state.live.next_at.is_none() && state.live.in_flight.is_none() {
+                state.live.schedule(state.now, last_input);
+            }
+            state.info("Live refresh on: the queue polls Graph for changes");
+        }
+        "live off" => {
+            state.live.enabled = false;
+            state.info("Live refresh off: R reloads by hand");
+        }
         "help" | "h" => state.overlay = Some(Overlay::Help { scroll: 0 }),
         "outbox" => {
             state.overlay = Some(Overlay::Outbox {
@@ -700,7 +720,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Command> {
             return vec![Command::OutboxList];
         }
         other => state.error(&format!(
-            "Unknown command :{other} (try :alerts, :entities, :outbox, :q, :help)"
+            "Unknown command :{other} (try :alerts, :entities, :outbox, :live, :q, :help)"
         )),
     }
     vec![]
@@ -886,6 +906,7 @@ fn send(state: &mut State, targets: &[String], op: &WriteOp) -> Vec<Command> {
 }
 
 pub(crate) fn on_paste(state: &mut State, text: &str) {
+    state.last_input = state.now;
     match state.overlay.as_mut() {
         Some(Overlay::Filter) if state.focus == Focus::Entities => {
             let q = format!("{}{}", entity_keys::query(state), sanitize::line(text));

@@ -11,7 +11,9 @@ pub mod help;
 pub mod keymap;
 mod keys;
 pub mod layout;
+pub mod live;
 pub mod queue;
+mod refresh;
 mod state;
 mod update;
 pub mod writes;
@@ -29,5 +31,7 @@ pub use update::update;
 mod entity_tests;
 #[cfg(test)]
 pub(crate) mod fixtures;
+#[cfg(test)]
+mod live_tests;
 #[cfg(test)]
 mod tests;

@@ -270,6 +270,17 @@ impl Queue {
         removed
     }
 
+    /// Drops the alerts in `ids` (they left the presets). Returns how many went.
+    pub fn remove(&mut self, ids: &std::collections::HashSet<String>) -> usize {
+        let before = self.entries.len();
+        self.entries.retain(|e| !ids.contains(&e.alert.id));
+        let removed = before - self.entries.len();
+        if removed > 0 {
+            self.reindex();
+        }
+        removed
+    }
+
     /// Replaces one alert with a newer copy (a write reply or a GET). Unknown ids are
     /// ignored: the alert is not in the loaded preset.
     pub fn replace(&mut self, alert: Alert) -> bool {

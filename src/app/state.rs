@@ -5,6 +5,7 @@ use super::command::{AlertQuery, Command};
 use super::entities::EntitiesView;
 use super::keymap::{KeyMap, Mode};
 use super::layout::Screen;
+use super::live::Live;
 use super::queue::Queue;
 use super::writes::{WriteOp, Writes};
 use crate::graph::enums::{AlertClassification, AlertDetermination, AlertStatus};
@@ -320,7 +321,10 @@ pub struct State {
     pub(crate) status_preset: StatusPreset,
     pub(crate) time_preset: TimePreset,
     pub(crate) load: Load,
-    pub(crate) last_refresh: Option<OffsetDateTime>,
+    /// Polling for changes: the watermark, the schedule, the new and changed rows.
+    pub(crate) live: Live,
+    /// When the analyst last pressed a key (polls slow down when nobody is there).
+    pub(crate) last_input: OffsetDateTime,
     pub(crate) focus: Focus,
     pub(crate) detail_scroll: usize,
     pub(crate) raw_json: bool,
@@ -367,7 +371,8 @@ impl State {
                 skipped: 0,
                 first_page_pending: false,
             },
-            last_refresh: None,
+            live: Live::default(),
+            last_input: now,
             focus: Focus::Queue,
             detail_scroll: 0,
             raw_json: false,
@@ -415,6 +420,7 @@ impl State {
             skipped: 0,
             first_page_pending: true,
         };
+        self.live.on_load_started();
         self.dirty = true;
         Command::LoadAlerts {
             generation: self.load.generation,
@@ -484,6 +490,10 @@ impl State {
         self.cursor_id = self.queue.row(row).map(|a| a.id.clone());
         if changed {
             self.detail_scroll = 0;
+        }
+        if let Some(id) = self.cursor_id.clone() {
+            // The analyst's cursor is on it: it has been seen.
+            super::refresh::viewed(self, &id);
         }
         self.scroll_to_cursor();
         self.dirty = true;

@@ -267,7 +267,7 @@ fn presets_issue_a_new_generation_and_replace_rows_on_the_first_page() {
     );
     assert_eq!(view_ids(&s), ["n1", "n2"]);
     assert!(!s.load.loading);
-    assert_eq!(s.last_refresh, Some(NOW));
+    assert_eq!(s.live.current_at, Some(NOW));
 }
 
 #[test]
@@ -852,6 +852,8 @@ fn detail_opens_fetches_scrolls_and_toggles_raw_json() {
 #[test]
 fn tick_redraws_only_when_something_time_based_changed() {
     let mut s = sample_state();
+    // Polls redraw the status line; `live_tests` covers them.
+    s.live.enabled = false;
     update(&mut s, Action::Tick);
     assert!(!s.dirty, "idle: nothing to draw");
     s.set_now(NOW + Duration::seconds(59));

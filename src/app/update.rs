@@ -3,6 +3,8 @@
 use super::action::Action;
 use super::command::Command;
 use super::keys;
+use super::live;
+use super::refresh;
 use super::state::{ConflictPrompt, LoadMode, Overlay, State};
 use crate::graph::models::Alert;
 use crate::sanitize;
@@ -11,6 +13,7 @@ use crate::sanitize;
 /// only then (an idle console writes nothing to a slow SSH link).
 pub fn update(state: &mut State, action: Action) -> Vec<Command> {
     let commands = dispatch(state, action);
+    refresh::prune_theirs(state);
     if state.overlay.is_none()
         && let Some(next) = state.conflicts.pop_front()
     {
@@ -36,6 +39,18 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
         }
         Action::Tick => {
             on_tick(state);
+            refresh::on_tick(state).into_iter().collect()
+        }
+        Action::AlertsRefreshed {
+            refresh,
+            alerts,
+            skipped,
+        } => {
+            refresh::on_refreshed(state, refresh, alerts, skipped);
+            vec![]
+        }
+        Action::RefreshHeld { refresh, held } => {
+            refresh::on_held(state, refresh, held);
             vec![]
         }
         Action::AlertsPage {
@@ -51,6 +66,11 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
         Action::AlertsFailed { generation, error } => {
             if generation == state.load.generation {
                 state.load.loading = false;
+                // Polls resume on their slow schedule; `R` reloads now.
+                let last_input = state.last_input;
+                state
+                    .live
+                    .on_held(live::Held::Failed(error.clone()), state.now, last_input);
                 state.error(&format!("Loading alerts failed: {error}"));
             }
             vec![]
@@ -187,6 +207,9 @@ fn on_page(
         }
     }
     state.load.received += alerts.len();
+    for a in &alerts {
+        state.live.saw(a.last_update);
+    }
     state.load.skipped += skipped;
     if total.is_some() {
         state.load.total = total;
@@ -194,7 +217,7 @@ fn on_page(
     state.queue.upsert(alerts, generation);
     if done {
         state.load.loading = false;
-        state.last_refresh = Some(state.now);
+        refresh::on_load_done(state);
         if state.load.mode == LoadMode::Merge {
             state.queue.sweep(generation);
         }

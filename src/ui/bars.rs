@@ -4,6 +4,7 @@
 use super::theme::Theme;
 use crate::app::format;
 use crate::app::keymap::KeyAction;
+use crate::app::live::Held;
 use crate::app::{Focus, Overlay, State};
 use crate::sanitize;
 use crate::text::{truncate, width};
@@ -132,15 +133,27 @@ pub fn status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         };
         spans.push(Span::styled(progress, theme.warn()));
     }
-    // The last refresh time is the first thing to go when the line is full.
+    let (new, changed) = state.live.fresh_counts();
+    if new + changed > 0 {
+        spans.push(sep());
+        let mut parts = Vec::new();
+        if new > 0 {
+            parts.push(format!("+{new} new"));
+        }
+        if changed > 0 {
+            parts.push(format!("~{changed} changed"));
+        }
+        spans.push(Span::styled(parts.join(" "), theme.bold()));
+    }
+    // When the queue was last current and when the next poll is: the first thing to go
+    // when the line is full.
     let mut refreshed = None;
-    if let Some(t) = state.last_refresh.filter(|_| !state.load.loading) {
+    if !state.load.loading
+        && let Some(text) = live_line(state)
+    {
         refreshed = Some(spans.len());
         spans.push(sep());
-        spans.push(Span::styled(
-            format!("refreshed {} UTC", format::clock(t)),
-            theme.dim(),
-        ));
+        spans.push(Span::styled(text, theme.dim()));
     }
     if !state.writes.is_empty() {
         spans.push(sep());
@@ -172,6 +185,31 @@ pub fn status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         spans.drain(i..i + 2);
     }
     frame.render_widget(fit_line(spans, usize::from(area.width)), area);
+}
+
+/// "current 12:00:15 · next 12:00:30 UTC", or why there is no next poll. Absolute times,
+/// not a countdown: the line changes only when a poll does, so an idle console sends
+/// nothing to the terminal.
+fn live_line(state: &State) -> Option<String> {
+    let live = &state.live;
+    let current = live.current_at?;
+    let current = format!("current {}", format::clock(current));
+    let next = if !live.enabled {
+        "live off".to_owned()
+    } else if live.in_flight.is_some() {
+        "checking…".to_owned()
+    } else {
+        let at = live
+            .next_at
+            .map(format::clock)
+            .unwrap_or_else(|| "-".into());
+        match &live.held {
+            Some(Held::BudgetLow) => format!("request budget low, next {at}"),
+            Some(Held::Failed(_)) => format!("refresh failed, retry {at}"),
+            None => format!("next {at}"),
+        }
+    };
+    Some(format!("{current} · {next} UTC"))
 }
 
 pub fn bottom(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -22,6 +22,7 @@ pub fn render(
         document(
             alert,
             &state.writes,
+            state.live.theirs.get(&alert.id).map(Vec::as_slice),
             state.raw_json,
             state.display_now(),
             usize::from(body.width),

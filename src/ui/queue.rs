@@ -4,6 +4,7 @@
 use super::theme::Theme;
 use crate::app::format;
 use crate::app::keymap::KeyAction;
+use crate::app::live::Fresh;
 use crate::app::queue::SortColumn;
 use crate::app::{Focus, State};
 use crate::graph::models::Alert;
@@ -109,9 +110,20 @@ fn row<'a>(
     let marked = state.marks.contains(&alert.id);
     let pending = state.writes.pending_update(&alert.id);
     let any_pending = pending.is_some() || state.writes.pending_comments(&alert.id) > 0;
+    // First cell: the analyst's mark, else what polling found (`!` their change and a
+    // pending one of yours disagree, `+` new, `~` changed); second: a write is pending.
+    let live = if state.live.theirs.contains_key(&alert.id) {
+        '!'
+    } else {
+        match state.live.fresh.get(&alert.id) {
+            Some(Fresh::New) => '+',
+            Some(Fresh::Changed) => '~',
+            None => ' ',
+        }
+    };
     let mark = format!(
         "{}{}",
-        if marked { '*' } else { ' ' },
+        if marked { '*' } else { live },
         if any_pending { '…' } else { ' ' }
     );
 
@@ -133,6 +145,9 @@ fn row<'a>(
     let title = sanitize::opt_line(alert.title.as_deref());
     let title_style = if marked {
         theme.marked()
+    } else if live != ' ' {
+        // Unseen rows stand out without colour too.
+        theme.bold()
     } else {
         theme.plain()
     };

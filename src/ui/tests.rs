@@ -437,3 +437,45 @@ fn hostile_entity_names_are_drawn_safely() {
     let buf = draw(&mut s, (80, 24));
     assert_no_dangerous_cells(&buf);
 }
+
+/// The live queue after a poll: a new row (`+`), a changed row (`~`), a row where another
+/// analyst's change and a pending one disagree (`!`), and the counts on the status line.
+#[test]
+fn live_queue_marks_new_changed_and_disputed_rows() {
+    use crate::app::Command;
+    for size in SIZES {
+        let mut s = live_state();
+        // A pending status change on the first row.
+        let first = s.cursor_id.clone().unwrap();
+        update(&mut s, key('s'));
+        update(&mut s, key('2'));
+        s.set_now(s.live.next_at.unwrap());
+        let cmds = update(&mut s, Action::Tick);
+        let [Command::RefreshAlerts { refresh, .. }] = cmds.as_slice() else {
+            panic!("{cmds:?}");
+        };
+        let t = s.now;
+        let changed = s.queue.row(3).unwrap().id.clone();
+        update(
+            &mut s,
+            Action::AlertsRefreshed {
+                refresh: *refresh,
+                alerts: vec![
+                    polled("new-from-poll", "new", 0, t),
+                    polled(&changed, "inProgress", 40, t),
+                    polled(&first, "resolved", 5, t),
+                ],
+                skipped: 0,
+            },
+        );
+        let buf = snapshot("live_queue", &mut s, size);
+        let text = screen_text(&buf);
+        assert!(text.contains("+1 new ~2 changed"), "{text}");
+        for mark in ["+", "~", "!"] {
+            assert!(
+                text.lines().any(|l| l.starts_with(mark)),
+                "a row marked {mark}: {text}"
+            );
+        }
+    }
+}

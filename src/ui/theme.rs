@@ -95,6 +95,7 @@ impl Theme {
             Tone::Value => self.plain(),
             Tone::Dim => self.dim(),
             Tone::Pending => self.pending(),
+            Tone::Warn => self.warn(),
         }
     }
 }
