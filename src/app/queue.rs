@@ -244,18 +244,33 @@ impl Queue {
 
     /// Adds or replaces alerts delivered by load `generation`, keeping sort and filter.
     pub fn upsert(&mut self, alerts: Vec<Alert>, generation: u64) {
+        // A poll's changed alerts mostly keep their place (the default sort is by creation
+        // time): only pay for a re-sort when a row moves or arrives, and for a re-filter
+        // when what the filter sees changed.
+        let (mut moved, mut refilter) = (false, false);
         for alert in alerts {
             match self.by_id.get(&alert.id) {
-                Some(&i) => self.entries[i as usize] = Entry::new(alert, generation),
+                Some(&i) => {
+                    let new = Entry::new(alert, generation);
+                    let old = &self.entries[i as usize];
+                    moved |= compare(old, &new, self.sort) != Ordering::Equal;
+                    refilter |= old.hay != new.hay || old.entities != new.entities;
+                    self.entries[i as usize] = new;
+                }
                 None => {
                     let i = u32::try_from(self.entries.len()).expect("fewer than 2^32 alerts");
                     self.by_id.insert(alert.id.clone(), i);
                     self.entries.push(Entry::new(alert, generation));
                     self.order.push(i);
+                    moved = true;
                 }
             }
         }
-        self.resort();
+        if moved {
+            self.resort();
+        } else if refilter {
+            self.refilter();
+        }
     }
 
     /// Drops alerts that load `generation` did not deliver (they were resolved or aged out

@@ -395,6 +395,16 @@ impl State {
         self.quit
     }
 
+    /// When the next live-queue poll is due (`None` while one runs or none is scheduled).
+    pub fn live_next_poll(&self) -> Option<OffsetDateTime> {
+        self.live.next_at
+    }
+
+    /// Alerts held in the queue (before any filter).
+    pub fn queue_len(&self) -> usize {
+        self.queue.len()
+    }
+
     /// The wall clock, set by the terminal loop before each `Action::Tick` (and whenever
     /// else it likes). `update` never reads the clock itself, so tests are deterministic.
     pub fn set_now(&mut self, now: OffsetDateTime) {
