@@ -3,71 +3,15 @@
 //! examples. The reference material is third-party and is not copied into this repository;
 //! when it is absent these tests say so and pass.
 
+#[path = "support/csdl.rs"]
+mod csdl;
+
+use csdl::{Csdl, shared_graph};
 use graphsec::emulator::{self, EmulatorConfig, RunningEmulator};
 use graphsec::graph::models::{Alert, parse_page};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use time::macros::datetime;
-
-fn shared_graph(test: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/graph");
-    if p.join("v1.0-cleanMetadata.xml").is_file() && p.join("examples").is_dir() {
-        Some(p)
-    } else {
-        eprintln!("shared/graph absent: skipping {test}");
-        None
-    }
-}
-
-/// Properties of the `microsoft.graph.security` schema's types, with nullability, read from
-/// the CSDL with plain string scanning (the file is regular and machine-written).
-struct Csdl {
-    schema: String,
-}
-
-impl Csdl {
-    fn load(dir: &std::path::Path) -> Csdl {
-        let xml = std::fs::read_to_string(dir.join("v1.0-cleanMetadata.xml")).unwrap();
-        let start = xml
-            .find("<Schema Namespace=\"microsoft.graph.security\"")
-            .expect("security schema");
-        let end = xml[start..].find("</Schema>").expect("schema end") + start;
-        Csdl {
-            schema: xml[start..end].to_owned(),
-        }
-    }
-
-    /// `name -> nullable` for a type, including inherited properties; `None` if unknown.
-    fn props(&self, type_name: &str) -> Option<BTreeMap<String, bool>> {
-        let mut out = BTreeMap::new();
-        let mut name = type_name.to_owned();
-        for _ in 0..8 {
-            let (open, close) = ["EntityType", "ComplexType"].iter().find_map(|kind| {
-                let open = format!("<{kind} Name=\"{name}\"");
-                let at = self.schema.find(&open)?;
-                Some((at, format!("</{kind}>")))
-            })?;
-            let head_end = self.schema[open..].find('>')? + open;
-            let head = &self.schema[open..=head_end];
-            if !head.ends_with("/>") {
-                let body_end = self.schema[open..].find(&close)? + open;
-                for line in self.schema[head_end..body_end].lines() {
-                    let line = line.trim();
-                    if let Some(rest) = line.strip_prefix("<Property Name=\"") {
-                        let prop = &rest[..rest.find('"')?];
-                        out.insert(prop.to_owned(), !line.contains("Nullable=\"false\""));
-                    }
-                }
-            }
-            match head.split("BaseType=\"self.").nth(1) {
-                Some(rest) => name = rest[..rest.find('"')?].to_owned(),
-                None => return Some(out),
-            }
-        }
-        Some(out)
-    }
-}
 
 async fn emu() -> RunningEmulator {
     emulator::start(EmulatorConfig {

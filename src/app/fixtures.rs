@@ -352,3 +352,12 @@ pub fn live_state() -> State {
 
 /// When [`live_state`]'s alerts were last updated.
 pub const LOADED_AT: OffsetDateTime = datetime!(2026-11-26 11:50 UTC);
+
+/// The ids of the queue's rows, in display order.
+pub fn view_ids(s: &State) -> Vec<String> {
+    s.queue
+        .view()
+        .iter()
+        .map(|&i| s.queue.entry(i).alert.id.clone())
+        .collect()
+}

@@ -39,14 +39,6 @@ fn deliver(s: &mut State, refresh: u64, alerts: Vec<Alert>) {
     );
 }
 
-fn ids(s: &State) -> Vec<String> {
-    s.queue
-        .view()
-        .iter()
-        .map(|&i| s.queue.entry(i).alert.id.clone())
-        .collect()
-}
-
 #[test]
 fn the_first_poll_is_due_one_active_interval_after_the_load_and_asks_from_the_watermark() {
     let mut s = live_state();
@@ -113,14 +105,14 @@ fn every_change_arrives_once_across_overlapping_polls() {
         (1, 0),
         "still one new alert, not two"
     );
-    assert_eq!(ids(&s).iter().filter(|i| *i == "fresh1").count(), 1);
+    assert_eq!(view_ids(&s).iter().filter(|i| *i == "fresh1").count(), 1);
 }
 
 #[test]
 fn an_alert_resolved_elsewhere_leaves_an_open_queue_unless_the_cursor_is_on_it() {
     let mut s = live_state();
     let on_cursor = s.cursor_id.clone().unwrap();
-    let other = ids(&s)
+    let other = view_ids(&s)
         .into_iter()
         .find(|i| *i != on_cursor && s.queue.get(i).unwrap().status != Some(AlertStatus::Resolved))
         .unwrap();

@@ -7,14 +7,6 @@ use crate::graph::models::{AlertComment, AlertUpdate};
 use ratatui::crossterm::event::KeyCode;
 use time::Duration;
 
-fn view_ids(s: &State) -> Vec<String> {
-    s.queue
-        .view()
-        .iter()
-        .map(|&i| s.queue.entry(i).alert.id.clone())
-        .collect()
-}
-
 fn selected(s: &State) -> Option<&str> {
     s.cursor_id.as_deref()
 }
