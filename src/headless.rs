@@ -43,7 +43,7 @@ pub async fn list_alerts(
     stream_pages(
         client.list_alerts(query),
         max,
-        &mut AlertWriter::new(format, out),
+        &mut RecordWriter::new(format, out),
     )
     .await
 }
@@ -96,14 +96,22 @@ pub(crate) fn warn_skipped(skipped: usize) {
 
 /// Writes one alert (get/update replies) in the chosen format.
 pub fn write_alert(alert: &Alert, format: OutputFormat, out: &mut dyn Write) -> io::Result<()> {
-    let mut writer = AlertWriter::new(format, out);
+    write_one(alert, format, out)
+}
+
+/// Writes one object (a get or update reply): a single JSON object rather than a
+/// one-element array; otherwise a one-row listing.
+pub(crate) fn write_one<T: Record>(
+    item: &T,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if format == OutputFormat::Json {
-        // A single object, not a one-element array.
-        writeln!(writer.out, "{}", sanitize::json_text(alert.raw.get()))?;
-        return Ok(());
+        return writeln!(out, "{}", sanitize::json_text(item.raw()));
     }
+    let mut writer = RecordWriter::new(format, out);
     writer.begin()?;
-    writer.alert(alert)?;
+    writer.item(item)?;
     writer.end()
 }
 
@@ -224,86 +232,116 @@ pub fn write_outbox(
     }
 }
 
-/// Columns of the table and CSV views.
-const COLUMNS: &[(&str, usize)] = &[
-    ("SEVERITY", 13),
-    ("STATUS", 10),
-    ("CREATED", 20),
-    ("SOURCE", 30),
-    ("ASSIGNED", 24),
-    ("ID", 36),
-    ("TITLE", 0),
-];
+/// A Graph object a list command prints: Graph's own JSON for `json`/`ndjson`, cells for
+/// `table` and `csv` (sanitised and guarded by the writer, not here).
+pub(crate) trait Record {
+    const CSV_HEADER: &'static str;
+    /// Table columns and widths; 0 takes the rest of the line.
+    const COLUMNS: &'static [(&'static str, usize)];
+    /// The object as Graph sent it.
+    fn raw(&self) -> &str;
+    fn csv_cells(&self) -> Vec<String>;
+    /// One cell per entry of [`Record::COLUMNS`].
+    fn table_cells(&self) -> Vec<String>;
+}
 
-struct AlertWriter<'a> {
+impl Record for Alert {
+    const CSV_HEADER: &'static str = "id,severity,status,title,serviceSource,createdDateTime,assignedTo,classification,determination,incidentId";
+    const COLUMNS: &'static [(&'static str, usize)] = &[
+        ("SEVERITY", 13),
+        ("STATUS", 10),
+        ("CREATED", 20),
+        ("SOURCE", 30),
+        ("ASSIGNED", 24),
+        ("ID", 36),
+        ("TITLE", 0),
+    ];
+
+    fn raw(&self) -> &str {
+        self.raw.get()
+    }
+
+    fn csv_cells(&self) -> Vec<String> {
+        vec![
+            self.id.clone(),
+            enum_text(&self.severity),
+            enum_text(&self.status),
+            self.title.clone().unwrap_or_default(),
+            enum_text(&self.service_source),
+            time_text(self.created),
+            self.assigned_to.clone().unwrap_or_default(),
+            enum_text(&self.classification),
+            enum_text(&self.determination),
+            self.incident_id.clone().unwrap_or_default(),
+        ]
+    }
+
+    fn table_cells(&self) -> Vec<String> {
+        vec![
+            enum_text(&self.severity),
+            enum_text(&self.status),
+            time_text(self.created),
+            enum_text(&self.service_source),
+            self.assigned_to.clone().unwrap_or_default(),
+            self.id.clone(),
+            self.title.clone().unwrap_or_default(),
+        ]
+    }
+}
+
+/// Writes records in one format: the framing (JSON array, CSV header, table header) and
+/// the per-format safety rules live here once for every resource.
+pub(crate) struct RecordWriter<'a, T> {
     format: OutputFormat,
     out: &'a mut dyn Write,
     count: usize,
+    _records: std::marker::PhantomData<fn(&T)>,
 }
 
-impl<'a> AlertWriter<'a> {
-    fn new(format: OutputFormat, out: &'a mut dyn Write) -> Self {
-        AlertWriter {
+impl<'a, T: Record> RecordWriter<'a, T> {
+    pub(crate) fn new(format: OutputFormat, out: &'a mut dyn Write) -> Self {
+        RecordWriter {
             format,
             out,
             count: 0,
+            _records: std::marker::PhantomData,
         }
     }
+}
 
+impl<T: Record> ListWriter<T> for RecordWriter<'_, T> {
     fn begin(&mut self) -> io::Result<()> {
         match self.format {
             OutputFormat::Json => write!(self.out, "["),
-            OutputFormat::Csv => writeln!(
-                self.out,
-                "id,severity,status,title,serviceSource,createdDateTime,assignedTo,classification,determination,incidentId"
-            ),
+            OutputFormat::Csv => writeln!(self.out, "{}", T::CSV_HEADER),
             OutputFormat::Table => {
-                let header: Vec<String> =
-                    COLUMNS.iter().map(|(name, _)| (*name).to_owned()).collect();
-                writeln!(self.out, "{}", table_line(&header))
+                let header: Vec<String> = T::COLUMNS
+                    .iter()
+                    .map(|(name, _)| (*name).to_owned())
+                    .collect();
+                writeln!(self.out, "{}", table_line(&header, T::COLUMNS))
             }
             OutputFormat::Ndjson => Ok(()),
         }
     }
 
-    fn alert(&mut self, a: &Alert) -> io::Result<()> {
+    fn item(&mut self, item: &T) -> io::Result<()> {
         match self.format {
             OutputFormat::Json => {
                 let sep = if self.count == 0 { "\n" } else { ",\n" };
-                write!(self.out, "{sep}{}", sanitize::json_text(a.raw.get()))?;
+                write!(self.out, "{sep}{}", sanitize::json_text(item.raw()))?;
             }
-            OutputFormat::Ndjson => writeln!(self.out, "{}", sanitize::json_text(a.raw.get()))?,
+            OutputFormat::Ndjson => writeln!(self.out, "{}", sanitize::json_text(item.raw()))?,
             OutputFormat::Csv => {
-                let fields = [
-                    a.id.clone(),
-                    enum_text(&a.severity),
-                    enum_text(&a.status),
-                    a.title.clone().unwrap_or_default(),
-                    enum_text(&a.service_source),
-                    a.created
-                        .and_then(|t| t.format(&Rfc3339).ok())
-                        .unwrap_or_default(),
-                    a.assigned_to.clone().unwrap_or_default(),
-                    enum_text(&a.classification),
-                    enum_text(&a.determination),
-                    a.incident_id.clone().unwrap_or_default(),
-                ];
-                let line: Vec<String> = fields.iter().map(|f| sanitize::csv_field(f)).collect();
+                let line: Vec<String> = item
+                    .csv_cells()
+                    .iter()
+                    .map(|f| sanitize::csv_field(f))
+                    .collect();
                 writeln!(self.out, "{}", line.join(","))?;
             }
             OutputFormat::Table => {
-                let cells = vec![
-                    enum_text(&a.severity),
-                    enum_text(&a.status),
-                    a.created
-                        .and_then(|t| t.format(&Rfc3339).ok())
-                        .unwrap_or_default(),
-                    enum_text(&a.service_source),
-                    a.assigned_to.clone().unwrap_or_default(),
-                    a.id.clone(),
-                    a.title.clone().unwrap_or_default(),
-                ];
-                writeln!(self.out, "{}", table_line(&cells))?;
+                writeln!(self.out, "{}", table_line(&item.table_cells(), T::COLUMNS))?;
             }
         }
         self.count += 1;
@@ -318,31 +356,24 @@ impl<'a> AlertWriter<'a> {
         }?;
         self.out.flush()
     }
-}
 
-impl ListWriter<Alert> for AlertWriter<'_> {
-    fn begin(&mut self) -> io::Result<()> {
-        AlertWriter::begin(self)
-    }
-    fn item(&mut self, alert: &Alert) -> io::Result<()> {
-        self.alert(alert)
-    }
-    fn end(&mut self) -> io::Result<()> {
-        AlertWriter::end(self)
-    }
     fn count(&self) -> usize {
         self.count
     }
 }
 
-fn enum_text<T: std::fmt::Display>(v: &Option<T>) -> String {
+pub(crate) fn enum_text<T: std::fmt::Display>(v: &Option<T>) -> String {
     v.as_ref().map(ToString::to_string).unwrap_or_default()
 }
 
+pub(crate) fn time_text(t: Option<time::OffsetDateTime>) -> String {
+    t.and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default()
+}
+
 /// One table row: each cell sanitised, cut and padded by display width (CJK-safe).
-fn table_line(cells: &[String]) -> String {
+fn table_line(cells: &[String], columns: &[(&str, usize)]) -> String {
     let mut line = String::new();
-    for (cell, (_, width)) in cells.iter().zip(COLUMNS) {
+    for (cell, (_, width)) in cells.iter().zip(columns) {
         let safe = sanitize::line(cell);
         if *width == 0 {
             line.push_str(&safe);
@@ -360,7 +391,10 @@ mod tests {
 
     #[test]
     fn table_columns_line_up_with_wide_characters() {
-        let line = table_line(&["漢字漢字漢字漢字".to_owned(), "x".to_owned()]);
+        let line = table_line(
+            &["漢字漢字漢字漢字".to_owned(), "x".to_owned()],
+            Alert::COLUMNS,
+        );
         assert!(line.starts_with("漢字漢字漢字… "), "{line}");
         assert_eq!(
             crate::text::width(line.split("  ").next().unwrap_or("")),
@@ -370,7 +404,7 @@ mod tests {
 
     #[test]
     fn table_cells_are_sanitised() {
-        let line = table_line(&["\x1b[31mred".to_owned(), "x".to_owned()]);
+        let line = table_line(&["\x1b[31mred".to_owned(), "x".to_owned()], Alert::COLUMNS);
         assert!(!line.contains('\x1b'));
     }
 }

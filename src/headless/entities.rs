@@ -3,7 +3,7 @@
 //! entity lists and the alert fields the counts need are processed per page), and writes
 //! the ranked entities. Every Graph-derived string is sanitised, as in the alert outputs.
 
-use super::OutputFormat;
+use super::{OutputFormat, time_text};
 use crate::correlate::{self, Entity, EntityKind, SCORE_FORMULA};
 use crate::graph::Client;
 use crate::graph::models::Alert;
@@ -44,10 +44,6 @@ pub async fn list_entities(
     write_entities(&shown, format, out)?;
     super::warn_skipped(skipped);
     Ok(shown.len())
-}
-
-fn time_text(t: Option<time::OffsetDateTime>) -> String {
-    t.and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default()
 }
 
 /// To the minute, for the table (exports keep the full RFC 3339 value).
