@@ -6,7 +6,7 @@ use super::command::Command;
 use super::detail;
 use super::entity_keys;
 use super::keymap::KeyAction;
-use super::queue::Sort;
+use super::queue::{Column, Sort};
 use super::state::{
     Choice, ConflictPrompt, Focus, LoadMode, MenuKind, Overlay, PromptKind, State, StatusPreset,
     TimePreset,

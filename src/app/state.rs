@@ -5,7 +5,7 @@ use super::command::{AlertQuery, Command};
 use super::entities::EntitiesView;
 use super::keymap::{KeyMap, Mode};
 use super::layout::Screen;
-use super::queue::Queue;
+use super::queue::{self, Queue};
 use super::writes::{WriteOp, Writes};
 use crate::graph::enums::{AlertClassification, AlertDetermination, AlertStatus};
 use crate::outbox::FieldConflict;
@@ -459,18 +459,7 @@ impl State {
     /// refresh). When that alert is no longer shown, the cursor stays at the same row
     /// number (clamped) and adopts whatever alert is there.
     pub(crate) fn relocate_cursor(&mut self) {
-        let pos = self
-            .cursor_id
-            .as_deref()
-            .and_then(|id| self.queue.position(id));
-        match pos {
-            Some(p) => self.cursor = p,
-            None => {
-                let len = self.queue.view().len();
-                self.cursor = self.cursor.min(len.saturating_sub(1));
-                self.cursor_id = self.queue.row(self.cursor).map(|a| a.id.clone());
-            }
-        }
+        queue::follow(&self.queue, &mut self.cursor_id, &mut self.cursor);
         self.scroll_to_cursor();
     }
 
@@ -491,14 +480,9 @@ impl State {
 
     /// Keeps the cursor row inside the visible window.
     pub(crate) fn scroll_to_cursor(&mut self) {
-        let rows = self.screen().queue_rows().max(1);
-        if self.cursor < self.offset {
-            self.offset = self.cursor;
-        } else if self.cursor >= self.offset + rows {
-            self.offset = self.cursor + 1 - rows;
-        }
+        let rows = self.screen().queue_rows();
         let len = self.queue.view().len();
-        self.offset = self.offset.min(len.saturating_sub(rows));
+        queue::scroll_into_view(self.cursor, &mut self.offset, len, rows);
     }
 
     /// The alerts an action applies to: the marked ones, else the selected one.

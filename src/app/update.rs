@@ -72,7 +72,7 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
             comments,
         } => {
             if state.writes.finish(write_id).is_some() {
-                state.queue.set_comments(&alert_id, comments);
+                state.queue.modify(&alert_id, |a| a.comments = comments);
                 state.info(format!("Comment added to {}", sanitize::line(&alert_id)));
             }
             vec![]

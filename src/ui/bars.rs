@@ -4,6 +4,7 @@
 use super::theme::Theme;
 use crate::app::format;
 use crate::app::keymap::KeyAction;
+use crate::app::queue::Column;
 use crate::app::{Focus, Overlay, State};
 use crate::sanitize;
 use crate::text::{truncate, width};
