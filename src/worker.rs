@@ -143,6 +143,28 @@ impl Worker {
                         Op::AlertComment { text, author },
                     ));
                 }
+                Command::UpdateIncident {
+                    write_id,
+                    incident_id,
+                    update,
+                    base,
+                } => run.push((
+                    write_id,
+                    Target::incident(incident_id),
+                    Op::IncidentUpdate { update, base },
+                )),
+                Command::AddIncidentComment {
+                    write_id,
+                    incident_id,
+                    text,
+                } => {
+                    let author = self.outbox.author().map(str::to_owned);
+                    run.push((
+                        write_id,
+                        Target::incident(incident_id),
+                        Op::IncidentComment { text, author },
+                    ));
+                }
                 other => {
                     self.submit(std::mem::take(&mut run)).await?;
                     self.handle(other).await?;
@@ -178,7 +200,10 @@ impl Worker {
                     let _ = tx.send(action).await;
                 });
             }
-            Command::UpdateAlert { .. } | Command::AddComment { .. } => {
+            Command::UpdateAlert { .. }
+            | Command::AddComment { .. }
+            | Command::UpdateIncident { .. }
+            | Command::AddIncidentComment { .. } => {
                 // Batched by `handle_all`; one on its own is a batch of one.
                 return Box::pin(self.handle_all(vec![command])).await;
             }
@@ -274,8 +299,8 @@ impl Worker {
             .entries()
             .into_iter()
             .find(|v| v.entry.id == entry_id && v.status == Status::Pending)
-            && let Some(restored) = self.writes.restore(&v)
         {
+            let restored = self.writes.restore(&v);
             self.send(Action::OutboxRestored(vec![restored])).await?;
         }
         self.send(Action::Notice(notice)).await?;
@@ -298,7 +323,7 @@ impl Worker {
                     Status::Conflict(fields) => fields.clone(),
                     _ => Vec::new(),
                 },
-                alert_id: v.entry.target.id,
+                target: v.entry.target,
                 entry_id: v.entry.id,
             })
             .collect();
@@ -314,23 +339,24 @@ struct WriteIds {
 }
 
 impl WriteIds {
-    /// Gives an entry the app did not start (restored, or back in line) a write id. Only
-    /// alert writes: the console has no incident rows to show one on (headless incident
-    /// writes still land, and `:outbox` lists them).
-    fn restore(&mut self, v: &EntryView) -> Option<RestoredWrite> {
+    /// Gives an entry the app did not start (restored, or back in line) a write id, so its
+    /// alert or incident row shows it as pending.
+    fn restore(&mut self, v: &EntryView) -> RestoredWrite {
         let op = match &v.entry.op {
             Op::AlertUpdate { update, .. } => WriteOp::Update(update.clone()),
-            Op::AlertComment { text, .. } => WriteOp::Comment(text.clone()),
-            Op::IncidentUpdate { .. } | Op::IncidentComment { .. } => return None,
+            Op::IncidentUpdate { update, .. } => WriteOp::UpdateIncident(update.clone()),
+            Op::AlertComment { text, .. } | Op::IncidentComment { text, .. } => {
+                WriteOp::Comment(text.clone())
+            }
         };
         let write_id = RESTORED_WRITE_IDS + self.next_restored;
         self.next_restored += 1;
         self.by_entry.insert(v.entry.id.clone(), write_id);
-        Some(RestoredWrite {
+        RestoredWrite {
             write_id,
-            alert_id: v.entry.target.id.clone(),
+            target: v.entry.target.clone(),
             op,
-        })
+        }
     }
 
     /// The actions an outbox event means for the console.
@@ -341,7 +367,7 @@ impl WriteIds {
                 let restored: Vec<RestoredWrite> = views
                     .iter()
                     .filter(|v| v.status == Status::Pending)
-                    .filter_map(|v| self.restore(v))
+                    .map(|v| self.restore(v))
                     .collect();
                 let mut out = vec![Action::OutboxRestored(restored)];
                 if stopped > 0 {
@@ -366,15 +392,14 @@ impl WriteIds {
                     (Some(write_id), Reply::Comments(comments) | Reply::AlreadyThere(comments)) => {
                         vec![Action::CommentAdded {
                             write_id,
-                            alert_id: target.id,
+                            target,
                             comments,
                         }]
                     }
-                    (Some(write_id), Reply::Unreadable) => vec![Action::WriteLanded {
-                        write_id,
-                        alert_id: target.id,
-                    }],
-                    // Incident writes never carry a console write id (see `restore`).
+                    (Some(write_id), Reply::Unreadable) => {
+                        vec![Action::WriteLanded { write_id, target }]
+                    }
+                    // Incident replies come with the incidents pane.
                     (_, Reply::Incident(_)) | (None, _) => vec![],
                 }
             }
@@ -386,7 +411,7 @@ impl WriteIds {
                     Status::Conflict(fields) => vec![Action::WriteConflict {
                         write_id,
                         entry_id: view.entry.id,
-                        alert_id: view.entry.target.id,
+                        target: view.entry.target,
                         fields,
                     }],
                     other => vec![Action::WriteFailed {
@@ -492,7 +517,7 @@ mod tests {
         });
         assert!(matches!(
             done.as_slice(),
-            [Action::CommentAdded { write_id: 7, alert_id, .. }] if alert_id == "a1"
+            [Action::CommentAdded { write_id: 7, target, .. }] if *target == Target::alert("a1")
         ));
         // Answered once: a second report for the entry maps to nothing.
         assert!(

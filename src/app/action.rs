@@ -2,7 +2,7 @@
 
 use super::writes::WriteOp;
 use crate::graph::models::{Alert, AlertComment};
-use crate::outbox::FieldConflict;
+use crate::outbox::{FieldConflict, Target};
 use ratatui::crossterm::event::KeyEvent;
 
 /// An input to [`super::update`]. Terminal events and worker replies both become actions, so
@@ -35,17 +35,18 @@ pub enum Action {
     AlertLoaded(Alert),
     /// A PATCH succeeded; `alert` is the server's copy.
     WriteSucceeded { write_id: u64, alert: Alert },
-    /// A comment POST succeeded; `comments` is the alert's whole comment list.
+    /// A comment POST succeeded; `comments` is the target's (alert's or incident's) whole
+    /// comment list.
     CommentAdded {
         write_id: u64,
-        alert_id: String,
+        target: Target,
         comments: Vec<AlertComment>,
     },
     /// A write failed for good (after the client's retries); the row keeps the server value.
     WriteFailed { write_id: u64, error: String },
     /// Graph accepted a write but its reply was unreadable: the write is no longer pending
-    /// and the alert should be read again.
-    WriteLanded { write_id: u64, alert_id: String },
+    /// and the target should be read again.
+    WriteLanded { write_id: u64, target: Target },
     /// Writes found unfinished in the outbox (from an earlier run, or put back in line):
     /// they are being sent and their rows show them as pending.
     OutboxRestored(Vec<RestoredWrite>),
@@ -54,7 +55,7 @@ pub enum Action {
     WriteConflict {
         write_id: u64,
         entry_id: String,
-        alert_id: String,
+        target: Target,
         fields: Vec<FieldConflict>,
     },
     /// The outbox's unfinished entries, for the `:outbox` view.
@@ -67,7 +68,7 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RestoredWrite {
     pub write_id: u64,
-    pub alert_id: String,
+    pub target: Target,
     pub op: WriteOp,
 }
 
@@ -75,7 +76,8 @@ pub struct RestoredWrite {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxRow {
     pub entry_id: String,
-    pub alert_id: String,
+    /// The alert or incident the write changes.
+    pub target: Target,
     /// "update status=resolved", "comment \"…\"".
     pub what: String,
     /// pending, failed or conflict.

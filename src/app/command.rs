@@ -3,6 +3,7 @@
 //! [`super::Action`]s.
 
 use crate::graph::enums::AlertStatus;
+use crate::graph::incidents::IncidentUpdate;
 use crate::graph::models::AlertUpdate;
 use crate::outbox::{Base, Resolution};
 use time::Duration;
@@ -45,6 +46,20 @@ pub enum Command {
     AddComment {
         write_id: u64,
         alert_id: String,
+        text: String,
+    },
+    /// PATCH one incident, through the outbox, as [`Command::UpdateAlert`] does an alert
+    /// (conflict detection on the incident's `lastUpdateDateTime` and fields).
+    UpdateIncident {
+        write_id: u64,
+        incident_id: String,
+        update: IncidentUpdate,
+        base: Option<Base>,
+    },
+    /// POST a comment to one incident, through the outbox.
+    AddIncidentComment {
+        write_id: u64,
+        incident_id: String,
         text: String,
     },
     /// List the outbox's unfinished entries (answered with `Action::OutboxListed`, again

@@ -4,8 +4,9 @@
 //! clamps the scroll position against the same lines the renderer draws.
 
 use super::format;
-use super::writes::Writes;
+use super::writes::{Fields, Writes};
 use crate::graph::models::{Alert, Evidence};
+use crate::outbox::TargetKind;
 use crate::sanitize;
 use crate::text::{truncate, wrap};
 use time::OffsetDateTime;
@@ -114,22 +115,26 @@ pub fn document(
 }
 
 fn pending_note(d: &mut Doc, alert: &Alert, writes: &Writes) {
+    let update = writes.pending_update(&alert.id);
+    let comments = writes.pending_comments(TargetKind::Alert, &alert.id);
+    saving_note(d, update.as_ref().map(Fields::from), comments);
+}
+
+/// "… saving: status → resolved, 1 comment(s)" for the changes still on their way.
+fn saving_note(d: &mut Doc, fields: Option<Fields<'_>>, comments: usize) {
     let mut parts = Vec::new();
-    if let Some(u) = writes.pending_update(&alert.id) {
-        if let Some(s) = &u.status {
-            parts.push(format!("status → {}", sanitize::line(s.as_str())));
-        }
-        if let Some(a) = &u.assigned_to {
-            parts.push(format!("assigned → {}", sanitize::line(a)));
-        }
-        if let Some(c) = &u.classification {
-            parts.push(format!("classification → {}", sanitize::line(c.as_str())));
-        }
-        if let Some(x) = &u.determination {
-            parts.push(format!("determination → {}", sanitize::line(x.as_str())));
+    if let Some(f) = fields {
+        for (name, value) in [
+            ("status", f.status),
+            ("assigned", f.assigned_to),
+            ("classification", f.classification),
+            ("determination", f.determination),
+        ] {
+            if let Some(v) = value {
+                parts.push(format!("{name} → {}", sanitize::line(v)));
+            }
         }
     }
-    let comments = writes.pending_comments(&alert.id);
     if comments > 0 {
         parts.push(format!("{comments} comment(s)"));
     }

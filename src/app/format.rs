@@ -2,6 +2,7 @@
 //! came from Graph passes through [`crate::sanitize`] here or at the call site.
 
 use crate::graph::enums::{AlertSeverity, AlertStatus, ServiceSource};
+use crate::outbox::{Target, TargetKind};
 use crate::sanitize;
 use std::borrow::Cow;
 use time::OffsetDateTime;
@@ -105,6 +106,16 @@ pub fn count(n: usize) -> String {
         out.push(c);
     }
     out
+}
+
+/// How many of what: "1 alert", "3 incidents" (the targets of one action are one kind).
+pub fn count_of(targets: &[Target]) -> String {
+    let noun = match targets.first().map(|t| t.kind) {
+        Some(TargetKind::Incident) => "incident",
+        _ => "alert",
+    };
+    let n = targets.len();
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]

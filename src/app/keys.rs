@@ -5,6 +5,7 @@ use super::action::OutboxRow;
 use super::command::Command;
 use super::detail;
 use super::entity_keys;
+use super::format;
 use super::keymap::KeyAction;
 use super::queue::{Column, Sort};
 use super::state::{
@@ -13,7 +14,7 @@ use super::state::{
 };
 use super::writes::WriteOp;
 use crate::graph::models::AlertUpdate;
-use crate::outbox::{Resolution, check};
+use crate::outbox::{Resolution, Target, TargetKind, check};
 use crate::sanitize;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui_textarea::TextArea;
@@ -321,7 +322,7 @@ fn set_sort(state: &mut State, sort: Sort) {
     state.info(format!("Sorted by {} {arrow}", sort.column.name()));
 }
 
-fn require_targets(state: &mut State) -> Option<Vec<String>> {
+fn require_targets(state: &mut State) -> Option<Vec<Target>> {
     let targets = state.targets();
     if targets.is_empty() {
         state.info("No alert selected");
@@ -331,7 +332,7 @@ fn require_targets(state: &mut State) -> Option<Vec<String>> {
     }
 }
 
-fn open_menu(state: &mut State, kind: MenuKind, cursor: usize, targets: Vec<String>) {
+fn open_menu(state: &mut State, kind: MenuKind, cursor: usize, targets: Vec<Target>) {
     state.overlay = Some(Overlay::Menu {
         kind,
         cursor,
@@ -340,7 +341,7 @@ fn open_menu(state: &mut State, kind: MenuKind, cursor: usize, targets: Vec<Stri
     state.dirty = true;
 }
 
-fn open_prompt(state: &mut State, kind: PromptKind, targets: Vec<String>) {
+fn open_prompt(state: &mut State, kind: PromptKind, targets: Vec<Target>) {
     let mut input = TextArea::default();
     input.set_placeholder_text(match kind {
         PromptKind::WhoAmI => "your name or UPN, e.g. analyst@contoso.com",
@@ -712,7 +713,7 @@ fn menu_key(
     cancel: bool,
     kind: MenuKind,
     cursor: usize,
-    targets: Vec<String>,
+    targets: Vec<Target>,
 ) -> Vec<Command> {
     if cancel {
         state.info("Cancelled");
@@ -746,7 +747,7 @@ fn menu_key(
     vec![]
 }
 
-fn choose(state: &mut State, choice: Choice, targets: Vec<String>) -> Vec<Command> {
+fn choose(state: &mut State, choice: Choice, targets: Vec<Target>) -> Vec<Command> {
     match choice {
         Choice::Status(status) => propose(
             state,
@@ -760,15 +761,10 @@ fn choose(state: &mut State, choice: Choice, targets: Vec<String>) -> Vec<Comman
             open_menu(state, MenuKind::Determination(c), 0, targets);
             vec![]
         }
-        Choice::Determination(c, d) => propose(
-            state,
-            targets,
-            WriteOp::Update(AlertUpdate {
-                classification: Some(c),
-                determination: Some(d),
-                ..Default::default()
-            }),
-        ),
+        Choice::Determination(c, d) => {
+            let op = WriteOp::shared_fields(kind_of(&targets), None, Some((c, d)));
+            propose(state, targets, op)
+        }
         Choice::StatusPreset(p) => {
             state.status_preset = p;
             state.info(format!("Loading {} alerts…", p.label()));
@@ -786,7 +782,7 @@ fn submit_prompt(
     state: &mut State,
     kind: PromptKind,
     text: String,
-    targets: Vec<String>,
+    targets: Vec<Target>,
 ) -> Vec<Command> {
     if text.is_empty() {
         state.info("No name given; nothing changed");
@@ -800,41 +796,39 @@ fn submit_prompt(
     assign(state, targets, name)
 }
 
-fn assign(state: &mut State, targets: Vec<String>, name: String) -> Vec<Command> {
-    propose(
-        state,
-        targets,
-        WriteOp::Update(AlertUpdate {
-            assigned_to: Some(name),
-            ..Default::default()
-        }),
-    )
+fn assign(state: &mut State, targets: Vec<Target>, name: String) -> Vec<Command> {
+    let op = WriteOp::shared_fields(kind_of(&targets), Some(name), None);
+    propose(state, targets, op)
+}
+
+/// The kind of the targets of one action (all alerts or all incidents).
+fn kind_of(targets: &[Target]) -> TargetKind {
+    targets.first().map_or(TargetKind::Alert, |t| t.kind)
 }
 
 /// What a write does, as the confirmation and the status line say it.
 pub(crate) fn describe(op: &WriteOp) -> String {
-    match op {
-        WriteOp::Comment(_) => "Add comment".to_owned(),
-        WriteOp::Update(u) => {
-            let mut parts = Vec::new();
-            if let Some(s) = &u.status {
-                parts.push(format!("Set status {}", s.as_str()));
-            }
-            if let Some(a) = &u.assigned_to {
-                parts.push(format!("Assign to {a}"));
-            }
-            if let (Some(c), Some(d)) = (&u.classification, &u.determination) {
-                parts.push(format!("Classify {} / {}", c.as_str(), d.as_str()));
-            }
-            parts.join(", ")
-        }
+    if let WriteOp::Comment(_) = op {
+        return "Add comment".to_owned();
     }
+    let f = op.fields();
+    let mut parts = Vec::new();
+    if let Some(s) = f.status {
+        parts.push(format!("Set status {s}"));
+    }
+    if let Some(a) = f.assigned_to {
+        parts.push(format!("Assign to {a}"));
+    }
+    if let (Some(c), Some(d)) = (f.classification, f.determination) {
+        parts.push(format!("Classify {c} / {d}"));
+    }
+    parts.join(", ")
 }
 
-/// Sends at once for one alert; asks first for several.
-fn propose(state: &mut State, targets: Vec<String>, op: WriteOp) -> Vec<Command> {
+/// Sends at once for one target; asks first for several.
+fn propose(state: &mut State, targets: Vec<Target>, op: WriteOp) -> Vec<Command> {
     if targets.len() > 1 {
-        let question = format!("{} on {} alerts? y/n", describe(&op), targets.len());
+        let question = format!("{} on {}? y/n", describe(&op), format::count_of(&targets));
         state.overlay = Some(Overlay::Confirm {
             question,
             targets,
@@ -846,43 +840,58 @@ fn propose(state: &mut State, targets: Vec<String>, op: WriteOp) -> Vec<Command>
     send(state, &targets, &op)
 }
 
-/// One command per alert, each with a fresh write id; rows show the change as pending.
-fn send(state: &mut State, targets: &[String], op: &WriteOp) -> Vec<Command> {
+/// One command per target, each with a fresh write id; rows show the change as pending.
+fn send(state: &mut State, targets: &[Target], op: &WriteOp) -> Vec<Command> {
     let commands = targets
         .iter()
-        .map(|id| {
-            // The base is the alert as the analyst sees it, earlier pending changes
-            // included, taken before this write joins them.
-            let base = match op {
-                WriteOp::Update(update) => state.queue.get(id).map(|alert| {
-                    let seen = state.writes.preview(alert);
-                    check::base_for(seen.as_ref().unwrap_or(alert), update)
-                }),
-                WriteOp::Comment(_) => None,
-            };
-            let write_id = state.writes.start(id, op.clone());
-            match op {
-                WriteOp::Update(update) => Command::UpdateAlert {
-                    write_id,
-                    alert_id: id.clone(),
-                    update: update.clone(),
-                    base,
-                },
-                WriteOp::Comment(text) => Command::AddComment {
-                    write_id,
-                    alert_id: id.clone(),
-                    text: text.clone(),
-                },
-            }
-        })
+        .map(|target| write_command(state, target, op.clone()))
         .collect::<Vec<_>>();
     let what = describe(op);
-    let n = targets.len();
+    let n = commands.len();
     state.info(format!(
         "{what}: sending {n} change{}…",
         if n == 1 { "" } else { "s" }
     ));
     commands
+}
+
+/// Records one write as pending and returns the command that sends it. The base is the
+/// target as the analyst sees it, earlier pending changes included, taken before this
+/// write joins them.
+pub(crate) fn write_command(state: &mut State, target: &Target, op: WriteOp) -> Command {
+    let id = target.id.clone();
+    let base = match &op {
+        WriteOp::Update(update) => state.queue.get(&id).map(|alert| {
+            let seen = state.writes.preview(alert);
+            check::base_for(seen.as_ref().unwrap_or(alert), update)
+        }),
+        WriteOp::UpdateIncident(_) | WriteOp::Comment(_) => None,
+    };
+    let write_id = state.writes.start(target.clone(), op.clone());
+    match (op, target.kind) {
+        (WriteOp::Update(update), _) => Command::UpdateAlert {
+            write_id,
+            alert_id: id,
+            update,
+            base,
+        },
+        (WriteOp::UpdateIncident(update), _) => Command::UpdateIncident {
+            write_id,
+            incident_id: id,
+            update,
+            base,
+        },
+        (WriteOp::Comment(text), TargetKind::Alert) => Command::AddComment {
+            write_id,
+            alert_id: id,
+            text,
+        },
+        (WriteOp::Comment(text), TargetKind::Incident) => Command::AddIncidentComment {
+            write_id,
+            incident_id: id,
+            text,
+        },
+    }
 }
 
 pub(crate) fn on_paste(state: &mut State, text: &str) {

@@ -8,7 +8,7 @@ use super::layout::Screen;
 use super::queue::{self, Queue};
 use super::writes::{WriteOp, Writes};
 use crate::graph::enums::{AlertClassification, AlertDetermination, AlertStatus};
-use crate::outbox::FieldConflict;
+use crate::outbox::{FieldConflict, Target};
 use crate::sanitize;
 use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
@@ -213,22 +213,22 @@ pub enum Overlay {
     Menu {
         kind: MenuKind,
         cursor: usize,
-        targets: Vec<String>,
+        targets: Vec<Target>,
     },
     Prompt {
         kind: PromptKind,
         input: Box<TextArea<'static>>,
-        targets: Vec<String>,
+        targets: Vec<Target>,
     },
     /// The multi-line comment editor.
     Comment {
         editor: Box<TextArea<'static>>,
-        targets: Vec<String>,
+        targets: Vec<Target>,
     },
     /// "Do this to N alerts? y/n".
     Confirm {
         question: String,
-        targets: Vec<String>,
+        targets: Vec<Target>,
         op: WriteOp,
     },
     Help {
@@ -249,7 +249,8 @@ pub enum Overlay {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConflictPrompt {
     pub entry_id: String,
-    pub alert_id: String,
+    /// The alert or incident someone else changed.
+    pub target: Target,
     pub fields: Vec<FieldConflict>,
 }
 
@@ -486,11 +487,11 @@ impl State {
     }
 
     /// The alerts an action applies to: the marked ones, else the selected one.
-    pub(crate) fn targets(&self) -> Vec<String> {
+    pub(crate) fn targets(&self) -> Vec<Target> {
         if self.marks.is_empty() {
-            self.cursor_id.iter().cloned().collect()
+            self.cursor_id.iter().map(Target::alert).collect()
         } else {
-            self.marks.iter().cloned().collect()
+            self.marks.iter().map(Target::alert).collect()
         }
     }
 

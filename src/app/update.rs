@@ -4,7 +4,8 @@ use super::action::Action;
 use super::command::Command;
 use super::keys;
 use super::state::{ConflictPrompt, LoadMode, Overlay, State};
-use crate::graph::models::Alert;
+use crate::graph::models::{Alert, AlertComment};
+use crate::outbox::{Target, TargetKind};
 use crate::sanitize;
 
 /// All behaviour. Sets `state.dirty` when anything visible changed; the terminal loop draws
@@ -68,34 +69,34 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
         }
         Action::CommentAdded {
             write_id,
-            alert_id,
+            target,
             comments,
         } => {
             if state.writes.finish(write_id).is_some() {
-                state.queue.modify(&alert_id, |a| a.comments = comments);
-                state.info(format!("Comment added to {}", sanitize::line(&alert_id)));
+                state.info(format!("Comment added to {target}"));
+                set_comments(state, target, comments);
             }
             vec![]
         }
         Action::WriteFailed { write_id, error } => {
             if let Some(w) = state.writes.finish(write_id) {
                 state.writes.failed += 1;
-                state.error(&format!("Change to {} failed: {error}", w.alert_id));
+                state.error(&format!("Change to {} failed: {error}", w.target));
             }
             vec![]
         }
-        Action::WriteLanded { write_id, alert_id } => {
+        Action::WriteLanded { write_id, target } => {
             if state.writes.finish(write_id).is_some() {
-                state.info(format!("Saved {}", sanitize::line(&alert_id)));
-                // The reply was unreadable: read the alert to show what Graph has.
-                return vec![Command::GetAlert { id: alert_id }];
+                state.info(format!("Saved {target}"));
+                // The reply was unreadable: read the target to show what Graph has.
+                return read_again(target);
             }
             vec![]
         }
         Action::OutboxRestored(writes) => {
             let n = writes.len();
             for w in writes {
-                state.writes.adopt(w.write_id, &w.alert_id, w.op);
+                state.writes.adopt(w.write_id, w.target, w.op);
             }
             if n > 0 {
                 state.info(format!(
@@ -108,17 +109,16 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
         Action::WriteConflict {
             write_id,
             entry_id,
-            alert_id,
+            target,
             fields,
         } => {
             state.writes.finish(write_id);
             state.error(&format!(
-                "{} was changed by someone else: keep yours or take theirs",
-                alert_id
+                "{target} was changed by someone else: keep yours or take theirs"
             ));
             let prompt = ConflictPrompt {
                 entry_id,
-                alert_id,
+                target,
                 fields,
             };
             // One prompt per entry, even if it is reported again.
@@ -150,6 +150,26 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
             state.info(sanitize::line(&text).into_owned());
             vec![]
         }
+    }
+}
+
+/// A comment landed: the target's whole comment list as Graph has it.
+fn set_comments(state: &mut State, target: Target, comments: Vec<AlertComment>) {
+    match target.kind {
+        TargetKind::Alert => {
+            state.queue.modify(&target.id, |a| a.comments = comments);
+        }
+        // Incident rows come with the incidents pane.
+        TargetKind::Incident => {}
+    }
+}
+
+/// Commands that read a target again after a write whose reply was unreadable.
+fn read_again(target: Target) -> Vec<Command> {
+    match target.kind {
+        TargetKind::Alert => vec![Command::GetAlert { id: target.id }],
+        // Incident rows come with the incidents pane.
+        TargetKind::Incident => vec![],
     }
 }
 

@@ -7,6 +7,7 @@ use crate::app::keymap::KeyAction;
 use crate::app::queue::SortColumn;
 use crate::app::{Focus, State};
 use crate::graph::models::Alert;
+use crate::outbox::TargetKind;
 use crate::sanitize;
 use crate::text::fit;
 use ratatui::Frame;
@@ -108,7 +109,7 @@ fn row<'a>(
 ) -> Line<'a> {
     let marked = state.marks.contains(&alert.id);
     let pending = state.writes.pending_update(&alert.id);
-    let any_pending = pending.is_some() || state.writes.pending_comments(&alert.id) > 0;
+    let any_pending = state.writes.any_pending(TargetKind::Alert, &alert.id);
     let mark = format!(
         "{}{}",
         if marked { '*' } else { ' ' },

@@ -320,7 +320,7 @@ fn outbox_dialogs() {
         Action::WriteConflict {
             write_id: 1,
             entry_id: "0001-aa".into(),
-            alert_id: "da9f1c2e-rich".into(),
+            target: crate::outbox::Target::alert("da9f1c2e-rich"),
             fields: vec![crate::outbox::FieldConflict {
                 field: "status".into(),
                 base: serde_json::json!("new"),
@@ -339,7 +339,7 @@ fn outbox_dialogs() {
     update(&mut s, code(KeyCode::Enter));
     let row = |id: &str, state: &str, what: &str, detail: &str| OutboxRow {
         entry_id: id.into(),
-        alert_id: "da9f1c2e-rich".into(),
+        target: crate::outbox::Target::alert("da9f1c2e-rich"),
         what: what.into(),
         state: state.into(),
         detail: detail.into(),
