@@ -10,6 +10,7 @@ use crate::app::writes::{RESTORED_WRITE_IDS, WriteOp};
 use crate::app::{Action, AlertQuery, Command, OutboxRow, RestoredWrite};
 use crate::graph::Client;
 use crate::graph::odata::{Filter, ODataQuery};
+use crate::outbox::writer::NewEntry;
 use crate::outbox::{
     EntryView, Op, Outbox, OutboxError, OutboxEvent, Reply, Resolution, Status, Target,
 };
@@ -118,7 +119,12 @@ impl Worker {
 
     /// Handles commands in order; runs of writes are journaled as one batch.
     async fn handle_all(&mut self, batch: Vec<Command>) -> Result<(), Gone> {
-        let mut run: Vec<(u64, Target, Op)> = Vec::new();
+        let mut run: Vec<(u64, NewEntry)> = Vec::new();
+        let entry = |target, op| NewEntry {
+            target,
+            op,
+            after: None,
+        };
         for command in batch {
             match command {
                 Command::UpdateAlert {
@@ -126,10 +132,13 @@ impl Worker {
                     alert_id,
                     update,
                     base,
+                    after,
                 } => run.push((
                     write_id,
-                    Target::alert(alert_id),
-                    Op::AlertUpdate { update, base },
+                    NewEntry {
+                        after,
+                        ..entry(Target::alert(alert_id), Op::AlertUpdate { update, base })
+                    },
                 )),
                 Command::AddComment {
                     write_id,
@@ -139,8 +148,7 @@ impl Worker {
                     let author = self.outbox.author().map(str::to_owned);
                     run.push((
                         write_id,
-                        Target::alert(alert_id),
-                        Op::AlertComment { text, author },
+                        entry(Target::alert(alert_id), Op::AlertComment { text, author }),
                     ));
                 }
                 Command::UpdateIncident {
@@ -150,8 +158,10 @@ impl Worker {
                     base,
                 } => run.push((
                     write_id,
-                    Target::incident(incident_id),
-                    Op::IncidentUpdate { update, base },
+                    entry(
+                        Target::incident(incident_id),
+                        Op::IncidentUpdate { update, base },
+                    ),
                 )),
                 Command::AddIncidentComment {
                     write_id,
@@ -161,8 +171,10 @@ impl Worker {
                     let author = self.outbox.author().map(str::to_owned);
                     run.push((
                         write_id,
-                        Target::incident(incident_id),
-                        Op::IncidentComment { text, author },
+                        entry(
+                            Target::incident(incident_id),
+                            Op::IncidentComment { text, author },
+                        ),
                     ));
                 }
                 other => {
@@ -239,13 +251,12 @@ impl Worker {
 
     /// Journals writes (one fsync for the lot); if the journal can't take them, they are
     /// refused right away (never sent, so the analyst must know).
-    async fn submit(&mut self, run: Vec<(u64, Target, Op)>) -> Result<(), Gone> {
+    async fn submit(&mut self, run: Vec<(u64, NewEntry)>) -> Result<(), Gone> {
         if run.is_empty() {
             return Ok(());
         }
-        let (write_ids, items): (Vec<u64>, Vec<(Target, Op)>) =
-            run.into_iter().map(|(w, t, o)| (w, (t, o))).unzip();
-        match self.outbox.submit_all(items).await {
+        let (write_ids, items): (Vec<u64>, Vec<NewEntry>) = run.into_iter().unzip();
+        match self.outbox.submit_entries(items).await {
             Ok(entry_ids) => {
                 for (entry_id, write_id) in entry_ids.into_iter().zip(write_ids) {
                     self.writes.by_entry.insert(entry_id, write_id);
@@ -492,6 +503,7 @@ mod tests {
                 profile: "p".into(),
                 endpoint: "e".into(),
                 target: Target::alert("a1"),
+                after: None,
                 op,
             },
             status,

@@ -92,6 +92,7 @@ async fn writes_left_by_an_earlier_run_show_as_pending_then_land() {
             profile: "test".into(),
             endpoint: client.base_url().to_owned(),
             target: graphsec::outbox::Target::alert(&alert),
+            after: None,
             op: graphsec::outbox::Op::AlertComment {
                 text: "from before the crash".into(),
                 author: Some(ANALYST.into()),

@@ -5,7 +5,7 @@
 use crate::graph::enums::AlertStatus;
 use crate::graph::incidents::IncidentUpdate;
 use crate::graph::models::AlertUpdate;
-use crate::outbox::{Base, Resolution};
+use crate::outbox::{Base, Resolution, Target};
 use time::Duration;
 
 /// The server-side part of the queue's filter (the presets); type-to-filter is local.
@@ -36,11 +36,14 @@ pub enum Command {
     GetAlert { id: String },
     /// PATCH one alert, through the outbox. `write_id` is unique per write and comes back in
     /// the reply. `base` is what the analyst saw (for conflict detection).
+    /// `after`: sent only once the writes already queued for that target (the alert's
+    /// incident, when it is resolved with its alerts) have landed or stopped.
     UpdateAlert {
         write_id: u64,
         alert_id: String,
         update: AlertUpdate,
         base: Option<Base>,
+        after: Option<Target>,
     },
     /// POST a comment to one alert, through the outbox.
     AddComment {

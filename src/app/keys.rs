@@ -874,6 +874,7 @@ pub(crate) fn write_command(state: &mut State, target: &Target, op: WriteOp) -> 
             alert_id: id,
             update,
             base,
+            after: None,
         },
         (WriteOp::UpdateIncident(update), _) => Command::UpdateIncident {
             write_id,

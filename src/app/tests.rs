@@ -431,6 +431,7 @@ fn single_status_change_is_pending_until_the_server_answers() {
             alert_id,
             update: u,
             base: Some(base),
+            after: None,
         },
     ] = cmds.as_slice()
     else {
@@ -516,6 +517,7 @@ fn assign_to_me_uses_the_session_name() {
                 ..Default::default()
             },
             base: Some(base),
+            after: None,
         }]
     );
 }
@@ -627,6 +629,7 @@ fn classification_offers_only_valid_determinations() {
                 ..Default::default()
             },
             base: Some(base),
+            after: None,
         }]
     );
 }

@@ -502,6 +502,7 @@ mod tests {
             profile: "p".into(),
             endpoint: "http://127.0.0.1:1/v1.0".into(),
             target: Target::alert(alert),
+            after: None,
             op: Op::AlertComment {
                 text: text.into(),
                 author: Some("me@contoso.com".into()),
@@ -695,6 +696,7 @@ mod tests {
             profile: "p".into(),
             endpoint: "e".into(),
             target: Target::alert("a"),
+            after: None,
             op: Op::AlertUpdate {
                 update: AlertUpdate {
                     status: Some(AlertStatus::Resolved),
