@@ -6,10 +6,12 @@
 //! disk first, then sent by its writer concurrently across alerts but in order for any one
 //! alert.
 
+use crate::app::incidents::IncidentRow;
 use crate::app::writes::{RESTORED_WRITE_IDS, WriteOp};
-use crate::app::{Action, AlertQuery, Command, OutboxRow, RestoredWrite};
-use crate::graph::Client;
+use crate::app::{Action, AlertQuery, Command, IncidentQuery, OutboxRow, RestoredWrite};
+use crate::graph::models::Page;
 use crate::graph::odata::{Filter, ODataQuery};
+use crate::graph::{Client, GraphError};
 use crate::outbox::writer::NewEntry;
 use crate::outbox::{
     EntryView, Op, Outbox, OutboxError, OutboxEvent, Reply, Resolution, Status, Target,
@@ -22,6 +24,28 @@ use tokio::task::JoinHandle;
 
 /// Page size asked of Graph for the queue: large pages mean fewer round trips on a slow link.
 pub const QUEUE_PAGE_SIZE: u32 = 1000;
+
+/// Page size for incidents with their alerts expanded: what real integrations use (an
+/// expanded page is many times the size of a plain one).
+pub const INCIDENT_PAGE_SIZE: u32 = 50;
+
+/// The incident queue's query: its statuses, each incident with its alerts, and the count.
+pub fn incident_query_to_odata(query: &IncidentQuery) -> ODataQuery {
+    let mut odata = ODataQuery::new()
+        .top(INCIDENT_PAGE_SIZE)
+        .count(true)
+        .expand(["alerts"]);
+    // `eq` joined by `or`: the documented form of an incident filter.
+    if let Some(f) = Filter::any(
+        query
+            .statuses
+            .iter()
+            .map(|s| Filter::eq("status", s.as_str())),
+    ) {
+        odata = odata.filter(f);
+    }
+    odata
+}
 
 /// Turns the queue's presets into an OData query (`now` fixes the time window).
 pub fn alert_query_to_odata(query: &AlertQuery, now: OffsetDateTime) -> ODataQuery {
@@ -70,6 +94,7 @@ pub async fn run(
         updates,
         writes: WriteIds::default(),
         load: None,
+        incident_load: None,
         listing: false,
     };
     loop {
@@ -94,7 +119,7 @@ pub async fn run(
             }
         }
     }
-    if let Some(l) = worker.load {
+    for l in [worker.load, worker.incident_load].into_iter().flatten() {
         l.abort();
     }
 }
@@ -108,6 +133,7 @@ struct Worker {
     updates: mpsc::Sender<Action>,
     writes: WriteIds,
     load: Option<JoinHandle<()>>,
+    incident_load: Option<JoinHandle<()>>,
     /// The `:outbox` view is open: keep it current as entries land or stop.
     listing: bool,
 }
@@ -198,6 +224,32 @@ impl Worker {
                     query,
                     self.updates.clone(),
                 )));
+            }
+            Command::LoadIncidents { generation, query } => {
+                if let Some(previous) = self.incident_load.take() {
+                    previous.abort();
+                }
+                self.incident_load = Some(tokio::spawn(load_incidents(
+                    self.client.clone(),
+                    generation,
+                    query,
+                    self.updates.clone(),
+                )));
+            }
+            Command::GetIncident { id } => {
+                let (client, tx) = (self.client.clone(), self.updates.clone());
+                tokio::spawn(async move {
+                    let action = match client.get_incident(&id, true).await {
+                        Ok(incident) => {
+                            Action::IncidentLoaded(Box::new(IncidentRow::from_incident(incident)))
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "get incident failed");
+                            Action::Notice(format!("could not refresh the incident: {e}"))
+                        }
+                    };
+                    let _ = tx.send(action).await;
+                });
             }
             Command::GetAlert { id } => {
                 let (client, tx) = (self.client.clone(), self.updates.clone());
@@ -410,8 +462,16 @@ impl WriteIds {
                     (Some(write_id), Reply::Unreadable) => {
                         vec![Action::WriteLanded { write_id, target }]
                     }
-                    // Incident replies come with the incidents pane.
-                    (_, Reply::Incident(_)) | (None, _) => vec![],
+                    (Some(write_id), Reply::Incident(incident)) => {
+                        vec![Action::IncidentWriteSucceeded {
+                            write_id,
+                            incident: Box::new(IncidentRow::from_incident(*incident)),
+                        }]
+                    }
+                    (None, Reply::Incident(incident)) => vec![Action::IncidentLoaded(Box::new(
+                        IncidentRow::from_incident(*incident),
+                    ))],
+                    (None, _) => vec![],
                 }
             }
             OutboxEvent::Stopped(view) => {
@@ -449,45 +509,101 @@ impl WriteIds {
 
 async fn load_alerts(client: Client, generation: u64, query: AlertQuery, tx: mpsc::Sender<Action>) {
     let odata = alert_query_to_odata(&query, OffsetDateTime::now_utc());
-    let mut pages = std::pin::pin!(client.list_alerts(&odata));
+    let pages = client.list_alerts(&odata);
+    stream_pages(pages, tx, |page| match page {
+        Ok(Paged {
+            items,
+            total,
+            skipped,
+            done,
+        }) => Action::AlertsPage {
+            generation,
+            alerts: items,
+            total,
+            skipped,
+            done,
+        },
+        Err(error) => {
+            tracing::warn!(generation, error = %error, "alert load failed");
+            Action::AlertsFailed { generation, error }
+        }
+    })
+    .await;
+}
+
+async fn load_incidents(
+    client: Client,
+    generation: u64,
+    query: IncidentQuery,
+    tx: mpsc::Sender<Action>,
+) {
+    let pages = client.list_incidents(&incident_query_to_odata(&query));
+    stream_pages(pages, tx, |page| match page {
+        Ok(Paged {
+            items,
+            total,
+            skipped,
+            done,
+        }) => Action::IncidentsPage {
+            generation,
+            // The alerts' JSON goes here; the console keeps a summary of each.
+            incidents: items.into_iter().map(IncidentRow::from_incident).collect(),
+            total,
+            skipped,
+            done,
+        },
+        Err(error) => {
+            tracing::warn!(generation, error = %error, "incident load failed");
+            Action::IncidentsFailed { generation, error }
+        }
+    })
+    .await;
+}
+
+/// One page of a list load, or why it stopped.
+struct Paged<T> {
+    items: Vec<T>,
+    total: Option<u64>,
+    skipped: usize,
+    done: bool,
+}
+
+/// Sends each page of `pages` as the action `to_action` makes of it, the running
+/// `@odata.count` carried along; stops after the last page, a failure, or when the console
+/// has gone. A stream that ends without a last page still ends the load.
+async fn stream_pages<T>(
+    pages: impl futures_util::Stream<Item = Result<Page<T>, GraphError>> + Unpin,
+    tx: mpsc::Sender<Action>,
+    to_action: impl Fn(Result<Paged<T>, String>) -> Action,
+) {
+    let mut pages = pages;
     let mut total = None;
     while let Some(result) = pages.next().await {
-        match result {
+        let (action, stop) = match result {
             Ok(page) => {
                 let done = page.next_link.is_none();
                 total = page.count.or(total);
-                let action = Action::AlertsPage {
-                    generation,
-                    alerts: page.items,
+                let paged = Paged {
+                    items: page.items,
                     total,
                     skipped: page.skipped,
                     done,
                 };
-                if tx.send(action).await.is_err() || done {
-                    return;
-                }
+                (to_action(Ok(paged)), done)
             }
-            Err(e) => {
-                tracing::warn!(generation, error = %e, "alert load failed");
-                let _ = tx
-                    .send(Action::AlertsFailed {
-                        generation,
-                        error: e.to_string(),
-                    })
-                    .await;
-                return;
-            }
+            Err(e) => (to_action(Err(e.to_string())), true),
+        };
+        if tx.send(action).await.is_err() || stop {
+            return;
         }
     }
-    let _ = tx
-        .send(Action::AlertsPage {
-            generation,
-            alerts: Vec::new(),
-            total,
-            skipped: 0,
-            done: true,
-        })
-        .await;
+    let last = Paged {
+        items: Vec::new(),
+        total,
+        skipped: 0,
+        done: true,
+    };
+    let _ = tx.send(to_action(Ok(last))).await;
 }
 
 #[cfg(test)]

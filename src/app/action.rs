@@ -1,5 +1,6 @@
 //! Everything that can change [`super::State`]: terminal input and worker updates.
 
+use super::incidents::IncidentRow;
 use super::writes::WriteOp;
 use crate::graph::models::{Alert, AlertComment};
 use crate::outbox::{FieldConflict, Target};
@@ -33,6 +34,23 @@ pub enum Action {
     AlertsFailed { generation: u64, error: String },
     /// A fresh copy of one alert (after a GET).
     AlertLoaded(Alert),
+    /// One page of the incident list for load `generation`, as `AlertsPage`.
+    IncidentsPage {
+        generation: u64,
+        incidents: Vec<IncidentRow>,
+        total: Option<u64>,
+        skipped: usize,
+        done: bool,
+    },
+    /// Loading incidents for `generation` failed; the rows on screen stay.
+    IncidentsFailed { generation: u64, error: String },
+    /// A fresh copy of one incident (a GET, or a write the console did not start).
+    IncidentLoaded(Box<IncidentRow>),
+    /// An incident PATCH succeeded; `incident` is the server's copy.
+    IncidentWriteSucceeded {
+        write_id: u64,
+        incident: Box<IncidentRow>,
+    },
     /// A PATCH succeeded; `alert` is the server's copy.
     WriteSucceeded { write_id: u64, alert: Alert },
     /// A comment POST succeeded; `comments` is the target's (alert's or incident's) whole

@@ -2,7 +2,7 @@
 //! clipboard, suspend); everything else goes to the background worker, which answers with
 //! [`super::Action`]s.
 
-use crate::graph::enums::AlertStatus;
+use crate::graph::enums::{AlertStatus, IncidentStatus};
 use crate::graph::incidents::IncidentUpdate;
 use crate::graph::models::AlertUpdate;
 use crate::outbox::{Base, Resolution, Target};
@@ -27,6 +27,22 @@ impl Default for AlertQuery {
     }
 }
 
+/// The server-side part of the incident queue's filter (its status preset).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentQuery {
+    /// Only these statuses; empty means any status.
+    pub statuses: Vec<IncidentStatus>,
+}
+
+impl Default for IncidentQuery {
+    /// The open incidents: active and in progress.
+    fn default() -> Self {
+        IncidentQuery {
+            statuses: vec![IncidentStatus::Active, IncidentStatus::InProgress],
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// (Re)load the whole queue. The worker cancels any older load and tags every page with
@@ -34,6 +50,14 @@ pub enum Command {
     LoadAlerts { generation: u64, query: AlertQuery },
     /// Fetch one alert (e.g. when the detail view opens, to show fresh comments).
     GetAlert { id: String },
+    /// (Re)load the incident queue, with each incident's alerts; as `LoadAlerts`, the
+    /// worker cancels an older incident load and tags every page with `generation`.
+    LoadIncidents {
+        generation: u64,
+        query: IncidentQuery,
+    },
+    /// Fetch one incident with its alerts (when the incident view opens).
+    GetIncident { id: String },
     /// PATCH one alert, through the outbox. `write_id` is unique per write and comes back in
     /// the reply. `base` is what the analyst saw (for conflict detection).
     /// `after`: sent only once the writes already queued for that target (the alert's

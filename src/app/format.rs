@@ -64,8 +64,13 @@ pub fn severity(s: Option<&AlertSeverity>) -> Cow<'_, str> {
 
 /// Status by its wire name (what the API and the portal's filters call it).
 pub fn status(s: Option<&AlertStatus>) -> Cow<'_, str> {
+    wire(s.map(AlertStatus::as_str))
+}
+
+/// A value as Graph spelled it (an enum member, a name), sanitised; `-` when unset.
+pub fn wire(s: Option<&str>) -> Cow<'_, str> {
     match s {
-        Some(s) => sanitize::line(s.as_str()),
+        Some(s) => sanitize::line(s),
         None => Cow::Borrowed("-"),
     }
 }

@@ -8,6 +8,8 @@ pub mod entities;
 mod entity_keys;
 pub mod format;
 pub mod help;
+mod incident_keys;
+pub mod incidents;
 pub mod keymap;
 mod keys;
 pub mod layout;
@@ -17,11 +19,11 @@ mod update;
 pub mod writes;
 
 pub use action::{Action, OutboxRow, RestoredWrite};
-pub use command::{AlertQuery, Command};
+pub use command::{AlertQuery, Command, IncidentQuery};
 pub use keymap::{KeyMap, KeymapError};
 pub use state::{
-    Choice, ConflictPrompt, Focus, LoadMode, MenuKind, Message, Overlay, PromptKind, SessionInfo,
-    State, StatusPreset, TimePreset,
+    Choice, ConflictPrompt, Focus, Load, LoadMode, MenuKind, Message, Overlay, PageIn, PromptKind,
+    SessionInfo, State, StatusPreset, TimePreset,
 };
 pub use update::update;
 

@@ -2,8 +2,9 @@
 
 use super::action::Action;
 use super::command::Command;
+use super::incident_keys;
 use super::keys;
-use super::state::{ConflictPrompt, LoadMode, Overlay, State};
+use super::state::{ConflictPrompt, Overlay, PageIn, State};
 use crate::graph::models::{Alert, AlertComment};
 use crate::outbox::{Target, TargetKind};
 use crate::sanitize;
@@ -46,7 +47,16 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
             skipped,
             done,
         } => {
-            on_page(state, generation, alerts, total, skipped, done);
+            on_page(
+                state,
+                PageIn {
+                    generation,
+                    items: alerts,
+                    total,
+                    skipped,
+                    done,
+                },
+            );
             vec![]
         }
         Action::AlertsFailed { generation, error } => {
@@ -57,9 +67,53 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
             vec![]
         }
         Action::AlertLoaded(alert) => {
+            // Also the alert opened from an incident, and its incident's summary of it.
+            state.incidents.update_alert(&alert);
             if state.queue.replace(alert) {
                 state.relocate_cursor();
-                state.dirty = true;
+            }
+            state.dirty = true;
+            vec![]
+        }
+        Action::IncidentsPage {
+            generation,
+            incidents,
+            total,
+            skipped,
+            done,
+        } => {
+            incident_keys::on_page(
+                state,
+                PageIn {
+                    generation,
+                    items: incidents,
+                    total,
+                    skipped,
+                    done,
+                },
+            );
+            vec![]
+        }
+        Action::IncidentsFailed { generation, error } => {
+            let load = &mut state.incidents.load;
+            if generation == load.generation {
+                load.loading = false;
+                state.error(&format!("Loading incidents failed: {error}"));
+            }
+            vec![]
+        }
+        Action::IncidentLoaded(row) => {
+            state.incidents.absorb(*row);
+            incident_keys::relocate(state);
+            state.dirty = true;
+            vec![]
+        }
+        Action::IncidentWriteSucceeded { write_id, incident } => {
+            if state.writes.finish(write_id).is_some() {
+                let target = Target::incident(incident.id());
+                state.incidents.absorb(*incident);
+                incident_keys::relocate(state);
+                saved(state, &target);
             }
             vec![]
         }
@@ -157,10 +211,19 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
 fn set_comments(state: &mut State, target: Target, comments: Vec<AlertComment>) {
     match target.kind {
         TargetKind::Alert => {
+            if let Some(o) = state
+                .incidents
+                .view
+                .as_mut()
+                .and_then(|v| v.opened.as_mut())
+                .filter(|o| o.id == target.id)
+                .and_then(|o| o.alert.as_mut())
+            {
+                o.comments.clone_from(&comments);
+            }
             state.queue.modify(&target.id, |a| a.comments = comments);
         }
-        // Incident rows come with the incidents pane.
-        TargetKind::Incident => {}
+        TargetKind::Incident => state.incidents.set_comments(&target.id, comments),
     }
 }
 
@@ -168,9 +231,16 @@ fn set_comments(state: &mut State, target: Target, comments: Vec<AlertComment>) 
 fn read_again(target: Target) -> Vec<Command> {
     match target.kind {
         TargetKind::Alert => vec![Command::GetAlert { id: target.id }],
-        // Incident rows come with the incidents pane.
-        TargetKind::Incident => vec![],
+        TargetKind::Incident => vec![Command::GetIncident { id: target.id }],
     }
+}
+
+/// A write to `target` landed: say so once nothing else is on its way.
+fn saved(state: &mut State, target: &Target) {
+    if state.writes.is_empty() {
+        state.info(format!("Saved {target}"));
+    }
+    state.dirty = true;
 }
 
 fn on_tick(state: &mut State) {
@@ -188,39 +258,14 @@ fn on_tick(state: &mut State) {
     }
 }
 
-fn on_page(
-    state: &mut State,
-    generation: u64,
-    alerts: Vec<Alert>,
-    total: Option<u64>,
-    skipped: usize,
-    done: bool,
-) {
-    if generation != state.load.generation || !state.load.loading {
+fn on_page(state: &mut State, page: PageIn<Alert>) {
+    let done = page.done;
+    if !state.load.apply(&mut state.queue, &mut state.marks, page) {
         // A page from a load that a refresh or preset change has superseded.
         return;
     }
-    if state.load.first_page_pending {
-        state.load.first_page_pending = false;
-        if state.load.mode == LoadMode::Replace {
-            state.queue.clear();
-        }
-    }
-    state.load.received += alerts.len();
-    state.load.skipped += skipped;
-    if total.is_some() {
-        state.load.total = total;
-    }
-    state.queue.upsert(alerts, generation);
     if done {
-        state.load.loading = false;
         state.last_refresh = Some(state.now);
-        if state.load.mode == LoadMode::Merge {
-            state.queue.sweep(generation);
-        }
-        // Marks on alerts that are gone would make bulk counts lie.
-        let queue = &state.queue;
-        state.marks.retain(|id| queue.contains(id));
         super::entity_keys::on_loaded(state);
         if state.load.skipped > 0 {
             state.error(&format!(
@@ -237,11 +282,9 @@ fn on_write_succeeded(state: &mut State, write_id: u64, alert: Alert) {
     if state.writes.finish(write_id).is_none() {
         return;
     }
-    let id = sanitize::line(&alert.id).into_owned();
+    let target = Target::alert(&alert.id);
+    state.incidents.update_alert(&alert);
     state.queue.replace(alert);
     state.relocate_cursor();
-    if state.writes.is_empty() {
-        state.info(format!("Saved {id}"));
-    }
-    state.dirty = true;
+    saved(state, &target);
 }

@@ -237,7 +237,7 @@ impl Writes {
 
 /// Updates merged oldest to newest (a later write's field wins), through their Graph JSON
 /// so alert and incident updates share the rule.
-fn merged<'a, U: Serialize + DeserializeOwned + 'a>(
+pub(crate) fn merged<'a, U: Serialize + DeserializeOwned + 'a>(
     updates: impl Iterator<Item = &'a U>,
 ) -> Option<U> {
     let mut fields = BTreeMap::new();

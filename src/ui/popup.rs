@@ -39,9 +39,14 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, middle: Rect) {
             let inner = frame_box(frame, theme, area, &title, " ctrl-s send · esc cancel ");
             frame.render_widget(&**editor, inner);
         }
-        Some(Overlay::Confirm { question, .. }) => {
+        Some(Overlay::Confirm { question, also, .. }) => {
             let area = centered(middle, (question.chars().count() as u16 + 6).max(30), 3);
-            let inner = frame_box(frame, theme, area, " Confirm ", " y yes · n no ");
+            let hint = if also.is_empty() {
+                " y yes · n no "
+            } else {
+                " y all · i incidents only · n no "
+            };
+            let inner = frame_box(frame, theme, area, " Confirm ", hint);
             frame.render_widget(
                 Paragraph::new(Line::styled(question.clone(), theme.bold())).centered(),
                 inner,
@@ -203,6 +208,7 @@ fn menu(
     let current = |c: &Choice| match c {
         Choice::StatusPreset(p) => *p == state.status_preset,
         Choice::TimePreset(p) => *p == state.time_preset,
+        Choice::IncidentPreset(p) => *p == state.incidents.preset,
         _ => false,
     };
     let mut title = format!(" {} ", kind.title());
