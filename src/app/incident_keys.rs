@@ -73,9 +73,16 @@ pub(crate) fn on_page(state: &mut State, page: PageIn<IncidentRow>) {
         {
             v.row = row.clone();
         }
+        let n = pane.queue.len();
         if pane.load.skipped > 0 {
             let n = pane.load.skipped;
             state.error(&format!("{n} incidents could not be read and were skipped"));
+        } else if state
+            .message
+            .as_ref()
+            .is_some_and(|m| m.text.starts_with("Loading"))
+        {
+            state.info(format!("{} incidents loaded", format::count(n)));
         }
     }
     relocate(state);
@@ -270,10 +277,8 @@ fn open_alert(state: &mut State) -> Vec<Command> {
         state.info("This incident lists no alerts");
         return vec![];
     };
+    // Not in the loaded queue: the detail says it is loading until the GET answers.
     let alert = state.queue.get(&id).cloned();
-    if alert.is_none() {
-        state.info("Loading the alert…");
-    }
     if let Some(v) = state.incidents.view.as_mut() {
         v.opened = Some(OpenedAlert {
             id: id.clone(),

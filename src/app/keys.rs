@@ -68,11 +68,9 @@ fn action_phrase(action: KeyAction, what: &str) -> String {
 
 fn on_action(state: &mut State, action: KeyAction) -> Vec<Command> {
     match action {
-        KeyAction::CommandLine
-        | KeyAction::Help
-        | KeyAction::Refresh
-        | KeyAction::Suspend
-        | KeyAction::Quit => {}
+        KeyAction::CommandLine | KeyAction::Help | KeyAction::Suspend | KeyAction::Quit => {}
+        // The entities pane follows the alerts: refreshing it reloads them.
+        KeyAction::Refresh if state.focus == Focus::Entities => {}
         _ if state.focus == Focus::Entities => return entity_keys::on_action(state, action),
         _ if matches!(state.focus, Focus::Incidents | Focus::Incident) => {
             if let Some(commands) = incident_keys::on_action(state, action) {

@@ -32,4 +32,6 @@ mod entity_tests;
 #[cfg(test)]
 pub(crate) mod fixtures;
 #[cfg(test)]
+mod incident_tests;
+#[cfg(test)]
 mod tests;

@@ -218,11 +218,13 @@ fn alert_list(
         km.label(KeyAction::Back)
     );
     if doc_len > doc_rows {
+        // Where the incident's document is, and how to scroll it.
         hint = format!(
-            " {} ▲ {}-{}/{doc_len} ·{hint}",
-            km.label(KeyAction::PageUp),
+            " {}-{}/{doc_len} {}/{} ·{hint}",
             scroll + 1,
-            (scroll + doc_rows).min(doc_len)
+            (scroll + doc_rows).min(doc_len),
+            km.label(KeyAction::PageUp),
+            km.label(KeyAction::PageDown),
         );
     }
     let title = match &v.row.alerts {

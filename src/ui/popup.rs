@@ -44,7 +44,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, middle: Rect) {
             let hint = if also.is_empty() {
                 " y yes · n no "
             } else {
-                " y all · i incidents only · n no "
+                " y with the alerts · i without · n no "
             };
             let inner = frame_box(frame, theme, area, " Confirm ", hint);
             frame.render_widget(
