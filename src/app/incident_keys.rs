@@ -12,6 +12,7 @@ use super::keys::{next_sort, sorted_message};
 use super::state::{Focus, LoadMode, MenuKind, Overlay, PageIn, State, StatusPreset};
 use crate::graph::enums::AlertStatus;
 use crate::outbox::{Target, TargetKind};
+use ratatui::layout::Rect;
 
 /// `:incidents` or `I`: the pane, loaded on first open; `preset` (`:incidents all`) loads
 /// those statuses instead.
@@ -160,9 +161,10 @@ fn queue_action(state: &mut State, action: KeyAction) -> Option<Vec<Command>> {
 }
 
 fn view_action(state: &mut State, action: KeyAction) -> Option<Vec<Command>> {
-    let rows = alert_rows(state);
-    let page = doc_rows(state);
-    let max_scroll = max_scroll(state);
+    let (doc, lines, list) = view_geometry(state)?;
+    let rows = usize::from(list.height.saturating_sub(2)).max(1);
+    let page = usize::from(doc.height).max(1);
+    let max_scroll = lines.saturating_sub(usize::from(doc.height));
     let view = state.incidents.view.as_mut()?;
     let cursor = view.alert_cursor;
     match action {
@@ -184,48 +186,20 @@ fn view_action(state: &mut State, action: KeyAction) -> Option<Vec<Command>> {
     Some(vec![])
 }
 
-/// Lines the incident's document has beyond its part of the screen.
-fn max_scroll(state: &State) -> usize {
-    let Some(v) = state.incidents.view.as_ref() else {
-        return 0;
-    };
-    let (doc, _) = super::layout::incident_view(state.screen().middle, v.row.alerts().len());
+/// The incident view's geometry now: its document's area and line count, and its alert
+/// list's area (title and header rows included).
+fn view_geometry(state: &State) -> Option<(Rect, usize, Rect)> {
+    let v = state.incidents.view.as_ref()?;
+    let middle = state.screen().middle;
     let lines = super::detail::incident_document(
         &v.row,
         &state.writes,
         state.display_now(),
-        usize::from(doc.width),
+        usize::from(middle.width),
     )
     .len();
-    lines.saturating_sub(usize::from(doc.height))
-}
-
-/// Alert rows the incident view shows.
-fn alert_rows(state: &State) -> usize {
-    let screen = state.screen();
-    let n = state
-        .incidents
-        .view
-        .as_ref()
-        .map_or(0, |v| v.row.alerts().len());
-    usize::from(
-        super::layout::incident_view(screen.middle, n)
-            .1
-            .height
-            .saturating_sub(2),
-    )
-    .max(1)
-}
-
-/// Lines of the incident's document on screen.
-pub(crate) fn doc_rows(state: &State) -> usize {
-    let screen = state.screen();
-    let n = state
-        .incidents
-        .view
-        .as_ref()
-        .map_or(0, |v| v.row.alerts().len());
-    usize::from(super::layout::incident_view(screen.middle, n).0.height).max(1)
+    let (doc, list) = super::layout::incident_view(middle, v.row.alerts().len(), lines);
+    Some((doc, lines, list))
 }
 
 /// Esc: from the incident view to the incidents; in the incidents, clear the filter,

@@ -101,14 +101,23 @@ impl Screen {
     }
 }
 
-/// The incident view's two parts of `middle`: the incident's document on top, and below it
-/// its alerts (a title row, a header row, then one row per alert), which take what they
-/// need up to half the height.
-pub fn incident_view(middle: Rect, alerts: usize) -> (Rect, Rect) {
+/// The incident view's two parts of `middle`: the incident's document (`doc_lines` long)
+/// on top, and below it its alerts (a title row, a header row, then one row per alert).
+/// The alerts get what they need up to half the height; the document what it needs of the
+/// rest; the alerts whatever is left after that.
+pub fn incident_view(middle: Rect, alerts: usize, doc_lines: usize) -> (Rect, Rect) {
     let want = u16::try_from(alerts.max(1) + 2).unwrap_or(u16::MAX);
-    let h = want.min((middle.height / 2).max(3)).min(middle.height);
-    let doc = Rect::new(middle.x, middle.y, middle.width, middle.height - h);
-    let list = Rect::new(middle.x, middle.y + doc.height, middle.width, h);
+    let list_min = want.min((middle.height / 2).max(3)).min(middle.height);
+    let doc_h = u16::try_from(doc_lines)
+        .unwrap_or(u16::MAX)
+        .min(middle.height - list_min);
+    let doc = Rect::new(middle.x, middle.y, middle.width, doc_h);
+    let list = Rect::new(
+        middle.x,
+        middle.y + doc_h,
+        middle.width,
+        middle.height - doc_h,
+    );
     (doc, list)
 }
 
@@ -138,10 +147,14 @@ mod tests {
     #[test]
     fn the_incident_view_gives_its_alerts_up_to_half() {
         let middle = Rect::new(0, 1, 80, 21);
-        let (doc, list) = incident_view(middle, 3);
+        // A long document: the alerts get what they need, up to half.
+        let (doc, list) = incident_view(middle, 3, 100);
         assert_eq!((doc.height, list.height, list.y), (16, 5, 17));
-        let (doc, list) = incident_view(middle, 40);
+        let (doc, list) = incident_view(middle, 40, 100);
         assert_eq!((doc.height, list.height), (11, 10));
+        // A short one: the alerts follow it and take the rest.
+        let (doc, list) = incident_view(middle, 40, 6);
+        assert_eq!((doc.height, list.y, list.height), (6, 7, 15));
     }
 
     #[test]

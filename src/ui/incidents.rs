@@ -173,9 +173,9 @@ pub fn render_view(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) 
     let Some(v) = state.incidents.view.as_ref() else {
         return;
     };
-    let (doc_area, list_area) = layout::incident_view(area, v.row.alerts().len());
     let now = state.display_now();
-    let doc = incident_document(&v.row, &state.writes, now, usize::from(doc_area.width));
+    let doc = incident_document(&v.row, &state.writes, now, usize::from(area.width));
+    let (doc_area, list_area) = layout::incident_view(area, v.row.alerts().len(), doc.len());
     let rows = usize::from(doc_area.height);
     let scroll = v.scroll.min(doc.len().saturating_sub(rows));
     let lines: Vec<Line> = doc
