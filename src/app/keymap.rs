@@ -675,6 +675,56 @@ mod tests {
     }
 
     #[test]
+    fn incident_modes_share_the_alert_keys_and_their_overrides() {
+        let map = KeyMap::default();
+        let key = |c| ev(KeyCode::Char(c), KeyModifiers::NONE);
+        assert_eq!(
+            map.action(Mode::Queue, &ev(KeyCode::Char('I'), KeyModifiers::SHIFT)),
+            Some(KeyAction::Incidents)
+        );
+        for mode in [Mode::Incidents, Mode::Incident] {
+            assert_eq!(map.action(mode, &key('s')), Some(KeyAction::SetStatus));
+            assert_eq!(map.action(mode, &key('m')), Some(KeyAction::Comment));
+            assert_eq!(
+                map.action(mode, &key('x')),
+                None,
+                "entities are the queue's"
+            );
+        }
+        assert_eq!(
+            map.action(Mode::Incidents, &key(' ')),
+            Some(KeyAction::ToggleMark)
+        );
+        assert_eq!(
+            map.action(Mode::Incident, &key(' ')),
+            None,
+            "no marks in one incident"
+        );
+        assert_eq!(map.action(Mode::Incident, &key('/')), None);
+
+        let o = BTreeMap::from([
+            ("set_status".to_owned(), "S".to_owned()),
+            ("incidents".to_owned(), "ctrl-i".to_owned()),
+        ]);
+        let map = KeyMap::with_overrides(&o).unwrap();
+        let shift_s = ev(KeyCode::Char('S'), KeyModifiers::SHIFT);
+        assert_eq!(
+            map.action(Mode::Incident, &shift_s),
+            Some(KeyAction::SetStatus)
+        );
+        assert_eq!(
+            map.action(Mode::Queue, &ev(KeyCode::Char('i'), KeyModifiers::CONTROL)),
+            Some(KeyAction::Incidents)
+        );
+        // Marks and sorting share a key space in the incidents as in the queue.
+        let clash = BTreeMap::from([("toggle_mark".to_owned(), "<".to_owned())]);
+        assert!(matches!(
+            KeyMap::with_overrides(&clash),
+            Err(KeymapError::Conflict { .. })
+        ));
+    }
+
+    #[test]
     fn bad_overrides_are_errors() {
         let unknown = BTreeMap::from([("fly".to_owned(), "x".to_owned())]);
         assert_eq!(
