@@ -332,13 +332,8 @@ impl ListCursor {
 
     /// To row `row` (clamped); true when the selection changed.
     pub fn move_to<E: Item>(&mut self, q: &Queue<E>, row: usize, rows: usize) -> bool {
-        let len = q.view().len();
-        let row = row.min(len.saturating_sub(1));
-        let id = q.view().get(row).map(|&i| q.entry(i).id().to_owned());
-        let changed = row != self.row || id != self.id;
-        self.row = row;
-        self.id = id;
-        queue::scroll_into_view(self.row, &mut self.offset, len, rows);
+        let changed = queue::select(q, &mut self.id, &mut self.row, row);
+        queue::scroll_into_view(self.row, &mut self.offset, q.view().len(), rows);
         changed
     }
 }

@@ -583,6 +583,25 @@ pub fn follow<E: Item>(queue: &Queue<E>, id: &mut Option<String>, row: &mut usiz
     }
 }
 
+/// Puts a cursor that follows an id on row `to` of the view (clamped); true when the
+/// selection changed.
+pub fn select<E: Item>(
+    queue: &Queue<E>,
+    id: &mut Option<String>,
+    row: &mut usize,
+    to: usize,
+) -> bool {
+    let to = to.min(queue.view().len().saturating_sub(1));
+    let new = queue
+        .view()
+        .get(to)
+        .map(|&i| queue.entry(i).id().to_owned());
+    let changed = to != *row || new != *id;
+    *row = to;
+    *id = new;
+    changed
+}
+
 /// Moves `offset` (the first row on screen) so that `row` is inside a window of `rows`
 /// lines over a list of `len` rows.
 pub fn scroll_into_view(row: usize, offset: &mut usize, len: usize, rows: usize) {

@@ -619,13 +619,7 @@ impl State {
 
     /// Moves the cursor to row `row` (clamped).
     pub(crate) fn move_cursor_to(&mut self, row: usize) {
-        let len = self.queue.view().len();
-        let row = row.min(len.saturating_sub(1));
-        let changed = row != self.cursor
-            || self.cursor_id.as_deref() != self.queue.row(row).map(|a| a.id.as_str());
-        self.cursor = row;
-        self.cursor_id = self.queue.row(row).map(|a| a.id.clone());
-        if changed {
+        if queue::select(&self.queue, &mut self.cursor_id, &mut self.cursor, row) {
             self.detail_scroll = 0;
         }
         self.scroll_to_cursor();

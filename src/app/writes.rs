@@ -35,27 +35,24 @@ pub struct Fields<'a> {
     pub determination: Option<&'a str>,
 }
 
-impl<'a> From<&'a AlertUpdate> for Fields<'a> {
-    fn from(u: &'a AlertUpdate) -> Fields<'a> {
-        Fields {
-            status: u.status.as_ref().map(|s| s.as_str()),
-            assigned_to: u.assigned_to.as_deref(),
-            classification: u.classification.as_ref().map(|c| c.as_str()),
-            determination: u.determination.as_ref().map(|d| d.as_str()),
+/// Alert and incident updates have the same four shared fields (their statuses differ in
+/// type, not in how they read).
+macro_rules! fields_of {
+    ($($update:ty),*) => {$(
+        impl<'a> From<&'a $update> for Fields<'a> {
+            fn from(u: &'a $update) -> Fields<'a> {
+                Fields {
+                    status: u.status.as_ref().map(|s| s.as_str()),
+                    assigned_to: u.assigned_to.as_deref(),
+                    classification: u.classification.as_ref().map(|c| c.as_str()),
+                    determination: u.determination.as_ref().map(|d| d.as_str()),
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl<'a> From<&'a IncidentUpdate> for Fields<'a> {
-    fn from(u: &'a IncidentUpdate) -> Fields<'a> {
-        Fields {
-            status: u.status.as_ref().map(|s| s.as_str()),
-            assigned_to: u.assigned_to.as_deref(),
-            classification: u.classification.as_ref().map(|c| c.as_str()),
-            determination: u.determination.as_ref().map(|d| d.as_str()),
-        }
-    }
-}
+fields_of!(AlertUpdate, IncidentUpdate);
 
 impl WriteOp {
     /// An assignment and/or classification (the fields alerts and incidents share), as the

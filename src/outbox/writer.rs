@@ -144,7 +144,7 @@ struct Lanes {
 
 /// A target's next entry, as its lane sees it.
 enum Lookup {
-    Send(EntryState),
+    Send(Box<EntryState>),
     /// Pending, but an older write to this other target is still pending.
     Blocked(Target),
     /// Nothing pending, or the oldest unfinished entry is stopped.
@@ -434,7 +434,7 @@ impl Outbox {
         loop {
             let mut parked = false;
             if let Lookup::Send(state) = self.next_for(&target) {
-                parked = matches!(self.process(state).await, Next::Park);
+                parked = matches!(self.process(*state).await, Next::Park);
                 self.wake_waiters(&target);
                 if !parked {
                     continue;
@@ -482,7 +482,7 @@ impl Outbox {
                 return Lookup::Blocked(on.clone());
             }
         }
-        Lookup::Send(first.clone())
+        Lookup::Send(Box::new(first.clone()))
     }
 
     /// Sends one entry until it lands, stops, or this run's attempts are spent.
