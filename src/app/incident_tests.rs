@@ -614,6 +614,22 @@ fn write_replies_update_the_rows() {
     let row = s.incidents.queue.get("101").unwrap();
     assert_eq!(row.alerts()[0].status(), Some(&AlertStatus::Resolved));
     assert_eq!(s.writes.len(), 1);
+    let (write_id, alert_id, _, _) = &alerts[1];
+    let alert = from_value(serde_json::json!({
+        "id": alert_id, "status": "resolved", "incidentId": "101"
+    }));
+    update(
+        &mut s,
+        Action::WriteSucceeded {
+            write_id: *write_id,
+            alert,
+        },
+    );
+    assert_eq!(
+        message(&s),
+        "Saved 3 changes",
+        "one line for the whole resolve"
+    );
 
     // A comment reply sets the incident's comments; an unreadable reply reads it again.
     update(&mut s, code(KeyCode::Enter));

@@ -235,10 +235,15 @@ fn read_again(target: Target) -> Vec<Command> {
     }
 }
 
-/// A write to `target` landed: say so once nothing else is on its way.
+/// A write to `target` landed: say so once nothing else is on its way (naming the target
+/// when it was the only one).
 fn saved(state: &mut State, target: &Target) {
+    state.writes.landed += 1;
     if state.writes.is_empty() {
-        state.info(format!("Saved {target}"));
+        match state.writes.landed {
+            1 => state.info(format!("Saved {target}")),
+            n => state.info(format!("Saved {n} changes")),
+        }
     }
     state.dirty = true;
 }

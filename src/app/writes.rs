@@ -106,11 +106,16 @@ pub struct Writes {
     by_incident: HashMap<String, Vec<u64>>,
     /// Writes that failed for good this session.
     pub failed: u64,
+    /// Writes that landed since the last time none was pending (for "Saved 5 changes").
+    pub landed: usize,
 }
 
 impl Writes {
     /// Records a write and returns its fresh id (ids start at 1 and never repeat).
     pub fn start(&mut self, target: Target, op: WriteOp) -> u64 {
+        if self.pending.is_empty() {
+            self.landed = 0;
+        }
         self.next_id += 1;
         let id = self.next_id;
         self.insert(id, target, op);
