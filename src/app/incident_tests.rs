@@ -740,3 +740,24 @@ fn writes_restored_from_the_outbox_show_on_incident_rows() {
     );
     assert!(s.writes.pending_update("102").is_none(), "not an alert");
 }
+
+#[test]
+fn leaving_for_another_pane_forgets_the_alert_opened_from_an_incident() {
+    let mut s = pane();
+    select(&mut s, "101");
+    update(&mut s, code(KeyCode::Enter));
+    update(&mut s, code(KeyCode::Enter));
+    assert_eq!(s.targets(), vec![Target::alert("ia1")]);
+    command(&mut s, "entities");
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(s.focus, Focus::Queue);
+    update(&mut s, code(KeyCode::Enter));
+    assert_eq!(s.focus, Focus::Detail);
+    assert_eq!(
+        s.detail_alert().map(|a| a.id.as_str()),
+        Some("da5"),
+        "the queue's alert, not the one opened from the incident"
+    );
+    assert_eq!(s.targets(), vec![Target::alert("da5")]);
+    assert!(s.layout(ratatui::layout::Rect::new(0, 0, 160, 48)).split);
+}

@@ -175,7 +175,7 @@ fn on_action(state: &mut State, action: KeyAction) -> Vec<Command> {
             }
             state.info("Nothing selected");
         }
-        KeyAction::Entities if state.incidents.opened().is_some() => {
+        KeyAction::Entities if state.opened_alert().is_some() => {
             state.info("Entities list the alert queue's alerts: open this alert from the queue");
         }
         KeyAction::Entities => entity_keys::open_of_selected(state),
@@ -711,7 +711,10 @@ fn run_command(state: &mut State, line: &str) -> Vec<Command> {
         "incidents all" | "inc all" => {
             return incident_keys::open(state, Some(StatusPreset::All));
         }
-        "entities" | "entity" | "ent" => entity_keys::open_all(state),
+        "entities" | "entity" | "ent" => {
+            incident_keys::close(state);
+            entity_keys::open_all(state);
+        }
         "help" | "h" => state.overlay = Some(Overlay::Help { scroll: 0 }),
         "outbox" => {
             state.overlay = Some(Overlay::Outbox {

@@ -3,7 +3,7 @@
 use super::action::OutboxRow;
 use super::command::{AlertQuery, Command};
 use super::entities::EntitiesView;
-use super::incidents::{IncidentsPane, OpenAlert};
+use super::incidents::{IncidentsPane, OpenAlert, OpenedAlert};
 use super::keymap::{KeyMap, Mode};
 use super::layout::Screen;
 use super::queue::{self, Item, Queue};
@@ -557,7 +557,7 @@ impl State {
     /// whole width (no queue beside it: it did not come from the queue).
     pub(crate) fn layout(&self, area: Rect) -> Screen {
         let detail = self.focus == Focus::Detail;
-        Screen::with_split(area, detail, self.incidents.opened().is_none())
+        Screen::with_split(area, detail, self.opened_alert().is_none())
     }
 
     /// The keymap mode the focused pane uses.
@@ -585,10 +585,17 @@ impl State {
         self.queue.row(self.cursor)
     }
 
+    /// The alert opened from the incident view, while its detail has the keys.
+    pub(crate) fn opened_alert(&self) -> Option<&OpenedAlert> {
+        self.incidents
+            .opened()
+            .filter(|_| self.focus == Focus::Detail)
+    }
+
     /// The alert the detail shows: the one opened from the incident view (`None` while it
     /// loads), else the selected one.
     pub(crate) fn detail_alert(&self) -> Option<&crate::graph::models::Alert> {
-        match self.incidents.opened() {
+        match self.opened_alert() {
             Some(o) => o.alert.as_ref(),
             None => self.selected(),
         }
@@ -597,8 +604,7 @@ impl State {
     /// A loaded copy of alert `id`: the queue's, or the one opened from the incident view.
     pub(crate) fn alert(&self, id: &str) -> Option<&crate::graph::models::Alert> {
         self.queue.get(id).or_else(|| {
-            self.incidents
-                .opened()
+            self.opened_alert()
                 .and_then(|o| o.alert.as_ref())
                 .filter(|a| a.id == id)
         })
@@ -647,8 +653,8 @@ impl State {
                 .iter()
                 .map(|v| Target::incident(v.row.id()))
                 .collect(),
-            _ if i.opened().is_some() => i
-                .opened()
+            _ if self.opened_alert().is_some() => self
+                .opened_alert()
                 .map(|o| Target::alert(&o.id))
                 .into_iter()
                 .collect(),
@@ -663,7 +669,7 @@ impl State {
         match self.focus {
             Focus::Incidents => i.cursor.id.as_deref(),
             Focus::Incident => i.view.as_ref().map(|v| v.row.id()),
-            _ => match i.opened() {
+            _ => match self.opened_alert() {
                 Some(o) => Some(&o.id),
                 None => self.cursor_id.as_deref(),
             },

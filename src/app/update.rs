@@ -33,6 +33,7 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
         Action::Resize(w, h) => {
             state.size = (w, h);
             state.scroll_to_cursor();
+            incident_keys::relocate(state);
             state.dirty = true;
             vec![]
         }
@@ -257,7 +258,7 @@ fn on_tick(state: &mut State) {
         state.minute = minute;
         state.dirty = true;
     }
-    if state.load.loading || !state.writes.is_empty() {
+    if state.load.loading || state.incidents.load.loading || !state.writes.is_empty() {
         // The spinner for a load or a pending write moves.
         state.dirty = true;
     }

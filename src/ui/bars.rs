@@ -36,7 +36,7 @@ pub fn top(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         Span::raw(endpoint.to_owned()),
     ]);
     let typing = matches!(state.overlay, Some(Overlay::Filter));
-    let incident_detail = state.focus == Focus::Detail && state.incidents.opened().is_some();
+    let incident_detail = state.opened_alert().is_some();
     if matches!(state.focus, Focus::Incidents | Focus::Incident) || incident_detail {
         spans.extend(incidents_top(state, typing));
         frame.render_widget(fit_line(spans, usize::from(area.width)), area);

@@ -67,7 +67,7 @@ pub fn render(
     frame.render_widget(block, area);
 
     let Some(doc) = doc else {
-        let text = if state.incidents.opened().is_some() {
+        let text = if state.opened_alert().is_some() {
             "Loading the alert…"
         } else {
             "No alert selected"
