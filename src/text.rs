@@ -50,6 +50,12 @@ pub fn fit(s: &str, cols: usize) -> String {
     out
 }
 
+/// [`truncate`] then right-aligns in exactly `cols` columns (numbers line up).
+pub fn fit_right(s: &str, cols: usize) -> String {
+    let cut = truncate(s, cols);
+    format!("{}{cut}", " ".repeat(cols.saturating_sub(width(&cut))))
+}
+
 /// Word-wraps `s` (which may hold `\n`) to lines of at most `max` columns; words longer than
 /// a line are broken by display width. A line's leading spaces are kept and repeated on its
 /// continuation lines, so indented text (JSON, numbered steps) stays readable.

@@ -6,11 +6,14 @@
 //! disk first, then sent by its writer concurrently across alerts but in order for any one
 //! alert.
 
+use crate::app::incidents::IncidentRow;
 use crate::app::live::Held;
 use crate::app::writes::{RESTORED_WRITE_IDS, WriteOp};
-use crate::app::{Action, AlertQuery, Command, OutboxRow, RestoredWrite};
-use crate::graph::Client;
+use crate::app::{Action, AlertQuery, Command, IncidentQuery, OutboxRow, RestoredWrite};
+use crate::graph::models::Page;
 use crate::graph::odata::{Filter, ODataQuery};
+use crate::graph::{Client, GraphError};
+use crate::outbox::writer::NewEntry;
 use crate::outbox::{
     EntryView, Op, Outbox, OutboxError, OutboxEvent, Reply, Resolution, Status, Target,
 };
@@ -22,6 +25,28 @@ use tokio::task::JoinHandle;
 
 /// Page size asked of Graph for the queue: large pages mean fewer round trips on a slow link.
 pub const QUEUE_PAGE_SIZE: u32 = 1000;
+
+/// Page size for incidents with their alerts expanded: what real integrations use (an
+/// expanded page is many times the size of a plain one).
+pub const INCIDENT_PAGE_SIZE: u32 = 50;
+
+/// The incident queue's query: its statuses, each incident with its alerts, and the count.
+pub fn incident_query_to_odata(query: &IncidentQuery) -> ODataQuery {
+    let mut odata = ODataQuery::new()
+        .top(INCIDENT_PAGE_SIZE)
+        .count(true)
+        .expand(["alerts"]);
+    // `eq` joined by `or`: the documented form of an incident filter.
+    if let Some(f) = Filter::any(
+        query
+            .statuses
+            .iter()
+            .map(|s| Filter::eq("status", s.as_str())),
+    ) {
+        odata = odata.filter(f);
+    }
+    odata
+}
 
 /// Turns the queue's presets into an OData query (`now` fixes the time window).
 pub fn alert_query_to_odata(query: &AlertQuery, now: OffsetDateTime) -> ODataQuery {
@@ -84,6 +109,7 @@ pub async fn run(
         updates,
         writes: WriteIds::default(),
         load: None,
+        incident_load: None,
         listing: false,
     };
     loop {
@@ -108,7 +134,7 @@ pub async fn run(
             }
         }
     }
-    if let Some(l) = worker.load {
+    for l in [worker.load, worker.incident_load].into_iter().flatten() {
         l.abort();
     }
 }
@@ -122,6 +148,7 @@ struct Worker {
     updates: mpsc::Sender<Action>,
     writes: WriteIds,
     load: Option<JoinHandle<()>>,
+    incident_load: Option<JoinHandle<()>>,
     /// The `:outbox` view is open: keep it current as entries land or stop.
     listing: bool,
 }
@@ -133,7 +160,12 @@ impl Worker {
 
     /// Handles commands in order; runs of writes are journaled as one batch.
     async fn handle_all(&mut self, batch: Vec<Command>) -> Result<(), Gone> {
-        let mut run: Vec<(u64, Target, Op)> = Vec::new();
+        let mut run: Vec<(u64, NewEntry)> = Vec::new();
+        let entry = |target, op| NewEntry {
+            target,
+            op,
+            after: None,
+        };
         for command in batch {
             match command {
                 Command::UpdateAlert {
@@ -141,10 +173,13 @@ impl Worker {
                     alert_id,
                     update,
                     base,
+                    after,
                 } => run.push((
                     write_id,
-                    Target::alert(alert_id),
-                    Op::AlertUpdate { update, base },
+                    NewEntry {
+                        after,
+                        ..entry(Target::alert(alert_id), Op::AlertUpdate { update, base })
+                    },
                 )),
                 Command::AddComment {
                     write_id,
@@ -154,8 +189,33 @@ impl Worker {
                     let author = self.outbox.author().map(str::to_owned);
                     run.push((
                         write_id,
-                        Target::alert(alert_id),
-                        Op::AlertComment { text, author },
+                        entry(Target::alert(alert_id), Op::AlertComment { text, author }),
+                    ));
+                }
+                Command::UpdateIncident {
+                    write_id,
+                    incident_id,
+                    update,
+                    base,
+                } => run.push((
+                    write_id,
+                    entry(
+                        Target::incident(incident_id),
+                        Op::IncidentUpdate { update, base },
+                    ),
+                )),
+                Command::AddIncidentComment {
+                    write_id,
+                    incident_id,
+                    text,
+                } => {
+                    let author = self.outbox.author().map(str::to_owned);
+                    run.push((
+                        write_id,
+                        entry(
+                            Target::incident(incident_id),
+                            Op::IncidentComment { text, author },
+                        ),
                     ));
                 }
                 other => {
@@ -193,6 +253,32 @@ impl Worker {
                     self.updates.clone(),
                 ));
             }
+            Command::LoadIncidents { generation, query } => {
+                if let Some(previous) = self.incident_load.take() {
+                    previous.abort();
+                }
+                self.incident_load = Some(tokio::spawn(load_incidents(
+                    self.client.clone(),
+                    generation,
+                    query,
+                    self.updates.clone(),
+                )));
+            }
+            Command::GetIncident { id } => {
+                let (client, tx) = (self.client.clone(), self.updates.clone());
+                tokio::spawn(async move {
+                    let action = match client.get_incident(&id, true).await {
+                        Ok(incident) => {
+                            Action::IncidentLoaded(Box::new(IncidentRow::from_incident(incident)))
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "get incident failed");
+                            Action::Notice(format!("could not refresh the incident: {e}"))
+                        }
+                    };
+                    let _ = tx.send(action).await;
+                });
+            }
             Command::GetAlert { id } => {
                 let (client, tx) = (self.client.clone(), self.updates.clone());
                 tokio::spawn(async move {
@@ -206,7 +292,10 @@ impl Worker {
                     let _ = tx.send(action).await;
                 });
             }
-            Command::UpdateAlert { .. } | Command::AddComment { .. } => {
+            Command::UpdateAlert { .. }
+            | Command::AddComment { .. }
+            | Command::UpdateIncident { .. }
+            | Command::AddIncidentComment { .. } => {
                 // Batched by `handle_all`; one on its own is a batch of one.
                 return Box::pin(self.handle_all(vec![command])).await;
             }
@@ -242,13 +331,12 @@ impl Worker {
 
     /// Journals writes (one fsync for the lot); if the journal can't take them, they are
     /// refused right away (never sent, so the analyst must know).
-    async fn submit(&mut self, run: Vec<(u64, Target, Op)>) -> Result<(), Gone> {
+    async fn submit(&mut self, run: Vec<(u64, NewEntry)>) -> Result<(), Gone> {
         if run.is_empty() {
             return Ok(());
         }
-        let (write_ids, items): (Vec<u64>, Vec<(Target, Op)>) =
-            run.into_iter().map(|(w, t, o)| (w, (t, o))).unzip();
-        match self.outbox.submit_all(items).await {
+        let (write_ids, items): (Vec<u64>, Vec<NewEntry>) = run.into_iter().unzip();
+        match self.outbox.submit_entries(items).await {
             Ok(entry_ids) => {
                 for (entry_id, write_id) in entry_ids.into_iter().zip(write_ids) {
                     self.writes.by_entry.insert(entry_id, write_id);
@@ -302,8 +390,8 @@ impl Worker {
             .entries()
             .into_iter()
             .find(|v| v.entry.id == entry_id && v.status == Status::Pending)
-            && let Some(restored) = self.writes.restore(&v)
         {
+            let restored = self.writes.restore(&v);
             self.send(Action::OutboxRestored(vec![restored])).await?;
         }
         self.send(Action::Notice(notice)).await?;
@@ -326,7 +414,7 @@ impl Worker {
                     Status::Conflict(fields) => fields.clone(),
                     _ => Vec::new(),
                 },
-                alert_id: v.entry.target.id,
+                target: v.entry.target,
                 entry_id: v.entry.id,
             })
             .collect();
@@ -342,23 +430,24 @@ struct WriteIds {
 }
 
 impl WriteIds {
-    /// Gives an entry the app did not start (restored, or back in line) a write id. Only
-    /// alert writes: the console has no incident rows to show one on (headless incident
-    /// writes still land, and `:outbox` lists them).
-    fn restore(&mut self, v: &EntryView) -> Option<RestoredWrite> {
+    /// Gives an entry the app did not start (restored, or back in line) a write id, so its
+    /// alert or incident row shows it as pending.
+    fn restore(&mut self, v: &EntryView) -> RestoredWrite {
         let op = match &v.entry.op {
             Op::AlertUpdate { update, .. } => WriteOp::Update(update.clone()),
-            Op::AlertComment { text, .. } => WriteOp::Comment(text.clone()),
-            Op::IncidentUpdate { .. } | Op::IncidentComment { .. } => return None,
+            Op::IncidentUpdate { update, .. } => WriteOp::UpdateIncident(update.clone()),
+            Op::AlertComment { text, .. } | Op::IncidentComment { text, .. } => {
+                WriteOp::Comment(text.clone())
+            }
         };
         let write_id = RESTORED_WRITE_IDS + self.next_restored;
         self.next_restored += 1;
         self.by_entry.insert(v.entry.id.clone(), write_id);
-        Some(RestoredWrite {
+        RestoredWrite {
             write_id,
-            alert_id: v.entry.target.id.clone(),
+            target: v.entry.target.clone(),
             op,
-        })
+        }
     }
 
     /// The actions an outbox event means for the console.
@@ -369,7 +458,7 @@ impl WriteIds {
                 let restored: Vec<RestoredWrite> = views
                     .iter()
                     .filter(|v| v.status == Status::Pending)
-                    .filter_map(|v| self.restore(v))
+                    .map(|v| self.restore(v))
                     .collect();
                 let mut out = vec![Action::OutboxRestored(restored)];
                 if stopped > 0 {
@@ -394,16 +483,23 @@ impl WriteIds {
                     (Some(write_id), Reply::Comments(comments) | Reply::AlreadyThere(comments)) => {
                         vec![Action::CommentAdded {
                             write_id,
-                            alert_id: target.id,
+                            target,
                             comments,
                         }]
                     }
-                    (Some(write_id), Reply::Unreadable) => vec![Action::WriteLanded {
-                        write_id,
-                        alert_id: target.id,
-                    }],
-                    // Incident writes never carry a console write id (see `restore`).
-                    (_, Reply::Incident(_)) | (None, _) => vec![],
+                    (Some(write_id), Reply::Unreadable) => {
+                        vec![Action::WriteLanded { write_id, target }]
+                    }
+                    (Some(write_id), Reply::Incident(incident)) => {
+                        vec![Action::IncidentWriteSucceeded {
+                            write_id,
+                            incident: Box::new(IncidentRow::from_incident(*incident)),
+                        }]
+                    }
+                    (None, Reply::Incident(incident)) => vec![Action::IncidentLoaded(Box::new(
+                        IncidentRow::from_incident(*incident),
+                    ))],
+                    (None, _) => vec![],
                 }
             }
             OutboxEvent::Stopped(view) => {
@@ -414,7 +510,7 @@ impl WriteIds {
                     Status::Conflict(fields) => vec![Action::WriteConflict {
                         write_id,
                         entry_id: view.entry.id,
-                        alert_id: view.entry.target.id,
+                        target: view.entry.target,
                         fields,
                     }],
                     other => vec![Action::WriteFailed {
@@ -441,45 +537,101 @@ impl WriteIds {
 
 async fn load_alerts(client: Client, generation: u64, query: AlertQuery, tx: mpsc::Sender<Action>) {
     let odata = alert_query_to_odata(&query, OffsetDateTime::now_utc());
-    let mut pages = std::pin::pin!(client.list_alerts(&odata));
+    let pages = client.list_alerts(&odata);
+    stream_pages(pages, tx, |page| match page {
+        Ok(Paged {
+            items,
+            total,
+            skipped,
+            done,
+        }) => Action::AlertsPage {
+            generation,
+            alerts: items,
+            total,
+            skipped,
+            done,
+        },
+        Err(error) => {
+            tracing::warn!(generation, error = %error, "alert load failed");
+            Action::AlertsFailed { generation, error }
+        }
+    })
+    .await;
+}
+
+async fn load_incidents(
+    client: Client,
+    generation: u64,
+    query: IncidentQuery,
+    tx: mpsc::Sender<Action>,
+) {
+    let pages = client.list_incidents(&incident_query_to_odata(&query));
+    stream_pages(pages, tx, |page| match page {
+        Ok(Paged {
+            items,
+            total,
+            skipped,
+            done,
+        }) => Action::IncidentsPage {
+            generation,
+            // The alerts' JSON goes here; the console keeps a summary of each.
+            incidents: items.into_iter().map(IncidentRow::from_incident).collect(),
+            total,
+            skipped,
+            done,
+        },
+        Err(error) => {
+            tracing::warn!(generation, error = %error, "incident load failed");
+            Action::IncidentsFailed { generation, error }
+        }
+    })
+    .await;
+}
+
+/// One page of a list load, or why it stopped.
+struct Paged<T> {
+    items: Vec<T>,
+    total: Option<u64>,
+    skipped: usize,
+    done: bool,
+}
+
+/// Sends each page of `pages` as the action `to_action` makes of it, the running
+/// `@odata.count` carried along; stops after the last page, a failure, or when the console
+/// has gone. A stream that ends without a last page still ends the load.
+async fn stream_pages<T>(
+    pages: impl futures_util::Stream<Item = Result<Page<T>, GraphError>> + Unpin,
+    tx: mpsc::Sender<Action>,
+    to_action: impl Fn(Result<Paged<T>, String>) -> Action,
+) {
+    let mut pages = pages;
     let mut total = None;
     while let Some(result) = pages.next().await {
-        match result {
+        let (action, stop) = match result {
             Ok(page) => {
                 let done = page.next_link.is_none();
                 total = page.count.or(total);
-                let action = Action::AlertsPage {
-                    generation,
-                    alerts: page.items,
+                let paged = Paged {
+                    items: page.items,
                     total,
                     skipped: page.skipped,
                     done,
                 };
-                if tx.send(action).await.is_err() || done {
-                    return;
-                }
+                (to_action(Ok(paged)), done)
             }
-            Err(e) => {
-                tracing::warn!(generation, error = %e, "alert load failed");
-                let _ = tx
-                    .send(Action::AlertsFailed {
-                        generation,
-                        error: e.to_string(),
-                    })
-                    .await;
-                return;
-            }
+            Err(e) => (to_action(Err(e.to_string())), true),
+        };
+        if tx.send(action).await.is_err() || stop {
+            return;
         }
     }
-    let _ = tx
-        .send(Action::AlertsPage {
-            generation,
-            alerts: Vec::new(),
-            total,
-            skipped: 0,
-            done: true,
-        })
-        .await;
+    let last = Paged {
+        items: Vec::new(),
+        total,
+        skipped: 0,
+        done: true,
+    };
+    let _ = tx.send(to_action(Ok(last))).await;
 }
 
 /// One poll: every page of what changed, delivered as one action so the queue merges (and
@@ -532,6 +684,7 @@ mod tests {
                 profile: "p".into(),
                 endpoint: "e".into(),
                 target: Target::alert("a1"),
+                after: None,
                 op,
             },
             status,
@@ -557,7 +710,7 @@ mod tests {
         });
         assert!(matches!(
             done.as_slice(),
-            [Action::CommentAdded { write_id: 7, alert_id, .. }] if alert_id == "a1"
+            [Action::CommentAdded { write_id: 7, target, .. }] if *target == Target::alert("a1")
         ));
         // Answered once: a second report for the entry maps to nothing.
         assert!(

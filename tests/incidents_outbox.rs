@@ -5,11 +5,13 @@
 mod outbox_support;
 
 use futures_util::StreamExt;
-use graphsec::emulator::Route;
+use graphsec::emulator::{Fault, Route, Scope};
 use graphsec::graph::Client;
-use graphsec::graph::enums::IncidentStatus;
+use graphsec::graph::enums::{AlertStatus, IncidentStatus};
 use graphsec::graph::incidents::IncidentUpdate;
+use graphsec::graph::models::AlertUpdate;
 use graphsec::graph::odata::ODataQuery;
+use graphsec::outbox::writer::NewEntry;
 use graphsec::outbox::{Entry, Op, OutboxEvent, Record, Reply, Resolution, Status, Target, check};
 use outbox_support::*;
 use time::OffsetDateTime;
@@ -96,6 +98,78 @@ async fn a_changed_incident_stops_the_patch_until_the_analyst_decides() {
 }
 
 #[tokio::test]
+async fn alerts_resolved_with_their_incident_go_after_its_patch() {
+    let emu = emulator(80, None).await;
+    let client = bare_client(&emu.base_url());
+    // The incident with the most alerts: the most lanes that could race its PATCH.
+    let query = ODataQuery::new().top(500).expand(["alerts"]);
+    let mut pages = std::pin::pin!(client.list_incidents(&query));
+    let page = pages.next().await.expect("a page").expect("list");
+    let incident = page
+        .items
+        .into_iter()
+        .max_by_key(|i| i.alerts.len())
+        .expect("an incident");
+    assert!(incident.alerts.len() >= 2, "{}", incident.alerts.len());
+    // The incident's PATCH is slow: unordered, its alerts' PATCHes would land first.
+    emu.controls().inject(
+        Fault::Latency(std::time::Duration::from_millis(300)),
+        1,
+        Scope {
+            method: Some("PATCH".into()),
+            route: Some(Route::Incident),
+        },
+    );
+    let dir = TempDir::new("incident-after");
+    let (outbox, mut rx) = start(open_journal(&dir), &client, fast_writer());
+    let resolved = AlertUpdate {
+        status: Some(AlertStatus::Resolved),
+        ..Default::default()
+    };
+    let mut items = vec![NewEntry {
+        target: Target::incident(&incident.id),
+        op: Op::IncidentUpdate {
+            update: resolve(),
+            base: Some(check::incident_base_for(&incident, &resolve())),
+        },
+        after: None,
+    }];
+    items.extend(incident.alerts.iter().map(|a| NewEntry {
+        target: Target::alert(&a.id),
+        op: Op::AlertUpdate {
+            update: resolved.clone(),
+            base: Some(check::base_for(a, &resolved)),
+        },
+        after: Some(Target::incident(&incident.id)),
+    }));
+    let ids = outbox.submit_entries(items).await.expect("submit");
+    outbox.wait_idle().await;
+
+    let mut landed = Vec::new();
+    for event in drain(&mut rx) {
+        match event {
+            OutboxEvent::Done { id, .. } => landed.push(id),
+            OutboxEvent::Stopped(v) => panic!("stopped: {:?}", v.status),
+            _ => {}
+        }
+    }
+    assert_eq!(landed.len(), ids.len(), "every write landed");
+    assert_eq!(landed[0], ids[0], "the incident's PATCH landed first");
+    assert_eq!(emu.controls().requests("PATCH", Route::Incident), 1);
+    assert_eq!(
+        emu.controls().requests("PATCH", Route::Alert),
+        incident.alerts.len() as u64
+    );
+    let now = client.get_incident(&incident.id, true).await.expect("get");
+    assert_eq!(now.status, Some(IncidentStatus::Resolved));
+    assert!(
+        now.alerts
+            .iter()
+            .all(|a| a.status == Some(AlertStatus::Resolved))
+    );
+}
+
+#[tokio::test]
 async fn a_sent_comment_found_on_the_incident_is_not_posted_again() {
     let emu = emulator(10, None).await;
     let client = bare_client(&emu.base_url());
@@ -116,6 +190,7 @@ async fn a_sent_comment_found_on_the_incident_is_not_posted_again() {
             profile: "test".into(),
             endpoint: client.base_url().to_owned(),
             target: Target::incident(&id),
+            after: None,
             op: Op::IncidentComment {
                 text: "posted before the crash".into(),
                 author: Some(ANALYST.into()),

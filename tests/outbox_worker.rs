@@ -92,6 +92,7 @@ async fn writes_left_by_an_earlier_run_show_as_pending_then_land() {
             profile: "test".into(),
             endpoint: client.base_url().to_owned(),
             target: graphsec::outbox::Target::alert(&alert),
+            after: None,
             op: graphsec::outbox::Op::AlertComment {
                 text: "from before the crash".into(),
                 author: Some(ANALYST.into()),
@@ -116,7 +117,7 @@ async fn writes_left_by_an_earlier_run_show_as_pending_then_land() {
         }
     };
     assert_eq!(restored.len(), 1);
-    assert_eq!(restored[0].alert_id, alert);
+    assert_eq!(restored[0].target, graphsec::outbox::Target::alert(alert));
     let write_id = restored[0].write_id;
     loop {
         match update_rx.recv().await.expect("worker alive") {

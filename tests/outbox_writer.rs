@@ -30,6 +30,7 @@ fn journal_entry(j: &mut Journal, client: &Client, alert: &str, op: Op, sent: bo
         profile: "test".into(),
         endpoint: client.base_url().to_owned(),
         target: Target::alert(alert),
+        after: None,
         op,
     };
     let id = entry.id.clone();
@@ -89,6 +90,7 @@ async fn unfinished_entries_from_an_earlier_run_are_restored_and_sent() {
             profile: "test".into(),
             endpoint: "https://graph.microsoft.com/v1.0".into(),
             target: Target::alert(&ids[0]),
+            after: None,
             op: comment("for the real tenant"),
         };
         j.append(Record::Enqueued { entry: foreign })

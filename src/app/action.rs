@@ -1,9 +1,10 @@
 //! Everything that can change [`super::State`]: terminal input and worker updates.
 
+use super::incidents::IncidentRow;
 use super::live::Held;
 use super::writes::WriteOp;
 use crate::graph::models::{Alert, AlertComment};
-use crate::outbox::FieldConflict;
+use crate::outbox::{FieldConflict, Target};
 use ratatui::crossterm::event::KeyEvent;
 
 /// An input to [`super::update`]. Terminal events and worker replies both become actions, so
@@ -42,19 +43,37 @@ pub enum Action {
     RefreshHeld { refresh: u64, held: Held },
     /// A fresh copy of one alert (after a GET).
     AlertLoaded(Alert),
+    /// One page of the incident list for load `generation`, as `AlertsPage`.
+    IncidentsPage {
+        generation: u64,
+        incidents: Vec<IncidentRow>,
+        total: Option<u64>,
+        skipped: usize,
+        done: bool,
+    },
+    /// Loading incidents for `generation` failed; the rows on screen stay.
+    IncidentsFailed { generation: u64, error: String },
+    /// A fresh copy of one incident (a GET, or a write the console did not start).
+    IncidentLoaded(Box<IncidentRow>),
+    /// An incident PATCH succeeded; `incident` is the server's copy.
+    IncidentWriteSucceeded {
+        write_id: u64,
+        incident: Box<IncidentRow>,
+    },
     /// A PATCH succeeded; `alert` is the server's copy.
     WriteSucceeded { write_id: u64, alert: Alert },
-    /// A comment POST succeeded; `comments` is the alert's whole comment list.
+    /// A comment POST succeeded; `comments` is the target's (alert's or incident's) whole
+    /// comment list.
     CommentAdded {
         write_id: u64,
-        alert_id: String,
+        target: Target,
         comments: Vec<AlertComment>,
     },
     /// A write failed for good (after the client's retries); the row keeps the server value.
     WriteFailed { write_id: u64, error: String },
     /// Graph accepted a write but its reply was unreadable: the write is no longer pending
-    /// and the alert should be read again.
-    WriteLanded { write_id: u64, alert_id: String },
+    /// and the target should be read again.
+    WriteLanded { write_id: u64, target: Target },
     /// Writes found unfinished in the outbox (from an earlier run, or put back in line):
     /// they are being sent and their rows show them as pending.
     OutboxRestored(Vec<RestoredWrite>),
@@ -63,7 +82,7 @@ pub enum Action {
     WriteConflict {
         write_id: u64,
         entry_id: String,
-        alert_id: String,
+        target: Target,
         fields: Vec<FieldConflict>,
     },
     /// The outbox's unfinished entries, for the `:outbox` view.
@@ -76,7 +95,7 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RestoredWrite {
     pub write_id: u64,
-    pub alert_id: String,
+    pub target: Target,
     pub op: WriteOp,
 }
 
@@ -84,7 +103,8 @@ pub struct RestoredWrite {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxRow {
     pub entry_id: String,
-    pub alert_id: String,
+    /// The alert or incident the write changes.
+    pub target: Target,
     /// "update status=resolved", "comment \"…\"".
     pub what: String,
     /// pending, failed or conflict.

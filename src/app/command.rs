@@ -2,9 +2,10 @@
 //! clipboard, suspend); everything else goes to the background worker, which answers with
 //! [`super::Action`]s.
 
-use crate::graph::enums::AlertStatus;
+use crate::graph::enums::{AlertStatus, IncidentStatus};
+use crate::graph::incidents::IncidentUpdate;
 use crate::graph::models::{Alert, AlertUpdate};
-use crate::outbox::{Base, Resolution};
+use crate::outbox::{Base, Resolution, Target};
 use time::{Duration, OffsetDateTime};
 
 /// The server-side part of the queue's filter (the presets); type-to-filter is local.
@@ -45,6 +46,22 @@ impl Default for AlertQuery {
     }
 }
 
+/// The server-side part of the incident queue's filter (its status preset).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentQuery {
+    /// Only these statuses; empty means any status.
+    pub statuses: Vec<IncidentStatus>,
+}
+
+impl Default for IncidentQuery {
+    /// The open incidents: active and in progress.
+    fn default() -> Self {
+        IncidentQuery {
+            statuses: vec![IncidentStatus::Active, IncidentStatus::InProgress],
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// (Re)load the whole queue. The worker cancels any older load and tags every page with
@@ -60,18 +77,43 @@ pub enum Command {
     },
     /// Fetch one alert (e.g. when the detail view opens, to show fresh comments).
     GetAlert { id: String },
+    /// (Re)load the incident queue, with each incident's alerts; as `LoadAlerts`, the
+    /// worker cancels an older incident load and tags every page with `generation`.
+    LoadIncidents {
+        generation: u64,
+        query: IncidentQuery,
+    },
+    /// Fetch one incident with its alerts (when the incident view opens).
+    GetIncident { id: String },
     /// PATCH one alert, through the outbox. `write_id` is unique per write and comes back in
     /// the reply. `base` is what the analyst saw (for conflict detection).
+    /// `after`: sent only once the writes already queued for that target (the alert's
+    /// incident, when it is resolved with its alerts) have landed or stopped.
     UpdateAlert {
         write_id: u64,
         alert_id: String,
         update: AlertUpdate,
         base: Option<Base>,
+        after: Option<Target>,
     },
     /// POST a comment to one alert, through the outbox.
     AddComment {
         write_id: u64,
         alert_id: String,
+        text: String,
+    },
+    /// PATCH one incident, through the outbox, as [`Command::UpdateAlert`] does an alert
+    /// (conflict detection on the incident's `lastUpdateDateTime` and fields).
+    UpdateIncident {
+        write_id: u64,
+        incident_id: String,
+        update: IncidentUpdate,
+        base: Option<Base>,
+    },
+    /// POST a comment to one incident, through the outbox.
+    AddIncidentComment {
+        write_id: u64,
+        incident_id: String,
         text: String,
     },
     /// List the outbox's unfinished entries (answered with `Action::OutboxListed`, again

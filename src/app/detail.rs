@@ -4,9 +4,10 @@
 //! clamps the scroll position against the same lines the renderer draws.
 
 use super::format;
-use super::writes::Writes;
-use crate::graph::models::{Alert, Evidence};
-use crate::outbox::FieldConflict;
+use super::incidents::IncidentRow;
+use super::writes::{Fields, Writes};
+use crate::graph::models::{Alert, AlertComment, Evidence};
+use crate::outbox::{FieldConflict, TargetKind};
 use crate::sanitize;
 use crate::text::{truncate, wrap};
 use time::OffsetDateTime;
@@ -66,6 +67,13 @@ impl Doc {
         }
     }
 
+    /// The document's first line(s): a name from Graph, or `missing` when it has none.
+    fn title(&mut self, title: Option<&str>, missing: &str) {
+        let title = sanitize::opt_line(title);
+        let text = if title.is_empty() { missing } else { &title };
+        self.text(Tone::Title, text, 0);
+    }
+
     fn opt_field(&mut self, label: &str, value: Option<&str>) {
         if let Some(v) = value.filter(|v| !v.is_empty()) {
             self.field(label, &sanitize::line(v));
@@ -94,16 +102,7 @@ pub fn document(
         lines: Vec::new(),
         width: width.max(16),
     };
-    let title = sanitize::opt_line(alert.title.as_deref());
-    d.text(
-        Tone::Title,
-        if title.is_empty() {
-            "(no title)"
-        } else {
-            &title
-        },
-        0,
-    );
+    d.title(alert.title.as_deref(), "(no title)");
     pending_note(&mut d, alert, writes);
     if let Some(fields) = theirs {
         // Graph changed what a pending write of the analyst's changes: both, side by side.
@@ -121,30 +120,118 @@ pub fn document(
         return d.lines;
     }
     fields(&mut d, alert, now);
-    prose(&mut d, alert);
+    prose(
+        &mut d,
+        &[
+            ("Description", &alert.description),
+            ("Recommended actions", &alert.recommended_actions),
+        ],
+    );
     evidence(&mut d, &alert.evidence);
-    comments(&mut d, alert, now);
-    links(&mut d, alert);
+    comments(&mut d, &alert.comments, now);
+    links(
+        &mut d,
+        &[
+            ("Alert", &alert.alert_web_url),
+            ("Incident", &alert.incident_web_url),
+        ],
+    );
+    d.lines
+}
+
+/// The incident view's document: name, state, verdict, owner, times, tags, its summary
+/// and description, and comments (its alerts are listed under it, not here).
+pub fn incident_document(
+    row: &IncidentRow,
+    writes: &Writes,
+    now: OffsetDateTime,
+    width: usize,
+) -> Vec<DocLine> {
+    let i = &row.incident;
+    let mut d = Doc {
+        lines: Vec::new(),
+        width: width.max(16),
+    };
+    d.title(i.display_name.as_deref(), "(no name)");
+    let update = writes.pending_incident_update(&i.id);
+    let comments_pending = writes.pending_comments(TargetKind::Incident, &i.id);
+    saving_note(&mut d, update.as_ref().map(Fields::from), comments_pending);
+    d.lines.push(DocLine::blank());
+    d.field("Id", &sanitize::line(&i.id));
+    d.field("Severity", &format::severity(i.severity.as_ref()));
+    d.field(
+        "Status",
+        &format::wire(i.status.as_ref().map(|s| s.as_str())),
+    );
+    verdict_fields(
+        &mut d,
+        Fields {
+            status: None,
+            assigned_to: i.assigned_to.as_deref(),
+            classification: i.classification.as_ref().map(|c| c.as_str()),
+            determination: i.determination.as_ref().map(|x| x.as_str()),
+        },
+    );
+    let open = row
+        .alerts()
+        .iter()
+        .filter(|a| super::incidents::is_open(a.status()))
+        .count();
+    d.field("Alerts", &format!("{} ({open} open)", row.alerts().len()));
+    let sources: Vec<_> = row
+        .sources()
+        .into_iter()
+        .map(|s| format::service_short(Some(s)))
+        .collect();
+    if !sources.is_empty() {
+        d.field("Sources", &sources.join(", "));
+    }
+    d.field("Created", &format::datetime_with_age(i.created, now));
+    d.field("Updated", &format::datetime_with_age(i.last_update, now));
+    if let Some(p) = i.priority_score {
+        d.field("Priority score", &p.to_string());
+    }
+    for (label, tags) in [("Tags", &i.custom_tags), ("System tags", &i.system_tags)] {
+        if !tags.is_empty() {
+            d.field(label, &sanitize::line(&tags.join(", ")));
+        }
+    }
+    d.opt_field("Redirected to", i.redirect_incident_id.as_deref());
+    d.opt_field("Modified by", i.last_modified_by.as_deref());
+    prose(
+        &mut d,
+        &[
+            ("Summary", &i.summary),
+            ("Description", &i.description),
+            ("Resolving comment", &i.resolving_comment),
+        ],
+    );
+    comments(&mut d, &i.comments, now);
+    links(&mut d, &[("Incident", &i.incident_web_url)]);
     d.lines
 }
 
 fn pending_note(d: &mut Doc, alert: &Alert, writes: &Writes) {
+    let update = writes.pending_update(&alert.id);
+    let comments = writes.pending_comments(TargetKind::Alert, &alert.id);
+    saving_note(d, update.as_ref().map(Fields::from), comments);
+}
+
+/// "… saving: status → resolved, 1 comment(s)" for the changes still on their way.
+fn saving_note(d: &mut Doc, fields: Option<Fields<'_>>, comments: usize) {
     let mut parts = Vec::new();
-    if let Some(u) = writes.pending_update(&alert.id) {
-        if let Some(s) = &u.status {
-            parts.push(format!("status → {}", sanitize::line(s.as_str())));
-        }
-        if let Some(a) = &u.assigned_to {
-            parts.push(format!("assigned → {}", sanitize::line(a)));
-        }
-        if let Some(c) = &u.classification {
-            parts.push(format!("classification → {}", sanitize::line(c.as_str())));
-        }
-        if let Some(x) = &u.determination {
-            parts.push(format!("determination → {}", sanitize::line(x.as_str())));
+    if let Some(f) = fields {
+        for (name, value) in [
+            ("status", f.status),
+            ("assigned", f.assigned_to),
+            ("classification", f.classification),
+            ("determination", f.determination),
+        ] {
+            if let Some(v) = value {
+                parts.push(format!("{name} → {}", sanitize::line(v)));
+            }
         }
     }
-    let comments = writes.pending_comments(&alert.id);
     if comments > 0 {
         parts.push(format!("{comments} comment(s)"));
     }
@@ -170,17 +257,15 @@ fn fields(d: &mut Doc, a: &Alert, now: OffsetDateTime) {
     d.field("Id", &sanitize::line(&a.id));
     d.field("Severity", &format::severity(a.severity.as_ref()));
     d.field("Status", &format::status(a.status.as_ref()));
-    let enum_text =
-        |v: Option<&str>| v.map_or_else(|| "-".to_owned(), |s| sanitize::line(s).into_owned());
-    d.field(
-        "Classification",
-        &enum_text(a.classification.as_ref().map(|c| c.as_str())),
+    verdict_fields(
+        d,
+        Fields {
+            status: None,
+            assigned_to: a.assigned_to.as_deref(),
+            classification: a.classification.as_ref().map(|c| c.as_str()),
+            determination: a.determination.as_ref().map(|x| x.as_str()),
+        },
     );
-    d.field(
-        "Determination",
-        &enum_text(a.determination.as_ref().map(|c| c.as_str())),
-    );
-    d.field("Assigned to", &enum_text(a.assigned_to.as_deref()));
     if let Some(s) = &a.service_source {
         d.field(
             "Service source",
@@ -233,11 +318,16 @@ fn fields(d: &mut Doc, a: &Alert, now: OffsetDateTime) {
     }
 }
 
-fn prose(d: &mut Doc, a: &Alert) {
-    for (heading, body) in [
-        ("Description", &a.description),
-        ("Recommended actions", &a.recommended_actions),
-    ] {
+/// Classification, determination and assignee, `-` when unset (alerts and incidents).
+fn verdict_fields(d: &mut Doc, f: Fields<'_>) {
+    d.field("Classification", &format::wire(f.classification));
+    d.field("Determination", &format::wire(f.determination));
+    d.field("Assigned to", &format::wire(f.assigned_to));
+}
+
+/// Free-text sections under their headings, when not blank.
+fn prose(d: &mut Doc, sections: &[(&str, &Option<String>)]) {
+    for &(heading, body) in sections {
         if let Some(body) = body.as_deref().filter(|b| !b.trim().is_empty()) {
             d.heading(heading);
             d.text(Tone::Value, &sanitize::text(body), 2);
@@ -294,12 +384,12 @@ fn evidence(d: &mut Doc, evidence: &[Evidence]) {
     }
 }
 
-fn comments(d: &mut Doc, a: &Alert, now: OffsetDateTime) {
-    if a.comments.is_empty() {
+fn comments(d: &mut Doc, comments: &[AlertComment], now: OffsetDateTime) {
+    if comments.is_empty() {
         return;
     }
-    d.heading(&format!("Comments ({})", a.comments.len()));
-    for c in &a.comments {
+    d.heading(&format!("Comments ({})", comments.len()));
+    for c in comments {
         let who = sanitize::opt_line(c.created_by_display_name.as_deref());
         let who = if who.is_empty() {
             "(unknown)".into()
@@ -316,13 +406,15 @@ fn comments(d: &mut Doc, a: &Alert, now: OffsetDateTime) {
     }
 }
 
-fn links(d: &mut Doc, a: &Alert) {
-    if a.alert_web_url.is_none() && a.incident_web_url.is_none() {
+/// Portal links, under one heading when there is any.
+fn links(d: &mut Doc, links: &[(&str, &Option<String>)]) {
+    if links.iter().all(|(_, url)| url.is_none()) {
         return;
     }
     d.heading("Links");
-    d.opt_field("Alert", a.alert_web_url.as_deref());
-    d.opt_field("Incident", a.incident_web_url.as_deref());
+    for (label, url) in links {
+        d.opt_field(label, url.as_deref());
+    }
 }
 
 /// Re-indents JSON text without parsing it into a map, so members keep Graph's order and

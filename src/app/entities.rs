@@ -121,12 +121,6 @@ impl EntitiesView {
     /// Moves the cursor to `row` (clamped) and keeps it inside a window of `rows` lines.
     pub fn move_to(&mut self, row: usize, rows: usize) {
         self.cursor = row.min(self.view.len().saturating_sub(1));
-        let rows = rows.max(1);
-        if self.cursor < self.offset {
-            self.offset = self.cursor;
-        } else if self.cursor >= self.offset + rows {
-            self.offset = self.cursor + 1 - rows;
-        }
-        self.offset = self.offset.min(self.view.len().saturating_sub(rows));
+        super::queue::scroll_into_view(self.cursor, &mut self.offset, self.view.len(), rows);
     }
 }

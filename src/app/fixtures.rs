@@ -1,6 +1,8 @@
 //! Invented alerts with fixed times for the `update` tests and the screen snapshots.
 
+use super::incidents::IncidentRow;
 use super::{Action, Command, KeyMap, SessionInfo, State};
+use crate::graph::incidents::Incident;
 use crate::graph::models::Alert;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::{Value, json};
@@ -360,4 +362,176 @@ pub fn view_ids(s: &State) -> Vec<String> {
         .iter()
         .map(|&i| s.queue.entry(i).alert.id.clone())
         .collect()
+}
+
+/// An incident as the worker hands it over (from a list with `$expand=alerts`). `alerts`
+/// are (id, title, severity, status, serviceSource, minutes old).
+pub fn incident(
+    id: &str,
+    name: &str,
+    severity: &str,
+    status: &str,
+    updated_minutes: i64,
+    alerts: &[(&str, &str, &str, &str, &str, i64)],
+) -> IncidentRow {
+    let alerts: Vec<Value> = alerts
+        .iter()
+        .map(|&(aid, title, sev, st, src, m)| {
+            json!({
+                "id": aid, "title": title, "severity": sev, "status": st,
+                "serviceSource": src, "incidentId": id,
+                "createdDateTime": ago(m), "lastUpdateDateTime": ago(m),
+            })
+        })
+        .collect();
+    incident_from(json!({
+        "id": id,
+        "displayName": name,
+        "severity": severity,
+        "status": status,
+        "createdDateTime": ago(updated_minutes + 300),
+        "lastUpdateDateTime": ago(updated_minutes),
+        "incidentWebUrl": format!("https://security.microsoft.com/incidents/{id}"),
+        "alerts": alerts,
+    }))
+}
+
+pub fn incident_from(v: Value) -> IncidentRow {
+    IncidentRow::from_incident(Incident::from_json(&v.to_string()).unwrap())
+}
+
+/// Four incidents: 101 with two open alerts and a resolved one, 102 whose two open alerts
+/// include the queue's `da3`, 103 with nothing open, 104 in progress.
+pub fn incidents() -> Vec<IncidentRow> {
+    const MDE: &str = "microsoftDefenderForEndpoint";
+    const MDO: &str = "microsoftDefenderForOffice365";
+    const MDI: &str = "microsoftDefenderForIdentity";
+    vec![
+        incident(
+            "101",
+            "Credential theft on ws-014",
+            "high",
+            "active",
+            10,
+            &[
+                (
+                    "ia1",
+                    "Credential dumping via LSASS access",
+                    "high",
+                    "new",
+                    MDE,
+                    40,
+                ),
+                (
+                    "ia2",
+                    "Suspicious LDAP queries",
+                    "medium",
+                    "inProgress",
+                    MDI,
+                    50,
+                ),
+                (
+                    "ia3",
+                    "Rare process on endpoint",
+                    "low",
+                    "resolved",
+                    MDE,
+                    60,
+                ),
+            ],
+        ),
+        incident(
+            "102",
+            "Phishing campaign against finance",
+            "medium",
+            "inProgress",
+            30,
+            &[
+                (
+                    "da3",
+                    "Phishing link clicked in mail",
+                    "low",
+                    "new",
+                    MDO,
+                    180,
+                ),
+                ("ib2", "Malicious URL delivered", "medium", "new", MDO, 200),
+            ],
+        ),
+        incident(
+            "103",
+            "Impossible travel",
+            "low",
+            "active",
+            5,
+            &[(
+                "ic1",
+                "Impossible travel sign-in",
+                "low",
+                "resolved",
+                MDI,
+                90,
+            )],
+        ),
+        incident(
+            "104",
+            "Ransomware on file server",
+            "high",
+            "inProgress",
+            120,
+            &[(
+                "id1",
+                "Ransomware note dropped",
+                "high",
+                "inProgress",
+                MDE,
+                130,
+            )],
+        ),
+    ]
+}
+
+/// An incident whose every string tries to attack the terminal.
+pub fn hostile_incident() -> IncidentRow {
+    incident_from(json!({
+        "id": "666\x1b[8m",
+        "displayName": "\x1b]52;c;ZXZpbA==\x07\x1b[2J\x1b[31mRED\u{9b}31m \u{202e}gpj.exe\u{202c} 漢字テスト 🦀 incident",
+        "severity": "high",
+        "status": "active",
+        "assignedTo": "\u{202e}nimda@contoso.example",
+        "description": "line1\r\n\x1b]0;pwned\x07line2\ttabbed \u{9d}osc",
+        "customTags": ["tag\x1b[5m"],
+        "createdDateTime": ago(20),
+        "lastUpdateDateTime": ago(2),
+        "comments": [{"comment": "\x1b[?1049lbreakout", "createdByDisplayName": "mallory\x07", "createdDateTime": ago(1)}],
+        "alerts": [
+            {"id": "hx1", "title": "\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\ clicked", "severity": "high",
+             "status": "new", "serviceSource": "evilSource\x1b[2J", "createdDateTime": ago(3)}
+        ]
+    }))
+}
+
+/// The sample queue with the `:incidents` pane open and `rows` loaded in one page.
+pub fn with_incidents(session: SessionInfo, rows: Vec<IncidentRow>) -> State {
+    let mut s = loaded(session, sample());
+    for c in ":incidents".chars() {
+        super::update(&mut s, key(c));
+    }
+    let cmds = super::update(&mut s, code(KeyCode::Enter));
+    let Some(Command::LoadIncidents { generation, .. }) = cmds.first() else {
+        panic!("opening the pane loads incidents: {cmds:?}");
+    };
+    let total = rows.len() as u64;
+    super::update(
+        &mut s,
+        Action::IncidentsPage {
+            generation: *generation,
+            incidents: rows,
+            total: Some(total),
+            skipped: 0,
+            done: true,
+        },
+    );
+    s.dirty = false;
+    s
 }

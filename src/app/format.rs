@@ -2,6 +2,7 @@
 //! came from Graph passes through [`crate::sanitize`] here or at the call site.
 
 use crate::graph::enums::{AlertSeverity, AlertStatus, ServiceSource};
+use crate::outbox::{Target, TargetKind};
 use crate::sanitize;
 use std::borrow::Cow;
 use time::OffsetDateTime;
@@ -63,8 +64,13 @@ pub fn severity(s: Option<&AlertSeverity>) -> Cow<'_, str> {
 
 /// Status by its wire name (what the API and the portal's filters call it).
 pub fn status(s: Option<&AlertStatus>) -> Cow<'_, str> {
+    wire(s.map(AlertStatus::as_str))
+}
+
+/// A value as Graph spelled it (an enum member, a name), sanitised; `-` when unset.
+pub fn wire(s: Option<&str>) -> Cow<'_, str> {
     match s {
-        Some(s) => sanitize::line(s.as_str()),
+        Some(s) => sanitize::line(s),
         None => Cow::Borrowed("-"),
     }
 }
@@ -105,6 +111,16 @@ pub fn count(n: usize) -> String {
         out.push(c);
     }
     out
+}
+
+/// How many of what: "1 alert", "3 incidents" (the targets of one action are one kind).
+pub fn count_of(targets: &[Target]) -> String {
+    let noun = match targets.first().map(|t| t.kind) {
+        Some(TargetKind::Incident) => "incident",
+        _ => "alert",
+    };
+    let n = targets.len();
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! The help overlay's content, generated from the live keymap so it never disagrees with
 //! what the keys do.
 
-use super::keymap::{ALL, BOTH, DETAIL, ENTITIES, KeyMap, Mode};
+use super::keymap::{
+    ALL, BOTH, DETAIL, ENTITIES, FILTERED, KeyMap, Mode, OPENS, PRESETS, QUEUE, QUEUES, WRITES,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HelpLine {
@@ -16,26 +18,30 @@ pub enum HelpLine {
 const SCORE_FORMULA_HELP: &str =
     "  10×incidents + 5×sources + severity (high 8, medium 4, low 2, info 1) + alerts (≤10)";
 
-/// Whether a binding's modes belong in a help section.
-type Fits = dyn Fn(&[Mode]) -> bool;
+/// Help sections: the bindings whose modes are exactly these, under this title.
+const SECTIONS: &[(&[Mode], &str)] = &[
+    (ALL, "Everywhere"),
+    (
+        WRITES,
+        "Alerts and incidents (queue, detail, incidents, incident)",
+    ),
+    (OPENS, "Queue, incidents and incident view"),
+    (QUEUES, "Queue and incidents"),
+    (FILTERED, "Queue, entities and incidents"),
+    (PRESETS, "Queue, detail and incidents"),
+    (BOTH, "Queue and detail"),
+    (QUEUE, "Queue"),
+    (DETAIL, "Detail"),
+    (ENTITIES, "Entities (:entities)"),
+];
 
 /// Every help line, in order.
 pub fn lines(keymap: &KeyMap) -> Vec<HelpLine> {
     let bindings = keymap.bindings();
     let mut out = Vec::new();
-    // Each binding is listed once, under the first section its modes fit; the queue's
-    // section also takes the filter, which the entities pane shares.
-    let queue = |m: &[Mode]| m.contains(&Mode::Queue) && !m.contains(&Mode::Detail);
-    let sections: [(&'static str, &Fits); 5] = [
-        ("Everywhere", &|m| m == ALL),
-        ("Queue and detail", &|m| m == BOTH),
-        ("Queue", &queue),
-        ("Detail", &|m| m == DETAIL),
-        ("Entities (:entities)", &|m| m == ENTITIES),
-    ];
-    for (title, fits) in sections {
+    for (modes, title) in SECTIONS {
         out.push(HelpLine::Heading(title));
-        for b in bindings.iter().filter(|b| fits(b.modes)) {
+        for b in bindings.iter().filter(|b| b.modes == *modes) {
             out.push(HelpLine::Binding {
                 keys: b.keys.join(" "),
                 help: b.help,
@@ -48,7 +54,11 @@ pub fn lines(keymap: &KeyMap) -> Vec<HelpLine> {
         "filter: type to narrow; enter keeps it, esc clears it, up/down move",
         "menus: enter or 1-9 choose; esc or ctrl-c cancel",
         "comment editor: ctrl-s sends, esc discards",
-        "bulk changes (marked alerts) ask y/n first and name the count",
+        "bulk changes (marked alerts or incidents) ask y/n first and name the count",
+        "resolving incidents with open alerts asks once: y resolves the alerts too,",
+        "  i only the incidents, n nothing; each change shows as pending on its row",
+        "incident view: up/down pick an alert, enter opens it (esc comes back),",
+        "  pgup/pgdn scroll the incident's details",
         ":outbox lists unsent changes: r retry, d then y drop, m/t settle a conflict",
         "a change someone else overtook asks: m keep mine, t take theirs, esc later",
         "the queue keeps itself current: it polls Graph for changes every 15 s while",

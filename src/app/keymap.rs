@@ -19,6 +19,10 @@ pub enum Mode {
     Detail,
     /// The `:entities` pane has focus.
     Entities,
+    /// The `:incidents` queue has focus.
+    Incidents,
+    /// One incident and its alerts (opened from the incidents queue) have focus.
+    Incident,
 }
 
 impl Mode {
@@ -27,6 +31,8 @@ impl Mode {
             Mode::Queue => "queue",
             Mode::Detail => "detail",
             Mode::Entities => "entities",
+            Mode::Incidents => "incidents",
+            Mode::Incident => "incident",
         }
     }
 }
@@ -58,6 +64,7 @@ pub enum KeyAction {
     Comment,
     CopyId,
     Entities,
+    Incidents,
     EntityAlerts,
     EntityKind,
     CommandLine,
@@ -68,12 +75,27 @@ pub enum KeyAction {
 }
 
 /// Every mode: movement, help, the command line and quitting work everywhere.
-pub const ALL: &[Mode] = &[Mode::Queue, Mode::Detail, Mode::Entities];
+pub const ALL: &[Mode] = &[
+    Mode::Queue,
+    Mode::Detail,
+    Mode::Entities,
+    Mode::Incidents,
+    Mode::Incident,
+];
+/// Where alerts and incidents are changed: the same keys for both.
+pub const WRITES: &[Mode] = &[Mode::Queue, Mode::Detail, Mode::Incidents, Mode::Incident];
+/// Where `enter` opens something (an alert, an incident, an incident's alert).
+pub const OPENS: &[Mode] = &[Mode::Queue, Mode::Incidents, Mode::Incident];
+/// Where statuses to load are picked.
+pub const PRESETS: &[Mode] = &[Mode::Queue, Mode::Detail, Mode::Incidents];
+/// The lists that type-to-filter narrows.
+pub const FILTERED: &[Mode] = &[Mode::Queue, Mode::Entities, Mode::Incidents];
+/// The two queues: marks and sorting.
+pub const QUEUES: &[Mode] = &[Mode::Queue, Mode::Incidents];
 pub const BOTH: &[Mode] = &[Mode::Queue, Mode::Detail];
 pub const QUEUE: &[Mode] = &[Mode::Queue];
 pub const DETAIL: &[Mode] = &[Mode::Detail];
 pub const ENTITIES: &[Mode] = &[Mode::Entities];
-const QUEUE_ENTITIES: &[Mode] = &[Mode::Queue, Mode::Entities];
 
 struct Spec {
     action: KeyAction,
@@ -113,22 +135,22 @@ const SPECS: &[Spec] = &[
         KeyAction::ToggleMark,
         "toggle_mark",
         "space",
-        QUEUE,
+        QUEUES,
         "mark / unmark for bulk actions",
     ),
     spec(
         KeyAction::Open,
         "open",
         "enter",
-        QUEUE,
-        "open the alert detail",
+        OPENS,
+        "open the alert, the incident, or the incident's alert",
     ),
     spec(
         KeyAction::Back,
         "back",
         "esc",
         ALL,
-        "back to the queue / clear the filter",
+        "back (to the incident, the incidents, the queue) / clear the filter",
     ),
     spec(
         KeyAction::ToggleRaw,
@@ -141,35 +163,35 @@ const SPECS: &[Spec] = &[
         KeyAction::Filter,
         "filter",
         "/",
-        QUEUE_ENTITIES,
-        "type to filter (enter keeps, esc clears); queue and entities",
+        FILTERED,
+        "type to filter (enter keeps, esc clears)",
     ),
     spec(
         KeyAction::SortNext,
         "sort_next",
         ">",
-        QUEUE,
+        QUEUES,
         "sort by the next column",
     ),
     spec(
         KeyAction::SortPrev,
         "sort_prev",
         "<",
-        QUEUE,
+        QUEUES,
         "sort by the previous column",
     ),
     spec(
         KeyAction::SortInvert,
         "sort_invert",
         "i",
-        QUEUE,
+        QUEUES,
         "invert the sort order",
     ),
     spec(
         KeyAction::StatusPreset,
         "status_preset",
         "f",
-        BOTH,
+        PRESETS,
         "which statuses to load",
     ),
     spec(
@@ -180,36 +202,61 @@ const SPECS: &[Spec] = &[
         "how far back to load",
     ),
     spec(KeyAction::Refresh, "refresh", "r", ALL, "reload from Graph"),
-    spec(KeyAction::SetStatus, "set_status", "s", BOTH, "set status"),
-    spec(KeyAction::AssignMe, "assign_me", "a", BOTH, "assign to me"),
+    spec(
+        KeyAction::SetStatus,
+        "set_status",
+        "s",
+        WRITES,
+        "set status (resolving incidents offers their open alerts too)",
+    ),
+    spec(
+        KeyAction::AssignMe,
+        "assign_me",
+        "a",
+        WRITES,
+        "assign to me",
+    ),
     spec(
         KeyAction::AssignTo,
         "assign_to",
         "A",
-        BOTH,
+        WRITES,
         "assign to a name",
     ),
     spec(
         KeyAction::Classify,
         "classify",
         "c",
-        BOTH,
+        WRITES,
         "classification and determination",
     ),
     spec(
         KeyAction::Comment,
         "comment",
         "m",
-        BOTH,
+        WRITES,
         "add a comment (ctrl-s sends)",
     ),
-    spec(KeyAction::CopyId, "copy_id", "y", BOTH, "copy the alert id"),
+    spec(
+        KeyAction::CopyId,
+        "copy_id",
+        "y",
+        WRITES,
+        "copy the alert or incident id",
+    ),
     spec(
         KeyAction::Entities,
         "entities",
         "x",
         BOTH,
         "the entities of this alert (:entities lists all)",
+    ),
+    spec(
+        KeyAction::Incidents,
+        "incidents",
+        "I",
+        QUEUE,
+        "the incidents (:incidents; :incidents all for every status)",
     ),
     spec(
         KeyAction::EntityAlerts,
@@ -230,7 +277,7 @@ const SPECS: &[Spec] = &[
         "command",
         ":",
         ALL,
-        "command line (:alerts, :entities, :outbox, :q)",
+        "command line (:alerts, :incidents, :entities, :outbox, :q)",
     ),
     spec(KeyAction::Help, "help", "?", ALL, "this help"),
     spec(
@@ -625,6 +672,56 @@ mod tests {
         // `J` toggles raw JSON in the detail only, so the queue may use it for something else.
         let o = BTreeMap::from([("toggle_mark".to_owned(), "J".to_owned())]);
         assert!(KeyMap::with_overrides(&o).is_ok());
+    }
+
+    #[test]
+    fn incident_modes_share_the_alert_keys_and_their_overrides() {
+        let map = KeyMap::default();
+        let key = |c| ev(KeyCode::Char(c), KeyModifiers::NONE);
+        assert_eq!(
+            map.action(Mode::Queue, &ev(KeyCode::Char('I'), KeyModifiers::SHIFT)),
+            Some(KeyAction::Incidents)
+        );
+        for mode in [Mode::Incidents, Mode::Incident] {
+            assert_eq!(map.action(mode, &key('s')), Some(KeyAction::SetStatus));
+            assert_eq!(map.action(mode, &key('m')), Some(KeyAction::Comment));
+            assert_eq!(
+                map.action(mode, &key('x')),
+                None,
+                "entities are the queue's"
+            );
+        }
+        assert_eq!(
+            map.action(Mode::Incidents, &key(' ')),
+            Some(KeyAction::ToggleMark)
+        );
+        assert_eq!(
+            map.action(Mode::Incident, &key(' ')),
+            None,
+            "no marks in one incident"
+        );
+        assert_eq!(map.action(Mode::Incident, &key('/')), None);
+
+        let o = BTreeMap::from([
+            ("set_status".to_owned(), "S".to_owned()),
+            ("incidents".to_owned(), "ctrl-i".to_owned()),
+        ]);
+        let map = KeyMap::with_overrides(&o).unwrap();
+        let shift_s = ev(KeyCode::Char('S'), KeyModifiers::SHIFT);
+        assert_eq!(
+            map.action(Mode::Incident, &shift_s),
+            Some(KeyAction::SetStatus)
+        );
+        assert_eq!(
+            map.action(Mode::Queue, &ev(KeyCode::Char('i'), KeyModifiers::CONTROL)),
+            Some(KeyAction::Incidents)
+        );
+        // Marks and sorting share a key space in the incidents as in the queue.
+        let clash = BTreeMap::from([("toggle_mark".to_owned(), "<".to_owned())]);
+        assert!(matches!(
+            KeyMap::with_overrides(&clash),
+            Err(KeymapError::Conflict { .. })
+        ));
     }
 
     #[test]

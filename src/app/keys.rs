@@ -5,15 +5,20 @@ use super::action::OutboxRow;
 use super::command::Command;
 use super::detail;
 use super::entity_keys;
+use super::format;
+use super::incident_keys;
+use super::incidents::OpenAlert;
 use super::keymap::KeyAction;
-use super::queue::Sort;
+use super::queue::{Column, Sort};
 use super::state::{
     Choice, ConflictPrompt, Focus, LoadMode, MenuKind, Overlay, PromptKind, State, StatusPreset,
     TimePreset,
 };
-use super::writes::WriteOp;
+use super::writes::{self, WriteOp};
+use crate::graph::enums::{AlertStatus, IncidentStatus};
+use crate::graph::incidents::IncidentUpdate;
 use crate::graph::models::AlertUpdate;
-use crate::outbox::{Resolution, check};
+use crate::outbox::{Base, Resolution, Target, TargetKind, check};
 use crate::sanitize;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui_textarea::TextArea;
@@ -43,33 +48,37 @@ pub(crate) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
         return vec![];
     };
     if action.is_mutating() && state.session.read_only {
+        let incidents = matches!(state.focus, Focus::Incidents | Focus::Incident);
         state.error(&format!(
             "Read-only session: cannot {}",
-            action_phrase(action)
+            action_phrase(action, if incidents { "incidents" } else { "alerts" })
         ));
         return vec![];
     }
     on_action(state, action)
 }
 
-fn action_phrase(action: KeyAction) -> &'static str {
+fn action_phrase(action: KeyAction, what: &str) -> String {
     match action {
-        KeyAction::SetStatus => "change status",
-        KeyAction::AssignMe | KeyAction::AssignTo => "assign alerts",
-        KeyAction::Classify => "classify alerts",
-        KeyAction::Comment => "add comments",
-        _ => "do that",
+        KeyAction::SetStatus => "change status".to_owned(),
+        KeyAction::AssignMe | KeyAction::AssignTo => format!("assign {what}"),
+        KeyAction::Classify => format!("classify {what}"),
+        KeyAction::Comment => "add comments".to_owned(),
+        _ => "do that".to_owned(),
     }
 }
 
 fn on_action(state: &mut State, action: KeyAction) -> Vec<Command> {
     match action {
-        KeyAction::CommandLine
-        | KeyAction::Help
-        | KeyAction::Refresh
-        | KeyAction::Suspend
-        | KeyAction::Quit => {}
+        KeyAction::CommandLine | KeyAction::Help | KeyAction::Suspend | KeyAction::Quit => {}
+        // The entities pane follows the alerts: refreshing it reloads them.
+        KeyAction::Refresh if state.focus == Focus::Entities => {}
         _ if state.focus == Focus::Entities => return entity_keys::on_action(state, action),
+        _ if matches!(state.focus, Focus::Incidents | Focus::Incident) => {
+            if let Some(commands) = incident_keys::on_action(state, action) {
+                return commands;
+            }
+        }
         _ => {}
     }
     let detail = state.focus == Focus::Detail;
@@ -98,30 +107,11 @@ fn on_action(state: &mut State, action: KeyAction) -> Vec<Command> {
             state.overlay = Some(Overlay::Filter);
             state.dirty = true;
         }
-        KeyAction::SortNext | KeyAction::SortPrev => {
-            let cur = state.queue.sort().column;
-            let column = if action == KeyAction::SortNext {
-                cur.next()
-            } else {
-                cur.prev()
-            };
-            set_sort(
-                state,
-                Sort {
-                    column,
-                    descending: column.natural_descending(),
-                },
-            );
-        }
-        KeyAction::SortInvert => {
-            let s = state.queue.sort();
-            set_sort(
-                state,
-                Sort {
-                    descending: !s.descending,
-                    ..s
-                },
-            );
+        KeyAction::SortNext | KeyAction::SortPrev | KeyAction::SortInvert => {
+            let sort = next_sort(state.queue.sort(), action);
+            state.queue.set_sort(sort);
+            state.relocate_cursor();
+            state.info(sorted_message(sort));
         }
         KeyAction::StatusPreset => {
             let cursor = StatusPreset::ALL
@@ -138,19 +128,17 @@ fn on_action(state: &mut State, action: KeyAction) -> Vec<Command> {
             open_menu(state, MenuKind::TimePreset, cursor, vec![]);
         }
         KeyAction::Refresh => {
-            // Rows from a previous query that a preset change has not replaced yet must not
-            // be merged into the new result: keep replacing in that case.
-            let mode = if state.load.loading && state.load.mode == LoadMode::Replace {
-                LoadMode::Replace
-            } else {
-                LoadMode::Merge
-            };
+            let mode = state.load.refresh_mode();
             state.info("Refreshing…");
             return vec![state.start_load(mode)];
         }
         KeyAction::SetStatus => {
             if let Some(targets) = require_targets(state) {
-                open_menu(state, MenuKind::Status, 0, targets);
+                let menu = match kind_of(&targets) {
+                    TargetKind::Alert => MenuKind::Status,
+                    TargetKind::Incident => MenuKind::IncidentStatus,
+                };
+                open_menu(state, menu, 0, targets);
             }
         }
         KeyAction::Classify => {
@@ -183,13 +171,17 @@ fn on_action(state: &mut State, action: KeyAction) -> Vec<Command> {
             }
         }
         KeyAction::CopyId => {
-            if let Some(id) = state.cursor_id.clone() {
+            if let Some(id) = state.current_id().map(str::to_owned) {
                 state.info(format!("Copying {} to the clipboard", sanitize::line(&id)));
                 return vec![Command::CopyToClipboard(id)];
             }
-            state.info("No alert selected");
+            state.info("Nothing selected");
+        }
+        KeyAction::Entities if state.opened_alert().is_some() => {
+            state.info("Entities list the alert queue's alerts: open this alert from the queue");
         }
         KeyAction::Entities => entity_keys::open_of_selected(state),
+        KeyAction::Incidents => return incident_keys::open(state, None),
         // Only bound in the entities pane, which handled them above.
         KeyAction::EntityAlerts | KeyAction::EntityKind => {}
         KeyAction::CommandLine => {
@@ -218,18 +210,26 @@ fn interrupt(state: &mut State) -> Vec<Command> {
     if state.interrupt_armed {
         return quit(state);
     }
-    if state.focus == Focus::Detail {
-        state.focus = Focus::Queue;
-        state.info("Back to the queue (Ctrl-C again clears marks and filter)");
+    if matches!(state.focus, Focus::Detail | Focus::Incident) {
+        back(state);
+        state.info("Back (Ctrl-C again clears marks and filter)");
         return vec![];
     }
-    let had_marks = !state.marks.is_empty();
-    let had_filter = !state.queue.query().is_empty();
-    state.marks.clear();
-    if had_filter {
-        state.queue.set_query("");
-        state.relocate_cursor();
-    }
+    let (had_marks, had_filter) = if state.focus == Focus::Incidents {
+        let pane = &mut state.incidents;
+        let had = (!pane.marks.is_empty(), !pane.queue.query().is_empty());
+        pane.marks.clear();
+        incident_keys::set_query(state, "");
+        had
+    } else {
+        let had = (!state.marks.is_empty(), !state.queue.query().is_empty());
+        state.marks.clear();
+        if had.1 {
+            state.queue.set_query("");
+            state.relocate_cursor();
+        }
+        had
+    };
     state.interrupt_armed = true;
     let cleared = match (had_marks, had_filter) {
         (true, true) => "Cleared marks and filter. ",
@@ -256,7 +256,7 @@ fn page(state: &State) -> isize {
 /// Lines the detail document has beyond one screen, for clamping its scroll.
 pub(crate) fn detail_max_scroll(state: &State) -> usize {
     let screen = state.screen();
-    let (Some(body), Some(alert)) = (screen.detail_body, state.selected()) else {
+    let (Some(body), Some(alert)) = (screen.detail_body, state.detail_alert()) else {
         return 0;
     };
     let lines = detail::document(
@@ -305,7 +305,11 @@ fn open_detail(state: &mut State) -> Vec<Command> {
 }
 
 fn back(state: &mut State) {
-    if state.focus == Focus::Detail {
+    if matches!(state.focus, Focus::Incidents | Focus::Incident) {
+        incident_keys::back(state);
+    } else if state.focus == Focus::Detail && incident_keys::close_alert(state) {
+        state.info("Incident");
+    } else if state.focus == Focus::Detail {
         state.focus = Focus::Queue;
         state.scroll_to_cursor();
         state.dirty = true;
@@ -318,24 +322,41 @@ fn back(state: &mut State) {
     }
 }
 
-fn set_sort(state: &mut State, sort: Sort) {
-    state.queue.set_sort(sort);
-    state.relocate_cursor();
-    let arrow = if sort.descending { "↓" } else { "↑" };
-    state.info(format!("Sorted by {} {arrow}", sort.column.name()));
+/// The sort a sort key asks for: the next or previous column in its natural direction,
+/// or the same column inverted.
+pub(crate) fn next_sort<C: Column>(cur: Sort<C>, action: KeyAction) -> Sort<C> {
+    let column = match action {
+        KeyAction::SortNext => cur.column.next(),
+        KeyAction::SortPrev => cur.column.prev(),
+        _ => {
+            return Sort {
+                descending: !cur.descending,
+                ..cur
+            };
+        }
+    };
+    Sort {
+        column,
+        descending: column.natural_descending(),
+    }
 }
 
-fn require_targets(state: &mut State) -> Option<Vec<String>> {
+pub(crate) fn sorted_message<C: Column>(sort: Sort<C>) -> String {
+    let arrow = if sort.descending { "↓" } else { "↑" };
+    format!("Sorted by {} {arrow}", sort.column.name())
+}
+
+fn require_targets(state: &mut State) -> Option<Vec<Target>> {
     let targets = state.targets();
     if targets.is_empty() {
-        state.info("No alert selected");
+        state.info("Nothing selected");
         None
     } else {
         Some(targets)
     }
 }
 
-fn open_menu(state: &mut State, kind: MenuKind, cursor: usize, targets: Vec<String>) {
+fn open_menu(state: &mut State, kind: MenuKind, cursor: usize, targets: Vec<Target>) {
     state.overlay = Some(Overlay::Menu {
         kind,
         cursor,
@@ -344,7 +365,7 @@ fn open_menu(state: &mut State, kind: MenuKind, cursor: usize, targets: Vec<Stri
     state.dirty = true;
 }
 
-fn open_prompt(state: &mut State, kind: PromptKind, targets: Vec<String>) {
+fn open_prompt(state: &mut State, kind: PromptKind, targets: Vec<Target>) {
     let mut input = TextArea::default();
     input.set_placeholder_text(match kind {
         PromptKind::WhoAmI => "your name or UPN, e.g. analyst@contoso.com",
@@ -419,8 +440,24 @@ fn on_overlay_key(state: &mut State, key: KeyEvent, interrupt: bool) -> Vec<Comm
             question,
             targets,
             op,
+            also,
         } => match key.code {
-            KeyCode::Char('y' | 'Y') if !interrupt => send(state, &targets, &op),
+            KeyCode::Char('y' | 'Y') if !interrupt => {
+                let mut commands = send(state, &targets, &op);
+                if !also.is_empty() {
+                    commands.extend(resolve_alerts(state, &also));
+                    state.info(format!(
+                        "{}: sending {} and {}…",
+                        describe(&op),
+                        changes(targets.len(), "incident"),
+                        changes(also.len(), "alert"),
+                    ));
+                }
+                commands
+            }
+            KeyCode::Char('i' | 'I') if !interrupt && !also.is_empty() => {
+                send(state, &targets, &op)
+            }
             KeyCode::Char('n' | 'N') | KeyCode::Esc => {
                 state.info("Cancelled");
                 vec![]
@@ -430,11 +467,12 @@ fn on_overlay_key(state: &mut State, key: KeyEvent, interrupt: bool) -> Vec<Comm
                 vec![]
             }
             _ => {
-                // Only an explicit y or n answers; a stray key must not confirm a bulk write.
+                // Only an explicit answer counts; a stray key must not confirm a bulk write.
                 state.overlay = Some(Overlay::Confirm {
                     question,
                     targets,
                     op,
+                    also,
                 });
                 vec![]
             }
@@ -495,29 +533,19 @@ fn is_plain_char(key: &KeyEvent) -> Option<char> {
     }
 }
 
+/// The filter line: typing narrows the focused list (alerts, entities or incidents).
 fn filter_key(state: &mut State, key: KeyEvent, cancel: bool) {
-    if state.focus == Focus::Entities {
-        return entity_filter_key(state, key, cancel);
-    }
-    if cancel {
-        state.queue.set_query("");
-        state.relocate_cursor();
-        return;
-    }
-    let mut query = state.queue.query().to_owned();
+    let mut query = list_query(state).to_owned();
     match key.code {
-        KeyCode::Enter => {
-            // The filter stays; the queue gets the keys back.
-            return;
+        _ if cancel => query.clear(),
+        // The filter stays; the list gets the keys back.
+        KeyCode::Enter => return,
+        // Arrows move through the matches without leaving the filter.
+        KeyCode::Up => {
+            on_action(state, KeyAction::Up);
         }
-        KeyCode::Up | KeyCode::Down => {
-            // Arrows move through the matches without leaving the filter.
-            let row = if key.code == KeyCode::Up {
-                state.cursor.saturating_sub(1)
-            } else {
-                state.cursor + 1
-            };
-            state.move_cursor_to(row);
+        KeyCode::Down => {
+            on_action(state, KeyAction::Down);
         }
         KeyCode::Backspace => {
             query.pop();
@@ -533,42 +561,31 @@ fn filter_key(state: &mut State, key: KeyEvent, cancel: bool) {
             }
         }
     }
-    if query != state.queue.query() {
-        state.queue.set_query(&query);
-        state.relocate_cursor();
-    }
-    state.overlay = Some(Overlay::Filter);
-}
-
-/// The filter line while the entities pane has focus: the same editing keys, on its query.
-fn entity_filter_key(state: &mut State, key: KeyEvent, cancel: bool) {
-    let mut query = entity_keys::query(state).to_owned();
-    match key.code {
-        _ if cancel => query.clear(),
-        KeyCode::Enter => return,
-        KeyCode::Up | KeyCode::Down => {
-            let action = if key.code == KeyCode::Up {
-                KeyAction::Up
-            } else {
-                KeyAction::Down
-            };
-            entity_keys::on_action(state, action);
-        }
-        KeyCode::Backspace => {
-            query.pop();
-        }
-        _ if is_ctrl(&key, 'u') => query.clear(),
-        _ => {
-            if let Some(c) = is_plain_char(&key) {
-                query.push(c);
-            }
-        }
-    }
-    if query != entity_keys::query(state) {
-        entity_keys::set_query(state, &query);
+    if query != list_query(state) {
+        set_list_query(state, &query);
     }
     if !cancel {
         state.overlay = Some(Overlay::Filter);
+    }
+}
+
+/// The type-to-filter text of the focused list.
+fn list_query(state: &State) -> &str {
+    match state.focus {
+        Focus::Entities => entity_keys::query(state),
+        Focus::Incidents => state.incidents.queue.query(),
+        _ => state.queue.query(),
+    }
+}
+
+fn set_list_query(state: &mut State, query: &str) {
+    match state.focus {
+        Focus::Entities => entity_keys::set_query(state, query),
+        Focus::Incidents => incident_keys::set_query(state, query),
+        _ => {
+            state.queue.set_query(query);
+            state.relocate_cursor();
+        }
     }
 }
 
@@ -689,11 +706,19 @@ fn run_command(state: &mut State, line: &str) -> Vec<Command> {
         "q" | "quit" | "q!" | "qa" => return quit(state),
         "alerts" | "alert" => {
             entity_keys::close(state);
+            incident_keys::close(state);
             state.focus = Focus::Queue;
             state.scroll_to_cursor();
             state.info("Alert queue");
         }
-        "entities" | "entity" | "ent" => entity_keys::open_all(state),
+        "incidents" | "incident" | "inc" => return incident_keys::open(state, None),
+        "incidents all" | "inc all" => {
+            return incident_keys::open(state, Some(StatusPreset::All));
+        }
+        "entities" | "entity" | "ent" => {
+            incident_keys::close(state);
+            entity_keys::open_all(state);
+        }
         "live" => {
             let on = if state.live.enabled { "on" } else { "off" };
             state.info(format!("Live refresh is {on} (:live on, :live off)"));
@@ -704,11 +729,11 @@ fn run_command(state: &mut State, line: &str) -> Vec<Command> {
             if state.live.next_at.is_none() && state.live.in_flight.is_none() {
                 state.live.schedule(state.now, last_input);
             }
-            state.info("Live refresh on: the queue polls Graph for changes");
+            state.info("Live refresh on: the queues poll Graph for changes");
         }
         "live off" => {
             state.live.enabled = false;
-            state.info("Live refresh off: R reloads by hand");
+            state.info("Live refresh off: r reloads by hand");
         }
         "help" | "h" => state.overlay = Some(Overlay::Help { scroll: 0 }),
         "outbox" => {
@@ -720,7 +745,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Command> {
             return vec![Command::OutboxList];
         }
         other => state.error(&format!(
-            "Unknown command :{other} (try :alerts, :entities, :outbox, :live, :q, :help)"
+            "Unknown command :{other} (try :alerts, :incidents, :entities, :outbox, :live, :q, :help)"
         )),
     }
     vec![]
@@ -732,7 +757,7 @@ fn menu_key(
     cancel: bool,
     kind: MenuKind,
     cursor: usize,
-    targets: Vec<String>,
+    targets: Vec<Target>,
 ) -> Vec<Command> {
     if cancel {
         state.info("Cancelled");
@@ -766,7 +791,7 @@ fn menu_key(
     vec![]
 }
 
-fn choose(state: &mut State, choice: Choice, targets: Vec<String>) -> Vec<Command> {
+fn choose(state: &mut State, choice: Choice, targets: Vec<Target>) -> Vec<Command> {
     match choice {
         Choice::Status(status) => propose(
             state,
@@ -780,15 +805,10 @@ fn choose(state: &mut State, choice: Choice, targets: Vec<String>) -> Vec<Comman
             open_menu(state, MenuKind::Determination(c), 0, targets);
             vec![]
         }
-        Choice::Determination(c, d) => propose(
-            state,
-            targets,
-            WriteOp::Update(AlertUpdate {
-                classification: Some(c),
-                determination: Some(d),
-                ..Default::default()
-            }),
-        ),
+        Choice::Determination(c, d) => {
+            let op = WriteOp::shared_fields(kind_of(&targets), None, Some((c, d)));
+            propose(state, targets, op)
+        }
         Choice::StatusPreset(p) => {
             state.status_preset = p;
             state.info(format!("Loading {} alerts…", p.label()));
@@ -799,6 +819,35 @@ fn choose(state: &mut State, choice: Choice, targets: Vec<String>) -> Vec<Comman
             state.info(format!("Loading alerts from the last {}…", p.label()));
             vec![state.start_load(LoadMode::Replace)]
         }
+        Choice::IncidentStatus(status) => {
+            let resolving = status == IncidentStatus::Resolved;
+            let op = WriteOp::UpdateIncident(IncidentUpdate {
+                status: Some(status),
+                ..Default::default()
+            });
+            let also = if resolving {
+                incident_keys::open_alerts(state, &targets)
+            } else {
+                Vec::new()
+            };
+            if also.is_empty() {
+                return propose(state, targets, op);
+            }
+            // One question for the incidents and their open alerts together.
+            let question = incident_keys::resolve_question(&targets, &also);
+            state.overlay = Some(Overlay::Confirm {
+                question,
+                targets,
+                op,
+                also,
+            });
+            vec![]
+        }
+        Choice::IncidentPreset(p) => {
+            state.incidents.preset = p;
+            state.info(format!("Loading {} incidents…", p.incident_label()));
+            vec![incident_keys::start_load(state, LoadMode::Replace)]
+        }
     }
 }
 
@@ -806,7 +855,7 @@ fn submit_prompt(
     state: &mut State,
     kind: PromptKind,
     text: String,
-    targets: Vec<String>,
+    targets: Vec<Target>,
 ) -> Vec<Command> {
     if text.is_empty() {
         state.info("No name given; nothing changed");
@@ -820,45 +869,44 @@ fn submit_prompt(
     assign(state, targets, name)
 }
 
-fn assign(state: &mut State, targets: Vec<String>, name: String) -> Vec<Command> {
-    propose(
-        state,
-        targets,
-        WriteOp::Update(AlertUpdate {
-            assigned_to: Some(name),
-            ..Default::default()
-        }),
-    )
+fn assign(state: &mut State, targets: Vec<Target>, name: String) -> Vec<Command> {
+    let op = WriteOp::shared_fields(kind_of(&targets), Some(name), None);
+    propose(state, targets, op)
+}
+
+/// The kind of the targets of one action (all alerts or all incidents).
+fn kind_of(targets: &[Target]) -> TargetKind {
+    targets.first().map_or(TargetKind::Alert, |t| t.kind)
 }
 
 /// What a write does, as the confirmation and the status line say it.
 pub(crate) fn describe(op: &WriteOp) -> String {
-    match op {
-        WriteOp::Comment(_) => "Add comment".to_owned(),
-        WriteOp::Update(u) => {
-            let mut parts = Vec::new();
-            if let Some(s) = &u.status {
-                parts.push(format!("Set status {}", s.as_str()));
-            }
-            if let Some(a) = &u.assigned_to {
-                parts.push(format!("Assign to {a}"));
-            }
-            if let (Some(c), Some(d)) = (&u.classification, &u.determination) {
-                parts.push(format!("Classify {} / {}", c.as_str(), d.as_str()));
-            }
-            parts.join(", ")
-        }
+    if let WriteOp::Comment(_) = op {
+        return "Add comment".to_owned();
     }
+    let f = op.fields();
+    let mut parts = Vec::new();
+    if let Some(s) = f.status {
+        parts.push(format!("Set status {s}"));
+    }
+    if let Some(a) = f.assigned_to {
+        parts.push(format!("Assign to {a}"));
+    }
+    if let (Some(c), Some(d)) = (f.classification, f.determination) {
+        parts.push(format!("Classify {c} / {d}"));
+    }
+    parts.join(", ")
 }
 
-/// Sends at once for one alert; asks first for several.
-fn propose(state: &mut State, targets: Vec<String>, op: WriteOp) -> Vec<Command> {
+/// Sends at once for one target; asks first for several.
+fn propose(state: &mut State, targets: Vec<Target>, op: WriteOp) -> Vec<Command> {
     if targets.len() > 1 {
-        let question = format!("{} on {} alerts? y/n", describe(&op), targets.len());
+        let question = format!("{} on {}? y/n", describe(&op), format::count_of(&targets));
         state.overlay = Some(Overlay::Confirm {
             question,
             targets,
             op,
+            also: Vec::new(),
         });
         state.dirty = true;
         return vec![];
@@ -866,38 +914,34 @@ fn propose(state: &mut State, targets: Vec<String>, op: WriteOp) -> Vec<Command>
     send(state, &targets, &op)
 }
 
-/// One command per alert, each with a fresh write id; rows show the change as pending.
-fn send(state: &mut State, targets: &[String], op: &WriteOp) -> Vec<Command> {
+/// "1 incident change", "3 alert changes".
+fn changes(n: usize, what: &str) -> String {
+    format!("{n} {what} change{}", if n == 1 { "" } else { "s" })
+}
+
+/// The alert PATCHes of a resolve-with-alerts: each alert resolved, sent after its
+/// incident's PATCH (see [`crate::outbox::Entry::after`]).
+fn resolve_alerts(state: &mut State, also: &[OpenAlert]) -> Vec<Command> {
+    let op = WriteOp::Update(AlertUpdate {
+        status: Some(AlertStatus::Resolved),
+        ..Default::default()
+    });
+    also.iter()
+        .map(|a| {
+            let after = Target::incident(&a.incident_id);
+            write_command(state, &Target::alert(&a.alert_id), op.clone(), Some(after))
+        })
+        .collect()
+}
+
+/// One command per target, each with a fresh write id; rows show the change as pending.
+fn send(state: &mut State, targets: &[Target], op: &WriteOp) -> Vec<Command> {
     let commands = targets
         .iter()
-        .map(|id| {
-            // The base is the alert as the analyst sees it, earlier pending changes
-            // included, taken before this write joins them.
-            let base = match op {
-                WriteOp::Update(update) => state.queue.get(id).map(|alert| {
-                    let seen = state.writes.preview(alert);
-                    check::base_for(seen.as_ref().unwrap_or(alert), update)
-                }),
-                WriteOp::Comment(_) => None,
-            };
-            let write_id = state.writes.start(id, op.clone());
-            match op {
-                WriteOp::Update(update) => Command::UpdateAlert {
-                    write_id,
-                    alert_id: id.clone(),
-                    update: update.clone(),
-                    base,
-                },
-                WriteOp::Comment(text) => Command::AddComment {
-                    write_id,
-                    alert_id: id.clone(),
-                    text: text.clone(),
-                },
-            }
-        })
+        .map(|target| write_command(state, target, op.clone(), None))
         .collect::<Vec<_>>();
     let what = describe(op);
-    let n = targets.len();
+    let n = commands.len();
     state.info(format!(
         "{what}: sending {n} change{}…",
         if n == 1 { "" } else { "s" }
@@ -905,17 +949,87 @@ fn send(state: &mut State, targets: &[String], op: &WriteOp) -> Vec<Command> {
     commands
 }
 
+/// Records one write as pending and returns the command that sends it. The base is the
+/// target as the analyst sees it, earlier pending changes included, taken before this
+/// write joins them.
+pub(crate) fn write_command(
+    state: &mut State,
+    target: &Target,
+    op: WriteOp,
+    after: Option<Target>,
+) -> Command {
+    let id = target.id.clone();
+    let base = match &op {
+        WriteOp::Update(update) => alert_base(state, &id, update, after.as_ref()),
+        WriteOp::UpdateIncident(update) => state.incidents.get(&id).map(|row| {
+            let seen = state.writes.preview_incident(&row.incident);
+            check::incident_base_for(seen.as_ref().unwrap_or(&row.incident), update)
+        }),
+        WriteOp::Comment(_) => None,
+    };
+    let write_id = state.writes.start(target.clone(), op.clone());
+    match (op, target.kind) {
+        (WriteOp::Update(update), _) => Command::UpdateAlert {
+            write_id,
+            alert_id: id,
+            update,
+            base,
+            after,
+        },
+        (WriteOp::UpdateIncident(update), _) => Command::UpdateIncident {
+            write_id,
+            incident_id: id,
+            update,
+            base,
+        },
+        (WriteOp::Comment(text), TargetKind::Alert) => Command::AddComment {
+            write_id,
+            alert_id: id,
+            text,
+        },
+        (WriteOp::Comment(text), TargetKind::Incident) => Command::AddIncidentComment {
+            write_id,
+            incident_id: id,
+            text,
+        },
+    }
+}
+
+/// The base of an alert PATCH: the alert as loaded (the queue's copy or the one opened
+/// from an incident), else as its incident (`after`, for an alert resolved with it)
+/// summarised it; pending changes included.
+fn alert_base(
+    state: &State,
+    id: &str,
+    update: &AlertUpdate,
+    after: Option<&Target>,
+) -> Option<Base> {
+    if let Some(alert) = state.alert(id) {
+        let seen = state.writes.preview(alert);
+        return Some(check::base_for(seen.as_ref().unwrap_or(alert), update));
+    }
+    let brief = after
+        .filter(|t| t.kind == TargetKind::Incident)
+        .and_then(|t| state.incidents.get(&t.id))?
+        .alerts()
+        .iter()
+        .find(|a| a.id == id)?;
+    let pending = state.writes.pending_update(id);
+    let seen = writes::merged(
+        [Some(&brief.fields), pending.as_ref()]
+            .into_iter()
+            .flatten(),
+    )
+    .unwrap_or_default();
+    Some(check::base_for_fields(brief.last_update, &seen, update))
+}
+
 pub(crate) fn on_paste(state: &mut State, text: &str) {
     state.last_input = state.now;
     match state.overlay.as_mut() {
-        Some(Overlay::Filter) if state.focus == Focus::Entities => {
-            let q = format!("{}{}", entity_keys::query(state), sanitize::line(text));
-            entity_keys::set_query(state, &q);
-        }
         Some(Overlay::Filter) => {
-            let q = format!("{}{}", state.queue.query(), sanitize::line(text));
-            state.queue.set_query(&q);
-            state.relocate_cursor();
+            let q = format!("{}{}", list_query(state), sanitize::line(text));
+            set_list_query(state, &q);
         }
         Some(Overlay::Command(line)) => line.push_str(&sanitize::line(text)),
         Some(Overlay::Prompt { input, .. }) => {

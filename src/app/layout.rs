@@ -36,6 +36,12 @@ impl Screen {
     /// The layout for `area`; `detail_focused` picks the full-screen detail on narrow
     /// terminals (on wide ones the detail is always beside the queue).
     pub fn new(area: Rect, detail_focused: bool) -> Screen {
+        Screen::with_split(area, detail_focused, true)
+    }
+
+    /// [`Screen::new`], with the split view allowed or not (a detail that did not come from
+    /// the queue takes the whole width).
+    pub fn with_split(area: Rect, detail_focused: bool, allow_split: bool) -> Screen {
         let too_small = area.width < MIN_WIDTH || area.height < MIN_HEIGHT;
         let row = |y: u16| Rect::new(area.x, y, area.width, 1.min(area.height));
         let top = row(area.y);
@@ -58,7 +64,7 @@ impl Screen {
         }
         let middle = Rect::new(area.x, area.y + 1, area.width, area.height - 3);
         screen.middle = middle;
-        let split = area.width >= SPLIT_WIDTH;
+        let split = allow_split && area.width >= SPLIT_WIDTH;
         screen.split = split;
         let (queue, detail) = if split {
             let qw = area.width * 11 / 20;
@@ -95,6 +101,26 @@ impl Screen {
     }
 }
 
+/// The incident view's two parts of `middle`: the incident's document (`doc_lines` long)
+/// on top, and below it its alerts (a title row, a header row, then one row per alert).
+/// The alerts get what they need up to half the height; the document what it needs of the
+/// rest; the alerts whatever is left after that.
+pub fn incident_view(middle: Rect, alerts: usize, doc_lines: usize) -> (Rect, Rect) {
+    let want = u16::try_from(alerts.max(1) + 2).unwrap_or(u16::MAX);
+    let list_min = want.min((middle.height / 2).max(3)).min(middle.height);
+    let doc_h = u16::try_from(doc_lines)
+        .unwrap_or(u16::MAX)
+        .min(middle.height - list_min);
+    let doc = Rect::new(middle.x, middle.y, middle.width, doc_h);
+    let list = Rect::new(
+        middle.x,
+        middle.y + doc_h,
+        middle.width,
+        middle.height - doc_h,
+    );
+    (doc, list)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +142,19 @@ mod tests {
         let s = Screen::new(Rect::new(0, 0, 160, 48), false);
         assert!(s.split);
         assert_eq!(s.queue_body.unwrap().width + s.detail.unwrap().width, 160);
+    }
+
+    #[test]
+    fn the_incident_view_gives_its_alerts_up_to_half() {
+        let middle = Rect::new(0, 1, 80, 21);
+        // A long document: the alerts get what they need, up to half.
+        let (doc, list) = incident_view(middle, 3, 100);
+        assert_eq!((doc.height, list.height, list.y), (16, 5, 17));
+        let (doc, list) = incident_view(middle, 40, 100);
+        assert_eq!((doc.height, list.height), (11, 10));
+        // A short one: the alerts follow it and take the rest.
+        let (doc, list) = incident_view(middle, 40, 6);
+        assert_eq!((doc.height, list.y, list.height), (6, 7, 15));
     }
 
     #[test]

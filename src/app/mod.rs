@@ -8,6 +8,8 @@ pub mod entities;
 mod entity_keys;
 pub mod format;
 pub mod help;
+mod incident_keys;
+pub mod incidents;
 pub mod keymap;
 mod keys;
 pub mod layout;
@@ -19,11 +21,11 @@ mod update;
 pub mod writes;
 
 pub use action::{Action, OutboxRow, RestoredWrite};
-pub use command::{AlertQuery, Command};
+pub use command::{AlertQuery, Command, IncidentQuery};
 pub use keymap::{KeyMap, KeymapError};
 pub use state::{
-    Choice, ConflictPrompt, Focus, LoadMode, MenuKind, Message, Overlay, PromptKind, SessionInfo,
-    State, StatusPreset, TimePreset,
+    Choice, ConflictPrompt, Focus, Load, LoadMode, MenuKind, Message, Overlay, PageIn, PromptKind,
+    SessionInfo, State, StatusPreset, TimePreset,
 };
 pub use update::update;
 
@@ -31,6 +33,8 @@ pub use update::update;
 mod entity_tests;
 #[cfg(test)]
 pub(crate) mod fixtures;
+#[cfg(test)]
+mod incident_tests;
 #[cfg(test)]
 mod live_tests;
 #[cfg(test)]

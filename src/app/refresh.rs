@@ -14,12 +14,13 @@
 //!   the analyst's is pending on it: then it stays, marked changed, until the next load.
 
 use super::command::Command;
-use super::live::{Fresh, Held};
+use super::live::{Fresh, Held, Live};
 use super::state::State;
 use crate::graph::models::Alert;
-use crate::outbox::check;
+use crate::outbox::{TargetKind, check};
 use crate::sanitize;
 use std::collections::{HashMap, HashSet};
+use time::OffsetDateTime;
 
 /// The timer ticked: starts a poll when one is due and no load is running.
 pub(crate) fn on_tick(state: &mut State) -> Option<Command> {
@@ -35,15 +36,21 @@ pub(crate) fn on_tick(state: &mut State) -> Option<Command> {
     })
 }
 
-/// A full load finished: its newest alert is the watermark polls start from.
+/// A full load of the alert queue finished.
 pub(crate) fn on_load_done(state: &mut State) {
-    if state.live.watermark.is_none() {
+    let last_input = state.last_input;
+    load_done(&mut state.live, state.now, last_input);
+}
+
+/// A full load of a queue finished: the newest change it showed is the watermark polls
+/// start from (the loads call [`Live::saw`] page by page); schedule the first poll.
+pub(crate) fn load_done(live: &mut Live, now: OffsetDateTime, last_input: OffsetDateTime) {
+    if live.watermark.is_none() {
         // An empty queue has no server time to start from; the local clock, a little
         // early to allow for skew, is the best there is (the overlap adds more).
-        state.live.saw(Some(state.now - time::Duration::minutes(5)));
+        live.saw(Some(now - time::Duration::minutes(5)));
     }
-    let last_input = state.last_input;
-    state.live.on_current(state.now, last_input);
+    live.on_current(now, last_input);
 }
 
 /// What a poll changed, for the status line and tests.
@@ -132,7 +139,7 @@ pub(crate) fn merge(state: &mut State, alerts: Vec<Alert>) -> Merged {
         }
         let keep = query.matches(&alert, state.now)
             || state.cursor_id.as_deref() == Some(alert.id.as_str())
-            || state.writes.for_alert(&alert.id).next().is_some();
+            || state.writes.any_pending(TargetKind::Alert, &alert.id);
         if keep {
             state.live.fresh.insert(alert.id.clone(), Fresh::Changed);
             merged.changed += 1;

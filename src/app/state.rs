@@ -3,13 +3,14 @@
 use super::action::OutboxRow;
 use super::command::{AlertQuery, Command};
 use super::entities::EntitiesView;
+use super::incidents::{IncidentsPane, OpenAlert, OpenedAlert};
 use super::keymap::{KeyMap, Mode};
 use super::layout::Screen;
 use super::live::Live;
-use super::queue::Queue;
+use super::queue::{self, Item, Queue};
 use super::writes::{WriteOp, Writes};
-use crate::graph::enums::{AlertClassification, AlertDetermination, AlertStatus};
-use crate::outbox::FieldConflict;
+use crate::graph::enums::{AlertClassification, AlertDetermination, AlertStatus, IncidentStatus};
+use crate::outbox::{FieldConflict, Target};
 use crate::sanitize;
 use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
@@ -70,6 +71,25 @@ impl StatusPreset {
             StatusPreset::Resolved => vec![AlertStatus::Resolved],
         }
     }
+
+    /// The preset's name in the incidents pane, where `new` is called `active`.
+    pub fn incident_label(self) -> &'static str {
+        match self {
+            StatusPreset::New => "active",
+            other => other.label(),
+        }
+    }
+
+    /// The incident statuses the preset loads; empty means any status.
+    pub fn incident_statuses(self) -> Vec<IncidentStatus> {
+        match self {
+            StatusPreset::Open => vec![IncidentStatus::Active, IncidentStatus::InProgress],
+            StatusPreset::All => vec![],
+            StatusPreset::New => vec![IncidentStatus::Active],
+            StatusPreset::InProgress => vec![IncidentStatus::InProgress],
+            StatusPreset::Resolved => vec![IncidentStatus::Resolved],
+        }
+    }
 }
 
 /// How far back the server-side query reaches.
@@ -123,6 +143,10 @@ pub enum MenuKind {
     Determination(AlertClassification),
     StatusPreset,
     TimePreset,
+    /// Status for incidents.
+    IncidentStatus,
+    /// Which incident statuses to load.
+    IncidentPreset,
 }
 
 /// What choosing a menu item means.
@@ -133,6 +157,8 @@ pub enum Choice {
     Determination(AlertClassification, AlertDetermination),
     StatusPreset(StatusPreset),
     TimePreset(TimePreset),
+    IncidentStatus(IncidentStatus),
+    IncidentPreset(StatusPreset),
 }
 
 /// Statuses an analyst sets by hand.
@@ -140,6 +166,14 @@ pub const SETTABLE_STATUSES: [AlertStatus; 3] = [
     AlertStatus::New,
     AlertStatus::InProgress,
     AlertStatus::Resolved,
+];
+
+/// Incident statuses an analyst sets by hand (`redirected` comes from a merge,
+/// `awaitingAction` from Defender Experts).
+pub const SETTABLE_INCIDENT_STATUSES: [IncidentStatus; 3] = [
+    IncidentStatus::Active,
+    IncidentStatus::InProgress,
+    IncidentStatus::Resolved,
 ];
 
 /// Classifications an analyst chooses from (the enum's sentinels are left out).
@@ -157,6 +191,8 @@ impl MenuKind {
             MenuKind::Determination(_) => "Determination",
             MenuKind::StatusPreset => "Load statuses",
             MenuKind::TimePreset => "Load alerts created within",
+            MenuKind::IncidentStatus => "Set incident status",
+            MenuKind::IncidentPreset => "Load incidents",
         }
     }
 
@@ -179,6 +215,14 @@ impl MenuKind {
                 .into_iter()
                 .map(Choice::TimePreset)
                 .collect(),
+            MenuKind::IncidentStatus => SETTABLE_INCIDENT_STATUSES
+                .into_iter()
+                .map(Choice::IncidentStatus)
+                .collect(),
+            MenuKind::IncidentPreset => StatusPreset::ALL
+                .into_iter()
+                .map(Choice::IncidentPreset)
+                .collect(),
         }
     }
 }
@@ -191,6 +235,8 @@ impl Choice {
             Choice::Determination(_, d) => d.as_str(),
             Choice::StatusPreset(p) => p.label(),
             Choice::TimePreset(p) => p.label(),
+            Choice::IncidentStatus(s) => s.as_str(),
+            Choice::IncidentPreset(p) => p.incident_label(),
         }
     }
 }
@@ -214,23 +260,26 @@ pub enum Overlay {
     Menu {
         kind: MenuKind,
         cursor: usize,
-        targets: Vec<String>,
+        targets: Vec<Target>,
     },
     Prompt {
         kind: PromptKind,
         input: Box<TextArea<'static>>,
-        targets: Vec<String>,
+        targets: Vec<Target>,
     },
     /// The multi-line comment editor.
     Comment {
         editor: Box<TextArea<'static>>,
-        targets: Vec<String>,
+        targets: Vec<Target>,
     },
-    /// "Do this to N alerts? y/n".
+    /// "Do this to N alerts? y/n"; with `also`, "…and their M open alerts? y/n/i".
     Confirm {
         question: String,
-        targets: Vec<String>,
+        targets: Vec<Target>,
         op: WriteOp,
+        /// Open alerts of the incidents being resolved: `y` resolves them too, `i` only
+        /// the incidents.
+        also: Vec<OpenAlert>,
     },
     Help {
         scroll: u16,
@@ -250,7 +299,8 @@ pub enum Overlay {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConflictPrompt {
     pub entry_id: String,
-    pub alert_id: String,
+    /// The alert or incident someone else changed.
+    pub target: Target,
     pub fields: Vec<FieldConflict>,
 }
 
@@ -261,6 +311,10 @@ pub enum Focus {
     Detail,
     /// The `:entities` pane (full screen; the queue is behind it).
     Entities,
+    /// The `:incidents` pane (full screen).
+    Incidents,
+    /// One incident with its alerts (full screen), opened from the incidents pane.
+    Incident,
 }
 
 /// How the current load treats the rows already on screen.
@@ -270,6 +324,16 @@ pub enum LoadMode {
     Merge,
     /// New query (preset change): the old rows go when the first page arrives.
     Replace,
+}
+
+/// One page of a list load, as the worker sent it.
+#[derive(Debug)]
+pub struct PageIn<T> {
+    pub generation: u64,
+    pub items: Vec<T>,
+    pub total: Option<u64>,
+    pub skipped: usize,
+    pub done: bool,
 }
 
 /// Progress of the current load.
@@ -285,6 +349,76 @@ pub struct Load {
     pub skipped: usize,
     /// No page of this load has arrived yet (old rows are still what is shown).
     pub first_page_pending: bool,
+}
+
+impl Load {
+    /// No load yet.
+    pub fn idle() -> Load {
+        Load {
+            generation: 0,
+            mode: LoadMode::Replace,
+            loading: false,
+            received: 0,
+            total: None,
+            skipped: 0,
+            first_page_pending: false,
+        }
+    }
+
+    /// Starts the next generation; pages of older ones become stale.
+    pub fn start(&mut self, mode: LoadMode) {
+        *self = Load {
+            generation: self.generation + 1,
+            mode,
+            loading: true,
+            first_page_pending: true,
+            ..Load::idle()
+        };
+    }
+
+    /// The mode for a refresh: merging, unless a new query's rows have not replaced the old
+    /// ones yet (those must not be merged into the new result).
+    pub fn refresh_mode(&self) -> LoadMode {
+        if self.loading && self.mode == LoadMode::Replace {
+            LoadMode::Replace
+        } else {
+            LoadMode::Merge
+        }
+    }
+
+    /// Applies one page to `queue`; false for a page of a superseded load. On the last page
+    /// a refresh drops the rows it no longer delivered, and marks on rows that went.
+    pub fn apply<E: Item>(
+        &mut self,
+        queue: &mut Queue<E>,
+        marks: &mut BTreeSet<String>,
+        page: PageIn<E::Data>,
+    ) -> bool {
+        if page.generation != self.generation || !self.loading {
+            return false;
+        }
+        if self.first_page_pending {
+            self.first_page_pending = false;
+            if self.mode == LoadMode::Replace {
+                queue.clear();
+            }
+        }
+        self.received += page.items.len();
+        self.skipped += page.skipped;
+        if page.total.is_some() {
+            self.total = page.total;
+        }
+        queue.upsert(page.items, page.generation);
+        if page.done {
+            self.loading = false;
+            if self.mode == LoadMode::Merge {
+                queue.sweep(page.generation);
+            }
+            // Marks on rows that are gone would make bulk counts lie.
+            marks.retain(|id| queue.contains(id));
+        }
+        true
+    }
 }
 
 /// A line for the status bar.
@@ -331,6 +465,8 @@ pub struct State {
     pub(crate) overlay: Option<Overlay>,
     /// The entities pane, while it is open or its entity's alerts are listed.
     pub(crate) entities: Option<EntitiesView>,
+    /// The incidents pane (kept loaded while the analyst works in the alert queue).
+    pub(crate) incidents: IncidentsPane,
     pub(crate) writes: Writes,
     /// Conflicts reported while another overlay was open; shown one at a time.
     pub(crate) conflicts: VecDeque<ConflictPrompt>,
@@ -362,15 +498,7 @@ impl State {
             marks: BTreeSet::new(),
             status_preset: StatusPreset::Open,
             time_preset: TimePreset::Month,
-            load: Load {
-                generation: 0,
-                mode: LoadMode::Replace,
-                loading: false,
-                received: 0,
-                total: None,
-                skipped: 0,
-                first_page_pending: false,
-            },
+            load: Load::idle(),
             live: Live::default(),
             last_input: now,
             focus: Focus::Queue,
@@ -378,6 +506,7 @@ impl State {
             raw_json: false,
             overlay: None,
             entities: None,
+            incidents: IncidentsPane::default(),
             writes: Writes::default(),
             conflicts: VecDeque::new(),
             message: None,
@@ -421,15 +550,7 @@ impl State {
 
     /// Starts a new load generation; older pages become stale.
     pub(crate) fn start_load(&mut self, mode: LoadMode) -> Command {
-        self.load = Load {
-            generation: self.load.generation + 1,
-            mode,
-            loading: true,
-            received: 0,
-            total: None,
-            skipped: 0,
-            first_page_pending: true,
-        };
+        self.load.start(mode);
         self.live.on_load_started();
         self.dirty = true;
         Command::LoadAlerts {
@@ -445,7 +566,14 @@ impl State {
 
     pub(crate) fn screen(&self) -> Screen {
         let (w, h) = self.size;
-        Screen::new(Rect::new(0, 0, w, h), self.focus == Focus::Detail)
+        self.layout(Rect::new(0, 0, w, h))
+    }
+
+    /// The layout for a terminal area. An alert opened from the incident view takes the
+    /// whole width (no queue beside it: it did not come from the queue).
+    pub(crate) fn layout(&self, area: Rect) -> Screen {
+        let detail = self.focus == Focus::Detail;
+        Screen::with_split(area, detail, self.opened_alert().is_none())
     }
 
     /// The keymap mode the focused pane uses.
@@ -454,6 +582,8 @@ impl State {
             Focus::Queue => Mode::Queue,
             Focus::Detail => Mode::Detail,
             Focus::Entities => Mode::Entities,
+            Focus::Incidents => Mode::Incidents,
+            Focus::Incident => Mode::Incident,
         }
     }
 
@@ -471,34 +601,47 @@ impl State {
         self.queue.row(self.cursor)
     }
 
+    /// The alert opened from the incident view, while its detail has the keys.
+    pub(crate) fn opened_alert(&self) -> Option<&OpenedAlert> {
+        self.incidents
+            .opened()
+            .filter(|_| self.focus == Focus::Detail)
+    }
+
+    /// The alert the detail shows: the one opened from the incident view (`None` while it
+    /// loads), else the selected one.
+    pub(crate) fn detail_alert(&self) -> Option<&crate::graph::models::Alert> {
+        match self.opened_alert() {
+            Some(o) => o.alert.as_ref(),
+            None => self.selected(),
+        }
+    }
+
+    /// A loaded copy of alert `id`: the queue's, or the one opened from the incident view.
+    pub(crate) fn alert(&self, id: &str) -> Option<&crate::graph::models::Alert> {
+        self.queue.get(id).or_else(|| {
+            self.opened_alert()
+                .and_then(|o| o.alert.as_ref())
+                .filter(|a| a.id == id)
+        })
+    }
+
+    /// Incident rows on screen (the pane's body under its header row).
+    pub(crate) fn incident_rows(&self) -> usize {
+        self.entity_rows()
+    }
+
     /// Puts the cursor back on `cursor_id` after the rows changed (sort, filter, a page, a
     /// refresh). When that alert is no longer shown, the cursor stays at the same row
     /// number (clamped) and adopts whatever alert is there.
     pub(crate) fn relocate_cursor(&mut self) {
-        let pos = self
-            .cursor_id
-            .as_deref()
-            .and_then(|id| self.queue.position(id));
-        match pos {
-            Some(p) => self.cursor = p,
-            None => {
-                let len = self.queue.view().len();
-                self.cursor = self.cursor.min(len.saturating_sub(1));
-                self.cursor_id = self.queue.row(self.cursor).map(|a| a.id.clone());
-            }
-        }
+        queue::follow(&self.queue, &mut self.cursor_id, &mut self.cursor);
         self.scroll_to_cursor();
     }
 
     /// Moves the cursor to row `row` (clamped).
     pub(crate) fn move_cursor_to(&mut self, row: usize) {
-        let len = self.queue.view().len();
-        let row = row.min(len.saturating_sub(1));
-        let changed = row != self.cursor
-            || self.cursor_id.as_deref() != self.queue.row(row).map(|a| a.id.as_str());
-        self.cursor = row;
-        self.cursor_id = self.queue.row(row).map(|a| a.id.clone());
-        if changed {
+        if queue::select(&self.queue, &mut self.cursor_id, &mut self.cursor, row) {
             self.detail_scroll = 0;
         }
         if let Some(id) = self.cursor_id.clone() {
@@ -511,22 +654,45 @@ impl State {
 
     /// Keeps the cursor row inside the visible window.
     pub(crate) fn scroll_to_cursor(&mut self) {
-        let rows = self.screen().queue_rows().max(1);
-        if self.cursor < self.offset {
-            self.offset = self.cursor;
-        } else if self.cursor >= self.offset + rows {
-            self.offset = self.cursor + 1 - rows;
-        }
+        let rows = self.screen().queue_rows();
         let len = self.queue.view().len();
-        self.offset = self.offset.min(len.saturating_sub(rows));
+        queue::scroll_into_view(self.cursor, &mut self.offset, len, rows);
     }
 
-    /// The alerts an action applies to: the marked ones, else the selected one.
-    pub(crate) fn targets(&self) -> Vec<String> {
-        if self.marks.is_empty() {
-            self.cursor_id.iter().cloned().collect()
-        } else {
-            self.marks.iter().cloned().collect()
+    /// What an action applies to: the marked alerts or incidents, else the selected one;
+    /// the incident in the incident view; the alert in a detail opened from there.
+    pub(crate) fn targets(&self) -> Vec<Target> {
+        let i = &self.incidents;
+        match self.focus {
+            Focus::Incidents if i.marks.is_empty() => {
+                i.cursor.id.iter().map(Target::incident).collect()
+            }
+            Focus::Incidents => i.marks.iter().map(Target::incident).collect(),
+            Focus::Incident => i
+                .view
+                .iter()
+                .map(|v| Target::incident(v.row.id()))
+                .collect(),
+            _ if self.opened_alert().is_some() => self
+                .opened_alert()
+                .map(|o| Target::alert(&o.id))
+                .into_iter()
+                .collect(),
+            _ if self.marks.is_empty() => self.cursor_id.iter().map(Target::alert).collect(),
+            _ => self.marks.iter().map(Target::alert).collect(),
+        }
+    }
+
+    /// The id the copy key copies: the incident or alert under the cursor.
+    pub(crate) fn current_id(&self) -> Option<&str> {
+        let i = &self.incidents;
+        match self.focus {
+            Focus::Incidents => i.cursor.id.as_deref(),
+            Focus::Incident => i.view.as_ref().map(|v| v.row.id()),
+            _ => match self.opened_alert() {
+                Some(o) => Some(&o.id),
+                None => self.cursor_id.as_deref(),
+            },
         }
     }
 

@@ -4,6 +4,7 @@ use super::fixtures::*;
 use super::*;
 use crate::graph::enums::{AlertClassification, AlertDetermination, AlertStatus};
 use crate::graph::models::{AlertComment, AlertUpdate};
+use crate::outbox::{Target, TargetKind};
 use ratatui::crossterm::event::KeyCode;
 use time::Duration;
 
@@ -422,6 +423,7 @@ fn single_status_change_is_pending_until_the_server_answers() {
             alert_id,
             update: u,
             base: Some(base),
+            after: None,
         },
     ] = cmds.as_slice()
     else {
@@ -507,6 +509,7 @@ fn assign_to_me_uses_the_session_name() {
                 ..Default::default()
             },
             base: Some(base),
+            after: None,
         }]
     );
 }
@@ -618,6 +621,7 @@ fn classification_offers_only_valid_determinations() {
                 ..Default::default()
             },
             base: Some(base),
+            after: None,
         }]
     );
 }
@@ -641,12 +645,12 @@ fn comment_editor_sends_with_ctrl_s_and_cancels_with_esc() {
         }]
     );
     assert!(s.overlay.is_none());
-    assert_eq!(s.writes.pending_comments("da5"), 1);
+    assert_eq!(s.writes.pending_comments(TargetKind::Alert, "da5"), 1);
     update(
         &mut s,
         Action::CommentAdded {
             write_id: 1,
-            alert_id: "da5".into(),
+            target: Target::alert("da5"),
             comments: vec![AlertComment {
                 comment: Some("Looks benign\nq".into()),
                 created_by_display_name: Some("analyst".into()),
@@ -916,7 +920,7 @@ fn conflict_on(s: &mut State, write_id: u64, entry: &str) {
         Action::WriteConflict {
             write_id,
             entry_id: entry.into(),
-            alert_id: "da1".into(),
+            target: Target::alert("da1"),
             fields: vec![crate::outbox::FieldConflict {
                 field: "status".into(),
                 base: serde_json::json!("new"),
@@ -934,7 +938,7 @@ fn writes_restored_from_the_outbox_show_as_pending() {
         &mut s,
         Action::OutboxRestored(vec![RestoredWrite {
             write_id: writes::RESTORED_WRITE_IDS,
-            alert_id: "da1".into(),
+            target: Target::alert("da1"),
             op: writes::WriteOp::Update(AlertUpdate {
                 status: Some(AlertStatus::Resolved),
                 ..Default::default()
@@ -997,7 +1001,7 @@ fn a_conflict_waits_for_the_open_dialog_and_esc_decides_later() {
 fn outbox_rows() -> Vec<OutboxRow> {
     let row = |id: &str, state: &str| OutboxRow {
         entry_id: id.into(),
-        alert_id: "da1".into(),
+        target: Target::alert("da1"),
         what: "update status=resolved".into(),
         state: state.into(),
         detail: String::new(),

@@ -2,11 +2,13 @@
 
 use super::action::Action;
 use super::command::Command;
+use super::incident_keys;
 use super::keys;
 use super::live;
 use super::refresh;
-use super::state::{ConflictPrompt, LoadMode, Overlay, State};
-use crate::graph::models::Alert;
+use super::state::{ConflictPrompt, Overlay, PageIn, State};
+use crate::graph::models::{Alert, AlertComment};
+use crate::outbox::{Target, TargetKind};
 use crate::sanitize;
 
 /// All behaviour. Sets `state.dirty` when anything visible changed; the terminal loop draws
@@ -34,6 +36,7 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
         Action::Resize(w, h) => {
             state.size = (w, h);
             state.scroll_to_cursor();
+            incident_keys::relocate(state);
             state.dirty = true;
             vec![]
         }
@@ -60,7 +63,16 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
             skipped,
             done,
         } => {
-            on_page(state, generation, alerts, total, skipped, done);
+            on_page(
+                state,
+                PageIn {
+                    generation,
+                    items: alerts,
+                    total,
+                    skipped,
+                    done,
+                },
+            );
             vec![]
         }
         Action::AlertsFailed { generation, error } => {
@@ -76,9 +88,53 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
             vec![]
         }
         Action::AlertLoaded(alert) => {
+            // Also the alert opened from an incident, and its incident's summary of it.
+            state.incidents.update_alert(&alert);
             if state.queue.replace(alert) {
                 state.relocate_cursor();
-                state.dirty = true;
+            }
+            state.dirty = true;
+            vec![]
+        }
+        Action::IncidentsPage {
+            generation,
+            incidents,
+            total,
+            skipped,
+            done,
+        } => {
+            incident_keys::on_page(
+                state,
+                PageIn {
+                    generation,
+                    items: incidents,
+                    total,
+                    skipped,
+                    done,
+                },
+            );
+            vec![]
+        }
+        Action::IncidentsFailed { generation, error } => {
+            let load = &mut state.incidents.load;
+            if generation == load.generation {
+                load.loading = false;
+                state.error(&format!("Loading incidents failed: {error}"));
+            }
+            vec![]
+        }
+        Action::IncidentLoaded(row) => {
+            state.incidents.absorb(*row);
+            incident_keys::relocate(state);
+            state.dirty = true;
+            vec![]
+        }
+        Action::IncidentWriteSucceeded { write_id, incident } => {
+            if state.writes.finish(write_id).is_some() {
+                let target = Target::incident(incident.id());
+                state.incidents.absorb(*incident);
+                incident_keys::relocate(state);
+                saved(state, &target);
             }
             vec![]
         }
@@ -88,34 +144,34 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
         }
         Action::CommentAdded {
             write_id,
-            alert_id,
+            target,
             comments,
         } => {
             if state.writes.finish(write_id).is_some() {
-                state.queue.set_comments(&alert_id, comments);
-                state.info(format!("Comment added to {}", sanitize::line(&alert_id)));
+                state.info(format!("Comment added to {target}"));
+                set_comments(state, target, comments);
             }
             vec![]
         }
         Action::WriteFailed { write_id, error } => {
             if let Some(w) = state.writes.finish(write_id) {
                 state.writes.failed += 1;
-                state.error(&format!("Change to {} failed: {error}", w.alert_id));
+                state.error(&format!("Change to {} failed: {error}", w.target));
             }
             vec![]
         }
-        Action::WriteLanded { write_id, alert_id } => {
+        Action::WriteLanded { write_id, target } => {
             if state.writes.finish(write_id).is_some() {
-                state.info(format!("Saved {}", sanitize::line(&alert_id)));
-                // The reply was unreadable: read the alert to show what Graph has.
-                return vec![Command::GetAlert { id: alert_id }];
+                state.info(format!("Saved {target}"));
+                // The reply was unreadable: read the target to show what Graph has.
+                return read_again(target);
             }
             vec![]
         }
         Action::OutboxRestored(writes) => {
             let n = writes.len();
             for w in writes {
-                state.writes.adopt(w.write_id, &w.alert_id, w.op);
+                state.writes.adopt(w.write_id, w.target, w.op);
             }
             if n > 0 {
                 state.info(format!(
@@ -128,17 +184,16 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
         Action::WriteConflict {
             write_id,
             entry_id,
-            alert_id,
+            target,
             fields,
         } => {
             state.writes.finish(write_id);
             state.error(&format!(
-                "{} was changed by someone else: keep yours or take theirs",
-                alert_id
+                "{target} was changed by someone else: keep yours or take theirs"
             ));
             let prompt = ConflictPrompt {
                 entry_id,
-                alert_id,
+                target,
                 fields,
             };
             // One prompt per entry, even if it is reported again.
@@ -173,6 +228,47 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
     }
 }
 
+/// A comment landed: the target's whole comment list as Graph has it.
+fn set_comments(state: &mut State, target: Target, comments: Vec<AlertComment>) {
+    match target.kind {
+        TargetKind::Alert => {
+            if let Some(o) = state
+                .incidents
+                .view
+                .as_mut()
+                .and_then(|v| v.opened.as_mut())
+                .filter(|o| o.id == target.id)
+                .and_then(|o| o.alert.as_mut())
+            {
+                o.comments.clone_from(&comments);
+            }
+            state.queue.modify(&target.id, |a| a.comments = comments);
+        }
+        TargetKind::Incident => state.incidents.set_comments(&target.id, comments),
+    }
+}
+
+/// Commands that read a target again after a write whose reply was unreadable.
+fn read_again(target: Target) -> Vec<Command> {
+    match target.kind {
+        TargetKind::Alert => vec![Command::GetAlert { id: target.id }],
+        TargetKind::Incident => vec![Command::GetIncident { id: target.id }],
+    }
+}
+
+/// A write to `target` landed: say so once nothing else is on its way (naming the target
+/// when it was the only one).
+fn saved(state: &mut State, target: &Target) {
+    state.writes.landed += 1;
+    if state.writes.is_empty() {
+        match state.writes.landed {
+            1 => state.info(format!("Saved {target}")),
+            n => state.info(format!("Saved {n} changes")),
+        }
+    }
+    state.dirty = true;
+}
+
 fn on_tick(state: &mut State) {
     state.ticks += 1;
     let minute = state.now.unix_timestamp().div_euclid(60);
@@ -182,48 +278,23 @@ fn on_tick(state: &mut State) {
         state.minute = minute;
         state.dirty = true;
     }
-    if state.load.loading || !state.writes.is_empty() {
+    if state.load.loading || state.incidents.load.loading || !state.writes.is_empty() {
         // The spinner for a load or a pending write moves.
         state.dirty = true;
     }
 }
 
-fn on_page(
-    state: &mut State,
-    generation: u64,
-    alerts: Vec<Alert>,
-    total: Option<u64>,
-    skipped: usize,
-    done: bool,
-) {
-    if generation != state.load.generation || !state.load.loading {
+fn on_page(state: &mut State, page: PageIn<Alert>) {
+    let done = page.done;
+    // Polls start from the newest change a load has shown.
+    let newest = page.items.iter().filter_map(|a| a.last_update).max();
+    if !state.load.apply(&mut state.queue, &mut state.marks, page) {
         // A page from a load that a refresh or preset change has superseded.
         return;
     }
-    if state.load.first_page_pending {
-        state.load.first_page_pending = false;
-        if state.load.mode == LoadMode::Replace {
-            state.queue.clear();
-        }
-    }
-    state.load.received += alerts.len();
-    for a in &alerts {
-        state.live.saw(a.last_update);
-    }
-    state.load.skipped += skipped;
-    if total.is_some() {
-        state.load.total = total;
-    }
-    state.queue.upsert(alerts, generation);
+    state.live.saw(newest);
     if done {
-        state.load.loading = false;
         refresh::on_load_done(state);
-        if state.load.mode == LoadMode::Merge {
-            state.queue.sweep(generation);
-        }
-        // Marks on alerts that are gone would make bulk counts lie.
-        let queue = &state.queue;
-        state.marks.retain(|id| queue.contains(id));
         super::entity_keys::on_loaded(state);
         if state.load.skipped > 0 {
             state.error(&format!(
@@ -240,11 +311,9 @@ fn on_write_succeeded(state: &mut State, write_id: u64, alert: Alert) {
     if state.writes.finish(write_id).is_none() {
         return;
     }
-    let id = sanitize::line(&alert.id).into_owned();
+    let target = Target::alert(&alert.id);
+    state.incidents.update_alert(&alert);
     state.queue.replace(alert);
     state.relocate_cursor();
-    if state.writes.is_empty() {
-        state.info(format!("Saved {id}"));
-    }
-    state.dirty = true;
+    saved(state, &target);
 }

@@ -26,13 +26,18 @@ pub fn update_fields(update: &impl Serialize) -> BTreeMap<String, Value> {
 /// The updatable fields of an alert as the console holds them (`null` when unset). Built
 /// from the typed fields, not the raw JSON, so an optimistic preview counts as seen.
 pub fn alert_values(alert: &Alert) -> BTreeMap<String, Value> {
-    let all = AlertUpdate {
+    values_of(&AlertUpdate {
         status: alert.status.clone(),
         assigned_to: alert.assigned_to.clone(),
         classification: alert.classification.clone(),
         determination: alert.determination.clone(),
-    };
-    let mut values = update_fields(&all);
+    })
+}
+
+/// The updatable fields of an alert or incident given as an update holding all of them
+/// as seen (`null` when unset).
+fn values_of(all: &impl Serialize) -> BTreeMap<String, Value> {
+    let mut values = update_fields(all);
     for key in ["status", "assignedTo", "classification", "determination"] {
         values.entry(key.to_owned()).or_insert(Value::Null);
     }
@@ -41,24 +46,29 @@ pub fn alert_values(alert: &Alert) -> BTreeMap<String, Value> {
 
 /// The updatable fields of an incident, as [`alert_values`] does for alerts.
 pub fn incident_values(incident: &Incident) -> BTreeMap<String, Value> {
-    let all = IncidentUpdate {
+    values_of(&IncidentUpdate {
         status: incident.status.clone(),
         assigned_to: incident.assigned_to.clone(),
         classification: incident.classification.clone(),
         determination: incident.determination.clone(),
         custom_tags: Some(incident.custom_tags.clone()),
-    };
-    let mut values = update_fields(&all);
-    for key in ["status", "assignedTo", "classification", "determination"] {
-        values.entry(key.to_owned()).or_insert(Value::Null);
-    }
-    values
+    })
 }
 
 /// The base to journal with `update`: the version and the values of the changed fields in
 /// `seen` (the alert as the analyst saw it, pending changes included).
 pub fn base_for(seen: &Alert, update: &AlertUpdate) -> Base {
     base_from(seen.last_update, &alert_values(seen), update)
+}
+
+/// [`base_for`] for an alert known only by its last update and its updatable fields (as
+/// an incident's expanded alerts summarise it).
+pub fn base_for_fields(
+    last_update: Option<OffsetDateTime>,
+    seen: &AlertUpdate,
+    update: &AlertUpdate,
+) -> Base {
+    base_from(last_update, &values_of(seen), update)
 }
 
 /// [`base_for`] for an incident.

@@ -30,6 +30,9 @@ const COMPACT_MIN_FINISHED: usize = 64;
 const COMPACT_RATIO: usize = 2;
 
 /// One line of the journal.
+// Records are written and replayed one at a time, and most are `Enqueued`: boxing the entry
+// would allocate for every write to save bytes on a value that never sits in bulk.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "rec", rename_all = "camelCase")]
 pub enum Record {
@@ -502,6 +505,7 @@ mod tests {
             profile: "p".into(),
             endpoint: "http://127.0.0.1:1/v1.0".into(),
             target: Target::alert(alert),
+            after: None,
             op: Op::AlertComment {
                 text: text.into(),
                 author: Some("me@contoso.com".into()),
@@ -695,6 +699,7 @@ mod tests {
             profile: "p".into(),
             endpoint: "e".into(),
             target: Target::alert("a"),
+            after: None,
             op: Op::AlertUpdate {
                 update: AlertUpdate {
                     status: Some(AlertStatus::Resolved),

@@ -36,6 +36,12 @@ pub struct Entry {
     pub endpoint: String,
     pub target: Target,
     pub op: Op,
+    /// Sent only once no older write to this target is pending. Resolving an incident with
+    /// its alerts sends the alerts' PATCHes after the incident's, so the incident's conflict
+    /// check never mistakes the alerts' new status (which an incident's status follows)
+    /// for someone else's change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Target>,
 }
 
 /// The resource a write changes. Writes to one target are sent in order.
@@ -279,4 +285,26 @@ pub enum OutboxError {
     NoDataDir,
     #[error("the outbox writer has stopped")]
     Closed,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn journals_from_before_after_still_read_and_after_round_trips() {
+        let line = r#"{"id":"0001","created":"2026-11-26T12:00:00Z","profile":"p","endpoint":"e",
+            "target":{"kind":"alert","id":"a"},"op":{"kind":"alertComment","text":"t"}}"#;
+        let e: Entry = serde_json::from_str(line).expect("an old entry reads");
+        assert_eq!(e.after, None);
+        let text = serde_json::to_string(&e).expect("write");
+        assert!(!text.contains("after"), "unused, it is not written: {text}");
+        let ordered = Entry {
+            after: Some(Target::incident("42")),
+            ..e
+        };
+        let back: Entry =
+            serde_json::from_str(&serde_json::to_string(&ordered).expect("write")).expect("read");
+        assert_eq!(back, ordered);
+    }
 }

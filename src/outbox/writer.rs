@@ -3,7 +3,9 @@
 //! One *lane* (a task) per target with work: it sends that target's entries strictly in
 //! order and parks when the oldest unfinished entry is stopped (failed or in conflict), so
 //! a later write never overtakes an earlier one. Lanes for different targets run
-//! concurrently, at most [`WriterConfig::concurrency`] requests at a time.
+//! concurrently, at most [`WriterConfig::concurrency`] requests at a time. An entry that
+//! must go after another target's writes ([`super::Entry::after`]) parks its lane until no
+//! older write to that target is pending; the other lane wakes it.
 //!
 //! Per attempt:
 //! - PATCH with a base: GET the alert first; if the server changed a field the analyst is
@@ -27,7 +29,7 @@ use crate::graph::incidents::Incident;
 use crate::graph::models::{Alert, AlertComment};
 use crate::graph::retry::{backoff_ceiling, full_jitter, random_u64};
 use crate::graph::{Client, GraphError};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -104,8 +106,7 @@ pub struct Outbox {
 
 struct Shared {
     journal: Mutex<Journal>,
-    /// Targets with a running lane.
-    lanes: Mutex<HashSet<Target>>,
+    lanes: Mutex<Lanes>,
     /// Number of running lanes, watched by [`Outbox::wait_idle`].
     active: watch::Sender<usize>,
     client: Client,
@@ -122,7 +123,7 @@ impl Shared {
         self.journal.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn lanes(&self) -> MutexGuard<'_, HashSet<Target>> {
+    fn lanes(&self) -> MutexGuard<'_, Lanes> {
         self.lanes.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -130,6 +131,32 @@ impl Shared {
         // Nobody listening (headless after it stopped waiting) is fine: the journal has it.
         let _ = self.events.send(event);
     }
+}
+
+/// Which lanes run, and which wait for another target's writes.
+#[derive(Default)]
+struct Lanes {
+    /// Targets with a running lane.
+    running: HashSet<Target>,
+    /// Per target, the targets whose next entry waits for its older pending writes.
+    waiting: HashMap<Target, HashSet<Target>>,
+}
+
+/// A target's next entry, as its lane sees it.
+enum Lookup {
+    Send(Box<EntryState>),
+    /// Pending, but an older write to this other target is still pending.
+    Blocked(Target),
+    /// Nothing pending, or the oldest unfinished entry is stopped.
+    Idle,
+}
+
+/// A write to journal: [`super::Entry`] without what the journal fills in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEntry {
+    pub target: Target,
+    pub op: Op,
+    pub after: Option<Target>,
 }
 
 /// What one attempt came to.
@@ -179,7 +206,7 @@ impl Outbox {
         let outbox = Outbox {
             shared: Arc::new(Shared {
                 journal: Mutex::new(journal),
-                lanes: Mutex::new(HashSet::new()),
+                lanes: Mutex::new(Lanes::default()),
                 active,
                 client,
                 profile: profile.into(),
@@ -225,14 +252,27 @@ impl Outbox {
 
     /// Journals writes with one fsync and starts sending them; ids in the given order.
     pub async fn submit_all(&self, items: Vec<(Target, Op)>) -> Result<Vec<String>, OutboxError> {
+        let items = items
+            .into_iter()
+            .map(|(target, op)| NewEntry {
+                target,
+                op,
+                after: None,
+            })
+            .collect();
+        self.submit_entries(items).await
+    }
+
+    /// [`Outbox::submit_all`] for writes that may have to go after another target's.
+    pub async fn submit_entries(&self, items: Vec<NewEntry>) -> Result<Vec<String>, OutboxError> {
         let shared = self.shared.clone();
-        let targets: Vec<Target> = items.iter().map(|(t, _)| t.clone()).collect();
+        let targets: Vec<Target> = items.iter().map(|n| n.target.clone()).collect();
         let ids = blocking(move || {
             let mut j = shared.journal();
             let now = OffsetDateTime::now_utc();
             let mut ids = Vec::with_capacity(items.len());
             let mut records = Vec::with_capacity(items.len());
-            for (target, op) in items {
+            for NewEntry { target, op, after } in items {
                 let entry = super::Entry {
                     id: j.next_id(now),
                     created: now,
@@ -240,6 +280,7 @@ impl Outbox {
                     endpoint: shared.client.base_url().to_owned(),
                     target,
                     op,
+                    after,
                 };
                 ids.push(entry.id.clone());
                 records.push(Record::Enqueued { entry });
@@ -289,7 +330,7 @@ impl Outbox {
             // always locked before the journal).
             let busy = self.shared.lanes();
             self.change(id, |s| match &s.status {
-                Status::Pending if busy.contains(&s.entry.target) => Err("being sent"),
+                Status::Pending if busy.running.contains(&s.entry.target) => Err("being sent"),
                 Status::Done | Status::Dropped(_) => Err("finished"),
                 _ => Ok(Some(Record::Dropped {
                     id: s.entry.id.clone(),
@@ -370,41 +411,78 @@ impl Outbox {
     /// Starts a lane for `target` unless one runs.
     fn ensure_lane(&self, target: Target) {
         let mut lanes = self.shared.lanes();
-        if lanes.insert(target.clone()) {
+        self.start_lane(&mut lanes, target);
+    }
+
+    fn start_lane(&self, lanes: &mut Lanes, target: Target) {
+        if lanes.running.insert(target.clone()) {
             self.shared.active.send_modify(|n| *n += 1);
             tokio::spawn(self.clone().lane(target));
+        }
+    }
+
+    /// An entry of `target` landed or stopped: lanes waiting for its writes look again.
+    fn wake_waiters(&self, target: &Target) {
+        let mut lanes = self.shared.lanes();
+        for waiter in lanes.waiting.remove(target).unwrap_or_default() {
+            self.start_lane(&mut lanes, waiter);
         }
     }
 
     /// Sends `target`'s entries in order until none is runnable.
     async fn lane(self, target: Target) {
         loop {
-            let next = self.next_for(&target);
-            let parked = match next {
-                Some(state) => matches!(self.process(state).await, Next::Park),
-                None => true,
-            };
-            // Leave under the lanes lock, after looking once more: a submit appends before
-            // it checks for a lane, so either it sees this lane or this lane sees its entry.
-            let mut lanes = self.shared.lanes();
-            if parked || self.next_for(&target).is_none() {
-                lanes.remove(&target);
-                drop(lanes);
-                self.shared.active.send_modify(|n| *n = n.saturating_sub(1));
-                return;
+            let mut parked = false;
+            if let Lookup::Send(state) = self.next_for(&target) {
+                parked = matches!(self.process(*state).await, Next::Park);
+                self.wake_waiters(&target);
+                if !parked {
+                    continue;
+                }
             }
+            // Leave under the lanes lock, after looking once more: a submit appends before
+            // it checks for a lane, and a finished write wakes its waiters under this lock,
+            // so either this lane sees the change or the change sees this lane (or waiter).
+            let mut lanes = self.shared.lanes();
+            match self.next_for(&target) {
+                Lookup::Send(_) if !parked => continue,
+                Lookup::Blocked(on) => {
+                    lanes.waiting.entry(on).or_default().insert(target.clone());
+                }
+                _ => {}
+            }
+            lanes.running.remove(&target);
+            drop(lanes);
+            self.shared.active.send_modify(|n| *n = n.saturating_sub(1));
+            return;
         }
     }
 
-    /// The target's oldest unfinished entry for this endpoint, if it is pending (a stopped
-    /// one blocks the target).
-    fn next_for(&self, target: &Target) -> Option<EntryState> {
+    /// The target's oldest unfinished entry for this endpoint: to send if it is pending and
+    /// nothing it must follow is (a stopped one blocks the target).
+    fn next_for(&self, target: &Target) -> Lookup {
         let endpoint = self.shared.client.base_url();
         let j = self.shared.journal();
-        let first = j.entries().find(|s| {
+        let Some(first) = j.entries().find(|s| {
             s.entry.target == *target && s.entry.endpoint == endpoint && !s.status.is_finished()
-        })?;
-        (first.status == Status::Pending).then(|| first.clone())
+        }) else {
+            return Lookup::Idle;
+        };
+        if first.status != Status::Pending {
+            return Lookup::Idle;
+        }
+        if let Some(on) = &first.entry.after {
+            let blocked = j.entries().any(|s| {
+                s.entry.id < first.entry.id
+                    && s.entry.target == *on
+                    && s.entry.endpoint == endpoint
+                    && s.status == Status::Pending
+            });
+            if blocked {
+                return Lookup::Blocked(on.clone());
+            }
+        }
+        Lookup::Send(Box::new(first.clone()))
     }
 
     /// Sends one entry until it lands, stops, or this run's attempts are spent.

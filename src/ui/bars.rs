@@ -2,9 +2,11 @@
 //! hints, or the filter / command being typed).
 
 use super::theme::Theme;
+use crate::app::Load;
 use crate::app::format;
 use crate::app::keymap::KeyAction;
-use crate::app::live::Held;
+use crate::app::live::{Held, Live};
+use crate::app::queue::Column;
 use crate::app::{Focus, Overlay, State};
 use crate::sanitize;
 use crate::text::{truncate, width};
@@ -34,6 +36,12 @@ pub fn top(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         Span::raw(endpoint.to_owned()),
     ]);
     let typing = matches!(state.overlay, Some(Overlay::Filter));
+    let incident_detail = state.opened_alert().is_some();
+    if matches!(state.focus, Focus::Incidents | Focus::Incident) || incident_detail {
+        spans.extend(incidents_top(state, typing));
+        frame.render_widget(fit_line(spans, usize::from(area.width)), area);
+        return;
+    }
     // The entities pane has its own filters; the queue's presets and sort do not apply.
     if let (Focus::Entities, Some(v)) = (state.focus, state.entities.as_ref()) {
         spans.push(Span::styled(" │ ", theme.dim()));
@@ -93,47 +101,130 @@ pub fn top(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(fit_line(spans, usize::from(area.width)), area);
 }
 
-pub fn status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let shown = state.queue.view().len();
-    let loaded = state.queue.len();
+/// The top bar's part for the incidents pane, the incident view and an alert opened from
+/// it: what is loaded and how it is sorted, or which incident is open.
+fn incidents_top(state: &State, typing: bool) -> Vec<Span<'static>> {
+    let theme = Theme::new(state.session.no_color);
+    let pane = &state.incidents;
+    let sep = || Span::styled(" │ ", theme.dim());
+    let mut spans = vec![sep()];
+    match pane
+        .view
+        .as_ref()
+        .filter(|_| state.focus != Focus::Incidents)
+    {
+        Some(v) => {
+            spans.push(Span::styled(
+                format!("incident {}", sanitize::line(v.row.id())),
+                theme.bold(),
+            ));
+            if v.opened.is_some() {
+                spans.push(Span::styled(" › alert", theme.bold()));
+            }
+        }
+        None => {
+            let sort = pane.queue.sort();
+            spans.extend([
+                Span::styled(
+                    format!("incidents · {}", pane.preset.incident_label()),
+                    theme.bold(),
+                ),
+                sep(),
+                Span::raw(format!(
+                    "sort {}{}",
+                    sort.column.name(),
+                    if sort.descending { "↓" } else { "↑" }
+                )),
+            ]);
+            if !pane.queue.query().is_empty() && !typing {
+                spans.push(sep());
+                spans.push(Span::styled(
+                    format!("/{}", sanitize::line(pane.queue.query())),
+                    theme.warn(),
+                ));
+            }
+        }
+    }
+    spans
+}
+
+/// What the status line counts: the shown, loaded and total rows of the list in focus,
+/// with its marks, its load and its polling.
+struct ListStatus<'a> {
+    counts: String,
+    marks: usize,
+    load: &'a Load,
+    live: &'a Live,
+}
+
+fn counts(shown: usize, loaded: usize, total: Option<u64>, noun: &str) -> String {
     let mut counts = format!(" {}/{}", format::count(shown), format::count(loaded));
-    if let Some(total) = state.load.total.and_then(|t| usize::try_from(t).ok())
+    if let Some(total) = total.and_then(|t| usize::try_from(t).ok())
         && total != loaded
     {
         counts.push_str(&format!(" of {}", format::count(total)));
     }
-    counts.push_str(" alerts");
-    if let (Focus::Entities, Some(v)) = (state.focus, state.entities.as_ref()) {
-        counts = format!(
+    counts.push(' ');
+    counts.push_str(noun);
+    counts
+}
+
+fn list_status(state: &State) -> ListStatus<'_> {
+    let pane = &state.incidents;
+    if matches!(state.focus, Focus::Incidents | Focus::Incident) {
+        let (shown, loaded) = (pane.queue.view().len(), pane.queue.len());
+        return ListStatus {
+            counts: counts(shown, loaded, pane.load.total, "incidents"),
+            marks: pane.marks.len(),
+            load: &pane.load,
+            live: &pane.live,
+        };
+    }
+    let loaded = state.queue.len();
+    let counts = match (state.focus, state.entities.as_ref()) {
+        (Focus::Entities, Some(v)) => format!(
             " {}/{} entities in {} alerts",
             format::count(v.len()),
             format::count(v.total()),
             format::count(loaded)
-        );
+        ),
+        _ => counts(state.queue.view().len(), loaded, state.load.total, "alerts"),
+    };
+    ListStatus {
+        counts,
+        marks: state.marks.len(),
+        load: &state.load,
+        live: &state.live,
     }
+}
+
+pub fn status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let list = list_status(state);
+    let counts = list.counts;
     let mut spans = vec![Span::styled(counts, theme.bold())];
     let sep = || Span::styled(" · ", theme.dim());
-    if !state.marks.is_empty() {
+    if list.marks > 0 {
         spans.push(sep());
         spans.push(Span::styled(
-            format!("{} marked", state.marks.len()),
+            format!("{} marked", list.marks),
             theme.marked(),
         ));
     }
     let spin = SPINNER[(state.ticks % SPINNER.len() as u64) as usize];
-    if state.load.loading {
+    let load = list.load;
+    if load.loading {
         spans.push(sep());
-        let progress = match state.load.total {
+        let progress = match load.total {
             Some(t) => format!(
                 "{spin} loading {}/{}",
-                format::count(state.load.received),
+                format::count(load.received),
                 format::count(usize::try_from(t).unwrap_or(usize::MAX))
             ),
-            None => format!("{spin} loading {}", format::count(state.load.received)),
+            None => format!("{spin} loading {}", format::count(load.received)),
         };
         spans.push(Span::styled(progress, theme.warn()));
     }
-    let (new, changed) = state.live.fresh_counts();
+    let (new, changed) = list.live.fresh_counts();
     if new + changed > 0 {
         spans.push(sep());
         let mut parts = Vec::new();
@@ -148,8 +239,8 @@ pub fn status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     // When the queue was last current and when the next poll is: the first thing to go
     // when the line is full.
     let mut refreshed = None;
-    if !state.load.loading
-        && let Some(text) = live_line(state)
+    if !load.loading
+        && let Some(text) = live_line(list.live)
     {
         refreshed = Some(spans.len());
         spans.push(sep());
@@ -190,8 +281,7 @@ pub fn status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 /// "current 12:00:15 · next 12:00:30 UTC", or why there is no next poll. Absolute times,
 /// not a countdown: the line changes only when a poll does, so an idle console sends
 /// nothing to the terminal.
-fn live_line(state: &State) -> Option<String> {
-    let live = &state.live;
+fn live_line(live: &Live) -> Option<String> {
     let current = live.current_at?;
     let current = format!("current {}", format::clock(current));
     let next = if !live.enabled {
@@ -214,19 +304,21 @@ fn live_line(state: &State) -> Option<String> {
 
 pub fn bottom(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     match &state.overlay {
-        Some(Overlay::Filter) if state.focus == Focus::Entities => {
-            if let Some(v) = state.entities.as_ref() {
-                let count = format!("  {}/{}", format::count(v.len()), format::count(v.total()));
-                input_line(frame, theme, area, "/", &v.query, &count);
-            }
-        }
         Some(Overlay::Filter) => {
-            let count = format!(
-                "  {}/{}",
-                format::count(state.queue.view().len()),
-                format::count(state.queue.len())
-            );
-            input_line(frame, theme, area, "/", state.queue.query(), &count);
+            let (query, shown, all) = match (state.focus, state.entities.as_ref()) {
+                (Focus::Entities, Some(v)) => (v.query.as_str(), v.len(), v.total()),
+                (Focus::Incidents, _) => {
+                    let q = &state.incidents.queue;
+                    (q.query(), q.view().len(), q.len())
+                }
+                _ => (
+                    state.queue.query(),
+                    state.queue.view().len(),
+                    state.queue.len(),
+                ),
+            };
+            let count = format!("  {}/{}", format::count(shown), format::count(all));
+            input_line(frame, theme, area, "/", query, &count);
         }
         Some(Overlay::Command(line)) => input_line(frame, theme, area, ":", line, ""),
         _ => hints(state, theme, frame, area),
@@ -270,7 +362,36 @@ fn input_line(frame: &mut Frame, theme: &Theme, area: Rect, prompt: &str, text: 
 fn hints(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     use KeyAction as K;
     let read_only = state.session.read_only;
-    let list: &[(K, &str)] = if state.focus == Focus::Entities {
+    let list: &[(K, &str)] = if state.focus == Focus::Incidents {
+        &[
+            (K::Open, "open"),
+            (K::Filter, "filter"),
+            (K::SetStatus, "status"),
+            (K::AssignMe, "me"),
+            (K::Classify, "classify"),
+            (K::Comment, "comment"),
+            (K::ToggleMark, "mark"),
+            (K::Back, "alerts"),
+            (K::Refresh, "refresh"),
+            (K::StatusPreset, "statuses"),
+            (K::SortNext, "sort"),
+            (K::AssignTo, "assign"),
+            (K::CopyId, "copy id"),
+        ]
+    } else if state.focus == Focus::Incident {
+        &[
+            (K::Open, "open alert"),
+            (K::Back, "back"),
+            (K::SetStatus, "status"),
+            (K::AssignMe, "me"),
+            (K::Classify, "classify"),
+            (K::Comment, "comment"),
+            (K::PageDown, "scroll"),
+            (K::Refresh, "refresh"),
+            (K::AssignTo, "assign"),
+            (K::CopyId, "copy id"),
+        ]
+    } else if state.focus == Focus::Entities {
         &[
             (K::EntityAlerts, "alerts"),
             (K::Filter, "filter"),

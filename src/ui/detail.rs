@@ -4,6 +4,7 @@ use super::theme::Theme;
 use crate::app::detail::{DocLine, document};
 use crate::app::keymap::KeyAction;
 use crate::app::{Focus, State};
+use crate::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -18,7 +19,7 @@ pub fn render(
     split: bool,
 ) {
     let rows = usize::from(body.height);
-    let doc = state.selected().map(|alert| {
+    let doc = state.detail_alert().map(|alert| {
         document(
             alert,
             &state.writes,
@@ -46,10 +47,13 @@ pub fn render(
         // Where the view is in a document longer than the pane.
         hint = format!(" {}-{}/{len} ·{hint}", scroll + 1, (scroll + rows).min(len));
     }
-    let title = if state.raw_json {
-        " Raw JSON "
-    } else {
-        " Alert "
+    let title = match (state.raw_json, state.incidents.view.as_ref()) {
+        (true, _) => " Raw JSON ".to_owned(),
+        // Opened from the incident view: which incident esc goes back to.
+        (false, Some(v)) if v.opened.is_some() => {
+            format!(" Alert of incident {} ", sanitize::line(v.row.id()))
+        }
+        (false, _) => " Alert ".to_owned(),
     };
     let borders = if split {
         Borders::TOP | Borders::LEFT
@@ -64,10 +68,12 @@ pub fn render(
     frame.render_widget(block, area);
 
     let Some(doc) = doc else {
-        frame.render_widget(
-            Paragraph::new(Line::styled("No alert selected", theme.dim())),
-            body,
-        );
+        let text = if state.opened_alert().is_some() {
+            "Loading the alert…"
+        } else {
+            "No alert selected"
+        };
+        frame.render_widget(Paragraph::new(Line::styled(text, theme.dim())), body);
         return;
     };
     let lines: Vec<Line> = doc
@@ -79,7 +85,7 @@ pub fn render(
     frame.render_widget(Paragraph::new(lines), body);
 }
 
-fn styled<'a>(line: &'a DocLine, theme: &Theme) -> Line<'a> {
+pub(super) fn styled<'a>(line: &'a DocLine, theme: &Theme) -> Line<'a> {
     Line::from(
         line.0
             .iter()

@@ -8,11 +8,10 @@ use crate::app::format;
 use crate::app::keymap::KeyAction;
 use crate::correlate::Entity;
 use crate::sanitize;
-use crate::text::{fit, truncate, width};
+use crate::text::{fit, fit_right};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 /// Column widths for a pane `width` columns wide (the name takes what is left). Wide
 /// terminals also get first-seen and the sources by name.
@@ -60,12 +59,6 @@ impl Columns {
     }
 }
 
-/// Right-aligned in `cols` columns (numbers line up).
-fn right(s: &str, cols: usize) -> String {
-    let s = truncate(s, cols);
-    format!("{}{s}", " ".repeat(cols.saturating_sub(width(&s))))
-}
-
 pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(view) = state.entities.as_ref() else {
         return;
@@ -82,13 +75,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         return;
     }
     let rows = usize::from(body.height);
-    // `update` keeps the offset with the cursor; clamp again for this frame's size.
-    let mut offset = view.offset.min(view.len().saturating_sub(1));
-    if view.cursor < offset {
-        offset = view.cursor;
-    } else if view.cursor >= offset + rows {
-        offset = view.cursor + 1 - rows;
-    }
+    let offset = super::queue::window(view.offset, view.cursor, view.len(), rows);
     let now = state.display_now();
     for (i, e) in view.rows().enumerate().skip(offset).take(rows) {
         let area = Rect::new(body.x, body.y + (i - offset) as u16, body.width, 1);
@@ -102,7 +89,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 fn header_line<'a>(theme: &Theme, c: &Columns) -> Line<'a> {
     let h = |s: &str, w: usize| Span::styled(fit(s, w), theme.header());
-    let r = |s: &str, w: usize| Span::styled(right(s, w), theme.header());
+    let r = |s: &str, w: usize| Span::styled(fit_right(s, w), theme.header());
     let gap = || Span::raw(" ");
     let mut spans = vec![
         h("KIND", c.kind),
@@ -130,7 +117,7 @@ fn header_line<'a>(theme: &Theme, c: &Columns) -> Line<'a> {
 
 fn row<'a>(theme: &Theme, c: &Columns, e: &Entity, now: time::OffsetDateTime) -> Line<'a> {
     let gap = || Span::raw(" ");
-    let num = |n: usize, w: usize| Span::raw(right(&n.to_string(), w));
+    let num = |n: usize, w: usize| Span::raw(fit_right(&n.to_string(), w));
     // Names were sanitised when the alert arrived; again here, cheaply, as a backstop.
     let name = sanitize::line(&e.name);
     let mut spans = vec![
@@ -159,7 +146,7 @@ fn row<'a>(theme: &Theme, c: &Columns, e: &Entity, now: time::OffsetDateTime) ->
     spans.extend([
         Span::raw(fit(&format::relative(e.last_seen, now), c.last)),
         gap(),
-        Span::styled(right(&e.score.to_string(), c.score), theme.accent()),
+        Span::styled(fit_right(&e.score.to_string(), c.score), theme.accent()),
     ]);
     if c.source_names > 0 {
         let names: Vec<_> = e
@@ -197,9 +184,5 @@ fn empty(state: &State, view: &EntitiesView, theme: &Theme, frame: &mut Frame, b
             km.label(KeyAction::EntityKind)
         )
     };
-    let area = Rect::new(body.x, body.y + body.height / 3, body.width, 1);
-    frame.render_widget(
-        Paragraph::new(Line::styled(text, theme.dim())).centered(),
-        area,
-    );
+    super::queue::empty_notice(theme, frame, body, text);
 }

@@ -3,11 +3,12 @@
 mod bars;
 mod detail;
 mod entities;
+mod incidents;
 mod popup;
 mod queue;
 pub mod theme;
 
-use crate::app::layout::{MIN_HEIGHT, MIN_WIDTH, Screen};
+use crate::app::layout::{MIN_HEIGHT, MIN_WIDTH};
 use crate::app::{Focus, State};
 use crate::sanitize;
 use ratatui::Frame;
@@ -32,22 +33,26 @@ pub fn render_unswept(state: &State, frame: &mut Frame) {
 /// Everything but the final sweep (tests check that sanitising works without it).
 fn draw(state: &State, frame: &mut Frame) {
     let area = frame.area();
-    let screen = Screen::new(area, state.focus == Focus::Detail);
+    let screen = state.layout(area);
     let theme = Theme::new(state.session.no_color);
     if screen.too_small {
         too_small(frame, &theme, area);
         return;
     }
     bars::top(state, &theme, frame, screen.top);
-    if state.focus == Focus::Entities {
-        entities::render(state, &theme, frame, screen.middle);
-    } else if let (Some(header), Some(body)) = (screen.queue_header, screen.queue_body) {
-        queue::render(state, &theme, frame, header, body);
-    }
-    if state.focus == Focus::Entities {
-        // The pane has the whole middle; no detail beside it.
-    } else if let (Some(pane), Some(body)) = (screen.detail, screen.detail_body) {
-        detail::render(state, &theme, frame, pane, body, screen.split);
+    match state.focus {
+        // Full-screen panes: the whole middle, no detail beside them.
+        Focus::Entities => entities::render(state, &theme, frame, screen.middle),
+        Focus::Incidents => incidents::render_queue(state, &theme, frame, screen.middle),
+        Focus::Incident => incidents::render_view(state, &theme, frame, screen.middle),
+        Focus::Queue | Focus::Detail => {
+            if let (Some(header), Some(body)) = (screen.queue_header, screen.queue_body) {
+                queue::render(state, &theme, frame, header, body);
+            }
+            if let (Some(pane), Some(body)) = (screen.detail, screen.detail_body) {
+                detail::render(state, &theme, frame, pane, body, screen.split);
+            }
+        }
     }
     bars::status(state, &theme, frame, screen.status);
     bars::bottom(state, &theme, frame, screen.bottom);

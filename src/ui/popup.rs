@@ -2,10 +2,10 @@
 //! and help.
 
 use super::theme::Theme;
+use crate::app::format;
 use crate::app::help::{self, HelpLine};
 use crate::app::{Choice, ConflictPrompt, MenuKind, OutboxRow, Overlay, PromptKind, State};
-use crate::outbox::check;
-use crate::sanitize;
+use crate::outbox::{Target, check};
 use crate::text::{fit, truncate};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -19,7 +19,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, middle: Rect) {
             kind,
             cursor,
             targets,
-        }) => menu(state, theme, frame, middle, kind, *cursor, targets.len()),
+        }) => menu(state, theme, frame, middle, kind, *cursor, targets),
         Some(Overlay::Prompt {
             kind,
             input,
@@ -27,7 +27,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, middle: Rect) {
         }) => {
             let title = match kind {
                 PromptKind::WhoAmI => " Assign to me: who are you? (asked once) ".to_owned(),
-                PromptKind::AssignTo => format!(" Assign {} to ", alerts(targets.len())),
+                PromptKind::AssignTo => format!(" Assign {} to ", format::count_of(targets)),
             };
             let area = centered(middle, 60, 3);
             let block = frame_box(frame, theme, area, &title, " enter ok · esc cancel ");
@@ -35,13 +35,18 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, middle: Rect) {
         }
         Some(Overlay::Comment { editor, targets }) => {
             let area = centered(middle, 72, 12);
-            let title = format!(" Comment on {} ", alerts(targets.len()));
+            let title = format!(" Comment on {} ", format::count_of(targets));
             let inner = frame_box(frame, theme, area, &title, " ctrl-s send · esc cancel ");
             frame.render_widget(&**editor, inner);
         }
-        Some(Overlay::Confirm { question, .. }) => {
+        Some(Overlay::Confirm { question, also, .. }) => {
             let area = centered(middle, (question.chars().count() as u16 + 6).max(30), 3);
-            let inner = frame_box(frame, theme, area, " Confirm ", " y yes · n no ");
+            let hint = if also.is_empty() {
+                " y yes · n no "
+            } else {
+                " y with the alerts · i without · n no "
+            };
+            let inner = frame_box(frame, theme, area, " Confirm ", hint);
             frame.render_widget(
                 Paragraph::new(Line::styled(question.clone(), theme.bold())).centered(),
                 inner,
@@ -60,10 +65,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, middle: Rect) {
 /// Both values of every conflicting field; the analyst picks.
 fn conflict_box(theme: &Theme, frame: &mut Frame, middle: Rect, prompt: &ConflictPrompt) {
     let area = centered(middle, 72, prompt.fields.len() as u16 * 3 + 3);
-    let title = format!(
-        " Changed by someone else: {} ",
-        sanitize::line(&prompt.alert_id)
-    );
+    let title = format!(" Changed by someone else: {} ", prompt.target);
     let inner = frame_box(
         frame,
         theme,
@@ -145,7 +147,7 @@ fn outbox_box(
                 &format!(
                     " {:<9} {:<24} {}",
                     r.state,
-                    truncate(&sanitize::line(&r.alert_id), 24),
+                    truncate(&r.target.to_string(), 24),
                     r.what
                 ),
                 w,
@@ -167,14 +169,6 @@ fn outbox_box(
         ));
     }
     frame.render_widget(Paragraph::new(lines), inner);
-}
-
-fn alerts(n: usize) -> String {
-    if n == 1 {
-        "1 alert".to_owned()
-    } else {
-        format!("{n} alerts")
-    }
 }
 
 /// A rectangle of at most `w`×`h` in the middle of `area`.
@@ -208,20 +202,21 @@ fn menu(
     middle: Rect,
     kind: &MenuKind,
     cursor: usize,
-    targets: usize,
+    targets: &[Target],
 ) {
     let choices = kind.choices();
     let current = |c: &Choice| match c {
         Choice::StatusPreset(p) => *p == state.status_preset,
         Choice::TimePreset(p) => *p == state.time_preset,
+        Choice::IncidentPreset(p) => *p == state.incidents.preset,
         _ => false,
     };
     let mut title = format!(" {} ", kind.title());
     if let MenuKind::Determination(c) = kind {
         title = format!(" Determination for {} ", c.as_str());
     }
-    if targets > 1 {
-        title.push_str(&format!("· {} ", alerts(targets)));
+    if targets.len() > 1 {
+        title.push_str(&format!("· {} ", format::count_of(targets)));
     }
     let width = choices
         .iter()

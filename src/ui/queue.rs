@@ -4,14 +4,17 @@
 use super::theme::Theme;
 use crate::app::format;
 use crate::app::keymap::KeyAction;
-use crate::app::live::Fresh;
-use crate::app::queue::SortColumn;
+use crate::app::live::{Fresh, Live};
+use crate::app::queue::{Column, Sort, SortColumn};
 use crate::app::{Focus, State};
+use crate::graph::enums::AlertSeverity;
 use crate::graph::models::Alert;
+use crate::outbox::TargetKind;
 use crate::sanitize;
 use crate::text::fit;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -55,14 +58,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, header: Rect, bod
         return;
     }
     let rows = usize::from(body.height);
-    // `update` keeps `offset` in step with the cursor; clamp again in case this frame's size
-    // differs from the one `update` last saw.
-    let mut offset = state.offset.min(view.len().saturating_sub(1));
-    if state.cursor < offset {
-        offset = state.cursor;
-    } else if state.cursor >= offset + rows {
-        offset = state.cursor + 1 - rows;
-    }
+    let offset = window(state.offset, state.cursor, view.len(), rows);
     let now = state.display_now();
     for (i, &idx) in view.iter().enumerate().skip(offset).take(rows) {
         let alert = &state.queue.entry(idx).alert;
@@ -72,31 +68,126 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, header: Rect, bod
     }
 }
 
-fn header_line<'a>(state: &State, theme: &Theme, cols: &Columns) -> Line<'a> {
-    let sort = state.queue.sort();
-    let name = |col: SortColumn, label: &str, width: usize| {
+/// The first row to draw: `update` keeps `offset` in step with the cursor; clamped again
+/// in case this frame's size differs from the one `update` last saw.
+pub(super) fn window(offset: usize, cursor: usize, len: usize, rows: usize) -> usize {
+    let mut offset = offset.min(len.saturating_sub(1));
+    if cursor < offset {
+        offset = cursor;
+    } else if cursor >= offset + rows {
+        offset = cursor + 1 - rows;
+    }
+    offset
+}
+
+/// A header of sortable columns: the sort column carries its direction.
+pub(super) fn sort_header<'a, C: Column>(
+    theme: &Theme,
+    sort: Sort<C>,
+    lead: usize,
+    columns: &[(C, &str, usize)],
+) -> Line<'a> {
+    let mut spans = vec![Span::raw(fit("", lead))];
+    for (i, &(col, label, width)) in columns.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw(" "));
+        }
         let text = if sort.column == col {
             format!("{label}{}", if sort.descending { "↓" } else { "↑" })
         } else {
             label.to_owned()
         };
-        Span::styled(fit(&text, width), theme.header())
+        spans.push(Span::styled(fit(&text, width), theme.header()));
+    }
+    Line::from(spans)
+}
+
+fn header_line<'a>(state: &State, theme: &Theme, cols: &Columns) -> Line<'a> {
+    sort_header(
+        theme,
+        state.queue.sort(),
+        cols.mark,
+        &[
+            (SortColumn::Severity, "SEV", cols.severity),
+            (SortColumn::Status, "STATUS", cols.status),
+            (SortColumn::Title, "TITLE", cols.title),
+            (SortColumn::Source, "SOURCE", cols.source),
+            (SortColumn::Created, "AGE", cols.created),
+            (SortColumn::AssignedTo, "ASSIGNED", cols.assigned),
+        ],
+    )
+}
+
+/// The two leading columns: `*` when marked, else what polling found (`live`, from
+/// [`live_mark`]); then `…` while a write is pending.
+pub(super) fn mark_cell(theme: &Theme, marked: bool, live: char, pending: bool) -> Span<'static> {
+    let text = format!(
+        "{}{}",
+        if marked { '*' } else { live },
+        if pending { '…' } else { ' ' }
+    );
+    Span::styled(text, theme.marked())
+}
+
+/// What polling found about row `id`: `!` someone else's change and a pending one of the
+/// analyst's disagree, `+` new, `~` changed (until looked at), else blank.
+pub(super) fn live_mark(live: &Live, id: &str) -> char {
+    if live.theirs.contains_key(id) {
+        return '!';
+    }
+    match live.fresh.get(id) {
+        Some(Fresh::New) => '+',
+        Some(Fresh::Changed) => '~',
+        None => ' ',
+    }
+}
+
+/// A value, or the value a pending write is setting (`…resolved`, in the pending style).
+pub(super) fn pending_cell(
+    theme: &Theme,
+    current: (&str, Style),
+    pending: Option<&str>,
+    width: usize,
+) -> Span<'static> {
+    match pending {
+        Some(p) => Span::styled(
+            fit(&format!("…{}", sanitize::line(p)), width),
+            theme.pending(),
+        ),
+        None => Span::styled(fit(current.0, width), current.1),
+    }
+}
+
+/// Severity as text (HIGH, MED…) and colour.
+pub(super) fn severity_cell(
+    theme: &Theme,
+    severity: Option<&AlertSeverity>,
+    width: usize,
+) -> Span<'static> {
+    Span::styled(
+        fit(&format::severity(severity), width),
+        theme.severity(severity),
+    )
+}
+
+/// The cursor row in reverse video, which reads on any palette and with NO_COLOR; dimmed
+/// while another pane has the keys (it still says what that pane shows).
+pub(super) fn cursor_line<'a>(theme: &Theme, line: Line<'a>, focused: bool) -> Line<'a> {
+    let style = if focused {
+        theme.cursor()
+    } else {
+        theme.cursor().add_modifier(ratatui::style::Modifier::DIM)
     };
-    let gap = || Span::raw(" ");
-    Line::from(vec![
-        Span::raw(fit("", cols.mark)),
-        name(SortColumn::Severity, "SEV", cols.severity),
-        gap(),
-        name(SortColumn::Status, "STATUS", cols.status),
-        gap(),
-        name(SortColumn::Title, "TITLE", cols.title),
-        gap(),
-        name(SortColumn::Source, "SOURCE", cols.source),
-        gap(),
-        name(SortColumn::Created, "AGE", cols.created),
-        gap(),
-        name(SortColumn::AssignedTo, "ASSIGNED", cols.assigned),
-    ])
+    line.style(style)
+}
+
+/// A one-line notice a third of the way down an empty list.
+pub(super) fn empty_notice(theme: &Theme, frame: &mut Frame, body: Rect, text: String) {
+    let area = Rect::new(body.x, body.y + body.height / 3, body.width, 1);
+    frame.render_widget(
+        Paragraph::new(Line::styled(text, theme.dim())).centered(),
+        area,
+    );
 }
 
 fn row<'a>(
@@ -109,39 +200,10 @@ fn row<'a>(
 ) -> Line<'a> {
     let marked = state.marks.contains(&alert.id);
     let pending = state.writes.pending_update(&alert.id);
-    let any_pending = pending.is_some() || state.writes.pending_comments(&alert.id) > 0;
-    // First cell: the analyst's mark, else what polling found (`!` their change and a
-    // pending one of yours disagree, `+` new, `~` changed); second: a write is pending.
-    let live = if state.live.theirs.contains_key(&alert.id) {
-        '!'
-    } else {
-        match state.live.fresh.get(&alert.id) {
-            Some(Fresh::New) => '+',
-            Some(Fresh::Changed) => '~',
-            None => ' ',
-        }
-    };
-    let mark = format!(
-        "{}{}",
-        if marked { '*' } else { live },
-        if any_pending { '…' } else { ' ' }
-    );
-
-    let (status_text, status_style) = match pending.as_ref().and_then(|u| u.status.as_ref()) {
-        Some(s) => (format!("…{}", format::status(Some(s))), theme.pending()),
-        None => (
-            format::status(alert.status.as_ref()).into_owned(),
-            theme.status(alert.status.as_ref()),
-        ),
-    };
-    let (assigned_text, assigned_style) =
-        match pending.as_ref().and_then(|u| u.assigned_to.as_deref()) {
-            Some(a) => (format!("…{}", sanitize::line(a)), theme.pending()),
-            None => (
-                sanitize::opt_line(alert.assigned_to.as_deref()).into_owned(),
-                theme.plain(),
-            ),
-        };
+    let any_pending = state.writes.any_pending(TargetKind::Alert, &alert.id);
+    let live = live_mark(&state.live, &alert.id);
+    let status = format::status(alert.status.as_ref());
+    let assigned = sanitize::opt_line(alert.assigned_to.as_deref());
     let title = sanitize::opt_line(alert.title.as_deref());
     let title_style = if marked {
         theme.marked()
@@ -151,15 +213,18 @@ fn row<'a>(
     } else {
         theme.plain()
     };
+    let p = pending.as_ref();
     let gap = || Span::raw(" ");
     let line = Line::from(vec![
-        Span::styled(mark, theme.marked()),
-        Span::styled(
-            fit(&format::severity(alert.severity.as_ref()), cols.severity),
-            theme.severity(alert.severity.as_ref()),
-        ),
+        mark_cell(theme, marked, live, any_pending),
+        severity_cell(theme, alert.severity.as_ref(), cols.severity),
         gap(),
-        Span::styled(fit(&status_text, cols.status), status_style),
+        pending_cell(
+            theme,
+            (&status, theme.status(alert.status.as_ref())),
+            p.and_then(|u| u.status.as_ref()).map(|s| s.as_str()),
+            cols.status,
+        ),
         gap(),
         Span::styled(fit(&title, cols.title), title_style),
         gap(),
@@ -173,17 +238,17 @@ fn row<'a>(
         gap(),
         Span::raw(fit(&format::relative(alert.created, now), cols.created)),
         gap(),
-        Span::styled(fit(&assigned_text, cols.assigned), assigned_style),
+        pending_cell(
+            theme,
+            (&assigned, theme.plain()),
+            p.and_then(|u| u.assigned_to.as_deref()),
+            cols.assigned,
+        ),
     ]);
     if is_cursor {
-        // Reverse video shows the cursor on any palette, and with NO_COLOR. It stays on in
-        // the split view while the detail has focus: it says which alert the detail shows.
-        let style = if state.focus == Focus::Queue {
-            theme.cursor()
-        } else {
-            theme.cursor().add_modifier(ratatui::style::Modifier::DIM)
-        };
-        line.style(style)
+        // It stays on in the split view while the detail has focus: it says which alert
+        // the detail shows.
+        cursor_line(theme, line, state.focus == Focus::Queue)
     } else {
         line
     }
@@ -207,9 +272,5 @@ fn empty(state: &State, theme: &Theme, frame: &mut Frame, body: Rect) {
             km.label(KeyAction::TimePreset),
         )
     };
-    let area = Rect::new(body.x, body.y + body.height / 3, body.width, 1);
-    frame.render_widget(
-        Paragraph::new(Line::styled(text, theme.dim())).centered(),
-        area,
-    );
+    empty_notice(theme, frame, body, text);
 }

@@ -320,7 +320,7 @@ fn outbox_dialogs() {
         Action::WriteConflict {
             write_id: 1,
             entry_id: "0001-aa".into(),
-            alert_id: "da9f1c2e-rich".into(),
+            target: crate::outbox::Target::alert("da9f1c2e-rich"),
             fields: vec![crate::outbox::FieldConflict {
                 field: "status".into(),
                 base: serde_json::json!("new"),
@@ -339,7 +339,7 @@ fn outbox_dialogs() {
     update(&mut s, code(KeyCode::Enter));
     let row = |id: &str, state: &str, what: &str, detail: &str| OutboxRow {
         entry_id: id.into(),
-        alert_id: "da9f1c2e-rich".into(),
+        target: crate::outbox::Target::alert("da9f1c2e-rich"),
         what: what.into(),
         state: state.into(),
         detail: detail.into(),
@@ -478,4 +478,82 @@ fn live_queue_marks_new_changed_and_disputed_rows() {
             );
         }
     }
+}
+
+/// The incidents pane with the hostile incident first among the others (last update
+/// first: it, 103, 101, 102, 104).
+fn incidents_loaded(session: crate::app::SessionInfo) -> State {
+    let mut rows = incidents();
+    rows.push(hostile_incident());
+    with_incidents(session, rows)
+}
+
+/// [`incidents_loaded`] with 103 marked and resolved (on its way), the cursor on 101.
+fn incidents_pane(session: crate::app::SessionInfo) -> State {
+    let mut s = incidents_loaded(session);
+    update(&mut s, key('j'));
+    update(&mut s, key(' '));
+    update(&mut s, key('s'));
+    update(&mut s, key('3'));
+    assert_eq!(s.incidents.cursor.id.as_deref(), Some("101"));
+    s
+}
+
+#[test]
+fn incidents_queue() {
+    for size in SIZES {
+        let mut s = incidents_pane(session());
+        let text = screen_text(&snapshot("incidents", &mut s, size));
+        assert!(text.contains("nimda") && text.contains("]52;c;"), "{text}");
+        assert!(
+            text.contains("*…LOW  …resolved"),
+            "the pending resolve shows"
+        );
+    }
+}
+
+#[test]
+fn incident_view() {
+    for size in SIZES {
+        // 101 has three alerts, two of them open; resolving it with them is on its way.
+        let mut s = incidents_pane(session());
+        update(&mut s, code(KeyCode::Enter));
+        update(&mut s, key('s'));
+        update(&mut s, key('3'));
+        update(&mut s, key('y'));
+        update(&mut s, key('j'));
+        let text = screen_text(&snapshot("incident_view", &mut s, size));
+        assert!(text.contains("… saving: status → resolved"), "{text}");
+        assert!(text.contains("…resolved"), "{text}");
+    }
+}
+
+#[test]
+fn hostile_incident_is_drawn_safely() {
+    for size in SIZES {
+        let mut s = incidents_loaded(session());
+        assert_eq!(s.incidents.cursor.id.as_deref(), Some("666\x1b[8m"));
+        update(&mut s, code(KeyCode::Enter));
+        let text = screen_text(&snapshot("hostile_incident_view", &mut s, size));
+        assert!(
+            text.contains("漢字テスト") && text.contains("nimda"),
+            "{text}"
+        );
+        // Its alert, opened from the incident view (fetched: not in the queue).
+        update(&mut s, code(KeyCode::Enter));
+        let buf = draw(&mut s, size);
+        assert_no_dangerous_cells(&buf);
+        assert!(screen_text(&buf).contains("Loading the alert…"));
+    }
+}
+
+#[test]
+fn resolving_with_alerts_asks_once() {
+    let mut s = incidents_loaded(session());
+    update(&mut s, key('j'));
+    update(&mut s, key('j'));
+    update(&mut s, key('s'));
+    update(&mut s, key('3'));
+    let text = screen_text(&snapshot("resolve_with_alerts", &mut s, (80, 24)));
+    assert!(text.contains("Resolve 1 incident and its 2 open alerts?"));
 }

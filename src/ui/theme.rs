@@ -4,7 +4,7 @@
 //! carried by colour alone: severity, status and pending writes are also text.
 
 use crate::app::detail::Tone;
-use crate::graph::enums::{AlertSeverity, AlertStatus};
+use crate::graph::enums::{AlertSeverity, AlertStatus, IncidentStatus};
 use ratatui::style::{Color, Modifier, Style};
 
 #[derive(Debug, Clone, Copy)]
@@ -83,6 +83,15 @@ impl Theme {
             Some(AlertStatus::New) => self.fg(Color::Cyan),
             Some(AlertStatus::InProgress) => self.fg(Color::Green),
             Some(AlertStatus::Resolved) => self.dim(),
+            _ => self.plain(),
+        }
+    }
+
+    pub fn incident_status(&self, s: Option<&IncidentStatus>) -> Style {
+        match s {
+            Some(IncidentStatus::Active) => self.fg(Color::Cyan),
+            Some(IncidentStatus::InProgress) => self.fg(Color::Green),
+            Some(IncidentStatus::Resolved | IncidentStatus::Redirected) => self.dim(),
             _ => self.plain(),
         }
     }

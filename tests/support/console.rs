@@ -116,6 +116,28 @@ impl Console {
         }
     }
 
+    /// Feeds worker actions into `update` until `stop` says so of one (that one applied
+    /// too); returns it.
+    pub async fn until(&mut self, what: &str, mut stop: impl FnMut(&Action) -> bool) -> Action {
+        loop {
+            let action = tokio::time::timeout(Duration::from_secs(60), self.actions.recv())
+                .await
+                .unwrap_or_else(|_| panic!("no answer while waiting for {what}"))
+                .expect("the worker is running");
+            let found = stop(&action);
+            self.apply(action.clone());
+            if found {
+                return action;
+            }
+        }
+    }
+
+    pub fn keys(&mut self, text: &str) {
+        for c in text.chars() {
+            self.key(c);
+        }
+    }
+
     /// The screen as text, drawn without the final sweep so that only sanitising keeps
     /// the cells clean.
     pub fn screen(&self) -> String {
