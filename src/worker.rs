@@ -7,7 +7,7 @@
 //! alert.
 
 use crate::app::incidents::IncidentRow;
-use crate::app::live::Held;
+use crate::app::live::{Held, PollOf};
 use crate::app::writes::{RESTORED_WRITE_IDS, WriteOp};
 use crate::app::{Action, AlertQuery, Command, IncidentQuery, OutboxRow, RestoredWrite};
 use crate::graph::models::Page;
@@ -85,6 +85,15 @@ pub fn alert_refresh_odata(
         filter = filter.and(Filter::ge_datetime("createdDateTime", now - window));
     }
     ODataQuery::new().top(QUEUE_PAGE_SIZE).filter(filter)
+}
+
+/// The OData query for an incident poll: incidents changed after `since`, any status (so
+/// one resolved elsewhere is seen leaving), each with its alerts.
+pub fn incident_refresh_odata(since: OffsetDateTime) -> ODataQuery {
+    ODataQuery::new()
+        .top(INCIDENT_PAGE_SIZE)
+        .expand(["alerts"])
+        .filter(Filter::gt_datetime("lastUpdateDateTime", since))
 }
 
 /// Write commands journaled together with one fsync, at most.
@@ -250,6 +259,14 @@ impl Worker {
                     refresh,
                     since,
                     query,
+                    self.updates.clone(),
+                ));
+            }
+            Command::RefreshIncidents { refresh, since } => {
+                tokio::spawn(refresh_incidents(
+                    self.client.clone(),
+                    refresh,
+                    since,
                     self.updates.clone(),
                 ));
             }
@@ -634,8 +651,8 @@ async fn stream_pages<T>(
     let _ = tx.send(to_action(Ok(last))).await;
 }
 
-/// One poll: every page of what changed, delivered as one action so the queue merges (and
-/// re-sorts) once.
+/// An alert poll: every page of what changed, delivered as one action so the queue merges
+/// (and re-sorts) once.
 async fn refresh_alerts(
     client: Client,
     refresh: u64,
@@ -644,31 +661,71 @@ async fn refresh_alerts(
     tx: mpsc::Sender<Action>,
 ) {
     let odata = alert_refresh_odata(&query, since, OffsetDateTime::now_utc());
-    let mut pages = std::pin::pin!(client.list_alerts(&odata));
-    let mut alerts = Vec::new();
-    let mut skipped = 0;
-    while let Some(result) = pages.next().await {
-        match result {
-            Ok(page) => {
-                alerts.extend(page.items);
-                skipped += page.skipped;
-            }
-            Err(e) => {
-                tracing::warn!(refresh, error = %e, "alert poll failed");
-                let held = Held::Failed(e.to_string());
-                let _ = tx.send(Action::RefreshHeld { refresh, held }).await;
-                return;
+    let action = match collect_pages(client.list_alerts(&odata)).await {
+        Ok((alerts, skipped)) => {
+            tracing::debug!(refresh, changed = alerts.len(), "alert poll");
+            Action::AlertsRefreshed {
+                refresh,
+                alerts,
+                skipped,
             }
         }
+        Err(e) => {
+            tracing::warn!(refresh, error = %e, "alert poll failed");
+            Action::RefreshHeld {
+                of: PollOf::Alerts,
+                refresh,
+                held: Held::Failed(e.to_string()),
+            }
+        }
+    };
+    let _ = tx.send(action).await;
+}
+
+/// An incident poll, as [`refresh_alerts`] (each incident with its alerts summarised).
+async fn refresh_incidents(
+    client: Client,
+    refresh: u64,
+    since: OffsetDateTime,
+    tx: mpsc::Sender<Action>,
+) {
+    let odata = incident_refresh_odata(since);
+    let action = match collect_pages(client.list_incidents(&odata)).await {
+        Ok((incidents, skipped)) => {
+            tracing::debug!(refresh, changed = incidents.len(), "incident poll");
+            Action::IncidentsRefreshed {
+                refresh,
+                incidents: incidents
+                    .into_iter()
+                    .map(IncidentRow::from_incident)
+                    .collect(),
+                skipped,
+            }
+        }
+        Err(e) => {
+            tracing::warn!(refresh, error = %e, "incident poll failed");
+            Action::RefreshHeld {
+                of: PollOf::Incidents,
+                refresh,
+                held: Held::Failed(e.to_string()),
+            }
+        }
+    };
+    let _ = tx.send(action).await;
+}
+
+/// Every page of a (small) poll, and how many items could not be read.
+async fn collect_pages<T>(
+    pages: impl futures_util::Stream<Item = Result<Page<T>, crate::graph::GraphError>>,
+) -> Result<(Vec<T>, usize), crate::graph::GraphError> {
+    let mut pages = std::pin::pin!(pages);
+    let (mut items, mut skipped) = (Vec::new(), 0);
+    while let Some(page) = pages.next().await {
+        let page = page?;
+        items.extend(page.items);
+        skipped += page.skipped;
     }
-    tracing::debug!(refresh, changed = alerts.len(), "alert poll");
-    let _ = tx
-        .send(Action::AlertsRefreshed {
-            refresh,
-            alerts,
-            skipped,
-        })
-        .await;
+    Ok((items, skipped))
 }
 
 #[cfg(test)]

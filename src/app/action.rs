@@ -1,7 +1,7 @@
 //! Everything that can change [`super::State`]: terminal input and worker updates.
 
 use super::incidents::IncidentRow;
-use super::live::Held;
+use super::live::{Held, PollOf};
 use super::writes::WriteOp;
 use crate::graph::models::{Alert, AlertComment};
 use crate::outbox::{FieldConflict, Target};
@@ -39,8 +39,18 @@ pub enum Action {
         alerts: Vec<Alert>,
         skipped: usize,
     },
-    /// Poll `refresh` did not run (the request budget is low) or failed.
-    RefreshHeld { refresh: u64, held: Held },
+    /// Incident poll `refresh` found these incidents changed (every page of it).
+    IncidentsRefreshed {
+        refresh: u64,
+        incidents: Vec<IncidentRow>,
+        skipped: usize,
+    },
+    /// A poll of `of` did not run (the request budget is low) or failed.
+    RefreshHeld {
+        of: PollOf,
+        refresh: u64,
+        held: Held,
+    },
     /// A fresh copy of one alert (after a GET).
     AlertLoaded(Alert),
     /// One page of the incident list for load `generation`, as `AlertsPage`.

@@ -75,6 +75,9 @@ pub enum Command {
         since: OffsetDateTime,
         query: AlertQuery,
     },
+    /// Poll for incidents changed after `since`, whatever their status, with their alerts.
+    /// Answered with `IncidentsRefreshed` or `RefreshHeld` tagged `refresh`.
+    RefreshIncidents { refresh: u64, since: OffsetDateTime },
     /// Fetch one alert (e.g. when the detail view opens, to show fresh comments).
     GetAlert { id: String },
     /// (Re)load the incident queue, with each incident's alerts; as `LoadAlerts`, the

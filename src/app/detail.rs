@@ -104,17 +104,7 @@ pub fn document(
     };
     d.title(alert.title.as_deref(), "(no title)");
     pending_note(&mut d, alert, writes);
-    if let Some(fields) = theirs {
-        // Graph changed what a pending write of the analyst's changes: both, side by side.
-        d.text(
-            Tone::Warn,
-            &format!(
-                "! changed by someone else meanwhile: {}",
-                super::refresh::describe_theirs(fields)
-            ),
-            0,
-        );
-    }
+    theirs_note(&mut d, theirs);
     if raw {
         raw_json(&mut d, alert);
         return d.lines;
@@ -139,11 +129,26 @@ pub fn document(
     d.lines
 }
 
+/// Graph changed what a pending write of the analyst's changes: both values, side by side.
+fn theirs_note(d: &mut Doc, theirs: Option<&[FieldConflict]>) {
+    if let Some(fields) = theirs {
+        d.text(
+            Tone::Warn,
+            &format!(
+                "! changed by someone else meanwhile: {}",
+                super::refresh::describe_theirs(fields)
+            ),
+            0,
+        );
+    }
+}
+
 /// The incident view's document: name, state, verdict, owner, times, tags, its summary
 /// and description, and comments (its alerts are listed under it, not here).
 pub fn incident_document(
     row: &IncidentRow,
     writes: &Writes,
+    theirs: Option<&[FieldConflict]>,
     now: OffsetDateTime,
     width: usize,
 ) -> Vec<DocLine> {
@@ -156,6 +161,7 @@ pub fn incident_document(
     let update = writes.pending_incident_update(&i.id);
     let comments_pending = writes.pending_comments(TargetKind::Incident, &i.id);
     saving_note(&mut d, update.as_ref().map(Fields::from), comments_pending);
+    theirs_note(&mut d, theirs);
     d.lines.push(DocLine::blank());
     d.field("Id", &sanitize::line(&i.id));
     d.field("Severity", &format::severity(i.severity.as_ref()));

@@ -121,6 +121,10 @@ fn queue_action(state: &mut State, action: KeyAction) -> Option<Vec<Command>> {
     let row = pane.cursor.row;
     let to = |pane: &mut super::incidents::IncidentsPane, r: usize| {
         pane.cursor.move_to(&pane.queue, r, rows);
+        // The analyst's cursor is on it: it has been seen.
+        if let Some(id) = &pane.cursor.id {
+            pane.live.fresh.remove(id);
+        }
     };
     match action {
         KeyAction::Up => to(pane, row.saturating_sub(1)),
@@ -201,6 +205,12 @@ fn view_geometry(state: &State) -> Option<(Rect, usize, Rect)> {
     let lines = super::detail::incident_document(
         &v.row,
         &state.writes,
+        state
+            .incidents
+            .live
+            .theirs
+            .get(v.row.id())
+            .map(Vec::as_slice),
         state.display_now(),
         usize::from(middle.width),
     )
@@ -241,6 +251,7 @@ fn open_view(state: &mut State) -> Vec<Command> {
     };
     let id = row.id().to_owned();
     pane.view = Some(IncidentView::new(row.clone()));
+    pane.live.fresh.remove(&id);
     state.focus = Focus::Incident;
     vec![Command::GetIncident { id }]
 }

@@ -724,15 +724,19 @@ fn run_command(state: &mut State, line: &str) -> Vec<Command> {
             state.info(format!("Live refresh is {on} (:live on, :live off)"));
         }
         "live on" => {
-            state.live.enabled = true;
-            let last_input = state.last_input;
-            if state.live.next_at.is_none() && state.live.in_flight.is_none() {
-                state.live.schedule(state.now, last_input);
+            let (now, last_input) = (state.now, state.last_input);
+            for live in [&mut state.live, &mut state.incidents.live] {
+                live.enabled = true;
+                if live.current_at.is_some() && live.next_at.is_none() && live.in_flight.is_none()
+                {
+                    live.schedule(now, last_input);
+                }
             }
             state.info("Live refresh on: the queues poll Graph for changes");
         }
         "live off" => {
             state.live.enabled = false;
+            state.incidents.live.enabled = false;
             state.info("Live refresh off: r reloads by hand");
         }
         "help" | "h" => state.overlay = Some(Overlay::Help { scroll: 0 }),

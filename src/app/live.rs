@@ -35,6 +35,13 @@ pub enum Fresh {
     Changed,
 }
 
+/// Which queue a poll is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollOf {
+    Alerts,
+    Incidents,
+}
+
 /// Why the last poll did not happen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Held {

@@ -2,7 +2,8 @@
 //! change under a pending write looks like.
 
 use super::fixtures::*;
-use super::live::{ACTIVE_INTERVAL, Fresh, Held, IDLE_INTERVAL, OVERLAP};
+use super::incidents::IncidentRow;
+use super::live::{ACTIVE_INTERVAL, Fresh, Held, IDLE_INTERVAL, OVERLAP, PollOf};
 use super::*;
 use crate::graph::enums::AlertStatus;
 use crate::graph::models::Alert;
@@ -215,6 +216,7 @@ fn a_low_budget_holds_polls_at_the_idle_pace_and_says_so() {
     update(
         &mut s,
         Action::RefreshHeld {
+            of: PollOf::Alerts,
             refresh: r,
             held: Held::BudgetLow,
         },
@@ -264,4 +266,113 @@ fn live_off_stops_polls_and_live_on_resumes_them() {
         tick_at(&mut s, at).as_slice(),
         [Command::RefreshAlerts { .. }]
     ));
+}
+
+/// `row` as a poll returns it: `status`, last updated at `updated`.
+fn incident_polled(mut row: IncidentRow, status: &str, updated: OffsetDateTime) -> IncidentRow {
+    let mut v: serde_json::Value = serde_json::from_str(row.incident.raw.get()).unwrap();
+    v["status"] = json!(status);
+    v["lastUpdateDateTime"] = json!(
+        updated
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    );
+    v["alerts"] = json!([]);
+    let mut polled = incident_from(v);
+    polled.alerts = row.alerts.take();
+    polled
+}
+
+/// Ticks to the incident queue's next poll; returns its id and `since`.
+fn poll_incidents(s: &mut State) -> (u64, OffsetDateTime) {
+    let at = s
+        .incidents
+        .live
+        .next_at
+        .expect("an incident poll is scheduled");
+    tick_at(s, at)
+        .into_iter()
+        .find_map(|c| match c {
+            Command::RefreshIncidents { refresh, since } => Some((refresh, since)),
+            _ => None,
+        })
+        .expect("an incident poll")
+}
+
+#[test]
+fn the_incident_queue_polls_once_opened_and_merges_by_the_same_rules() {
+    let fresh = live_state();
+    assert!(
+        fresh.incidents.live.next_at.is_none(),
+        "no incident polls before the pane is opened"
+    );
+
+    let mut s = with_incidents(session(), incidents());
+    let newest = incidents()
+        .iter()
+        .filter_map(|r| r.incident.last_update)
+        .max();
+    let (refresh, since) = poll_incidents(&mut s);
+    assert_eq!(Some(since + OVERLAP), newest);
+
+    let on_cursor = s.incidents.cursor.id.clone().unwrap();
+    let other = incidents()
+        .into_iter()
+        .find(|r| r.id() != on_cursor)
+        .unwrap();
+    let other_id = other.id().to_owned();
+    let t = s.now;
+    let before = s.incidents.queue.len();
+    update(
+        &mut s,
+        Action::IncidentsRefreshed {
+            refresh,
+            incidents: vec![
+                incident("900", "New incident from a poll", "high", "active", 0, &[]),
+                incident_polled(other, "resolved", t),
+            ],
+            skipped: 0,
+        },
+    );
+    let pane = &s.incidents;
+    assert!(pane.queue.contains("900"));
+    assert_eq!(pane.live.fresh.get("900"), Some(&Fresh::New));
+    assert!(
+        !pane.queue.contains(&other_id),
+        "resolved elsewhere: left the open queue"
+    );
+    assert_eq!(pane.queue.len(), before);
+    assert_eq!(pane.live.current_at, Some(t));
+}
+
+#[test]
+fn an_incident_changed_under_a_pending_write_keeps_both_values() {
+    let mut s = with_incidents(session(), incidents());
+    let id = s.incidents.cursor.id.clone().unwrap();
+    let row = s.incidents.queue.get(&id).unwrap().clone();
+    // Set it in progress: pending until Graph answers.
+    update(&mut s, key('s'));
+    update(&mut s, key('2'));
+    assert!(
+        s.writes.pending_incident_update(&id).is_some(),
+        "a pending write: {:?}",
+        s.message
+    );
+    let (refresh, _) = poll_incidents(&mut s);
+    let t = s.now;
+    update(
+        &mut s,
+        Action::IncidentsRefreshed {
+            refresh,
+            incidents: vec![incident_polled(row, "resolved", t)],
+            skipped: 0,
+        },
+    );
+    let theirs = s.incidents.live.theirs.get(&id).expect("both kept");
+    assert_eq!(theirs[0].field, "status");
+    assert_eq!(theirs[0].theirs, json!("resolved"));
+    assert!(
+        s.incidents.queue.contains(&id),
+        "a pending write keeps the row"
+    );
 }

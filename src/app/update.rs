@@ -42,18 +42,26 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
         }
         Action::Tick => {
             on_tick(state);
-            refresh::on_tick(state).into_iter().collect()
+            refresh::on_tick(state)
         }
         Action::AlertsRefreshed {
             refresh,
             alerts,
             skipped,
         } => {
-            refresh::on_refreshed(state, refresh, alerts, skipped);
+            refresh::on_alerts(state, refresh, alerts, skipped);
             vec![]
         }
-        Action::RefreshHeld { refresh, held } => {
-            refresh::on_held(state, refresh, held);
+        Action::IncidentsRefreshed {
+            refresh,
+            incidents,
+            skipped,
+        } => {
+            refresh::on_incidents(state, refresh, incidents, skipped);
+            vec![]
+        }
+        Action::RefreshHeld { of, refresh, held } => {
+            refresh::on_held(state, of, refresh, held);
             vec![]
         }
         Action::AlertsPage {
