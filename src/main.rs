@@ -45,6 +45,11 @@ struct Cli {
     /// Run against the embedded emulator with a generated demo tenant (no account, no network).
     #[arg(long, global = true)]
     demo: bool,
+    /// With --demo: the demo tenant changes by itself, one change about every SECS seconds
+    /// (default 20): new alerts arrive, other analysts work alerts and incidents.
+    #[arg(long, value_name = "SECS", num_args = 0..=1, requires = "demo",
+          default_missing_value = emulator::DEFAULT_CHANGING_SECS, value_parser = emulator::parse_interval)]
+    changing: Option<std::time::Duration>,
     /// Remove every mutating action.
     #[arg(long, global = true)]
     read_only: bool,
@@ -506,7 +511,7 @@ async fn outbox_command(
 
 async fn connect(cli: &Cli, profile: &ResolvedProfile) -> anyhow::Result<Session> {
     let (endpoint, token, demo_server) = if cli.demo {
-        let server = demo::start()
+        let server = demo::start(cli.changing)
             .await
             .context("starting the embedded emulator")?;
         (server.base_url(), demo::token(), Some(server))
