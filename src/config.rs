@@ -4,6 +4,7 @@
 //! A missing file is not an error (the defaults work); unknown keys are reported as warnings,
 //! never a crash, so a config written for a newer version still loads.
 
+use crate::graph::budget::GRAPH_SECURITY_PER_MINUTE;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -49,6 +50,10 @@ pub struct Profile {
     pub me: Option<String>,
     /// Remove every mutating action for this profile.
     pub read_only: bool,
+    /// The most requests graphsec sends to this tenant in any minute, bursts included
+    /// (1 to 150; default 140). Graph allows 150 per minute per app per tenant under
+    /// /security, shared by every tool of the same app: lower it when others share it.
+    pub requests_per_minute: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -96,6 +101,8 @@ pub struct ResolvedProfile {
     pub endpoint: String,
     pub me: Option<String>,
     pub read_only: bool,
+    /// The profile's `requests_per_minute`, when set (checked to be 1 to 150).
+    pub requests_per_minute: Option<u32>,
 }
 
 impl Config {
@@ -111,7 +118,29 @@ impl Config {
                 path: path.to_owned(),
                 message: e.to_string(),
             })?;
+        config.validate().map_err(|message| ConfigError::Parse {
+            path: path.to_owned(),
+            message,
+        })?;
         Ok((config, warnings))
+    }
+
+    /// Values that parse but cannot be used.
+    fn validate(&self) -> Result<(), String> {
+        for (name, p) in &self.profiles {
+            match p.requests_per_minute {
+                Some(n) if !(1..=GRAPH_SECURITY_PER_MINUTE).contains(&n) => {
+                    return Err(format!(
+                        "profiles.{name}.requests_per_minute = {n}: give 1 to \
+                         {GRAPH_SECURITY_PER_MINUTE} (Graph allows at most \
+                         {GRAPH_SECURITY_PER_MINUTE} requests per minute per app per tenant \
+                         under /security; more would only be answered with 429s)"
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// Picks the profile: `--profile`, else `default_profile`, else `default`. Naming a
@@ -130,6 +159,7 @@ impl Config {
                 .unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned()),
             me: profile.me.filter(|m| !m.trim().is_empty()),
             read_only: profile.read_only,
+            requests_per_minute: profile.requests_per_minute,
             name,
         })
     }
@@ -185,7 +215,7 @@ pub fn paths() -> Option<Paths> {
 }
 
 const TOP_KEYS: &[&str] = &["default_profile", "profiles", "ui", "keys"];
-const PROFILE_KEYS: &[&str] = &["endpoint", "me", "read_only"];
+const PROFILE_KEYS: &[&str] = &["endpoint", "me", "read_only", "requests_per_minute"];
 const UI_KEYS: &[&str] = &["no_color", "clipboard", "clipboard_max_bytes"];
 
 fn unknown_keys(table: &toml::Table) -> Vec<String> {
@@ -267,6 +297,31 @@ mod tests {
         let (_, w) =
             parse("colour = 1\n[ui]\nfancy = true\n[profiles.x]\nendpiont = \"y\"\n").unwrap();
         assert_eq!(w, vec!["colour", "profiles.x.endpiont", "ui.fancy"]);
+    }
+
+    #[test]
+    fn requests_per_minute_is_checked_against_graphs_limit() {
+        let (c, w) = parse("[profiles.a]\nrequests_per_minute = 150\n[profiles.b]\n").unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(
+            c.resolve_profile(Some("a")).unwrap().requests_per_minute,
+            Some(150)
+        );
+        assert_eq!(
+            c.resolve_profile(Some("b")).unwrap().requests_per_minute,
+            None
+        );
+        for bad in ["0", "151", "1000"] {
+            let err = parse(&format!("[profiles.x]\nrequests_per_minute = {bad}\n")).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.contains(&format!("profiles.x.requests_per_minute = {bad}"))
+                    && text.contains("1 to 150"),
+                "{text}"
+            );
+        }
+        let err = parse("[profiles.x]\nrequests_per_minute = -5\n").unwrap_err();
+        assert!(err.to_string().contains("not valid"), "{err}");
     }
 
     #[test]

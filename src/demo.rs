@@ -3,13 +3,19 @@
 
 use crate::emulator::{self, EmulatorConfig, RunningEmulator};
 use base64::Engine;
+use std::time::Duration;
 
 /// The demo analyst, carried in the demo token's `upn` claim so "assign to me" works.
 pub const DEMO_USER: &str = "analyst@contoso-demo.example";
 
-/// Starts the emulator in-process on a free loopback port.
-pub async fn start() -> std::io::Result<RunningEmulator> {
-    emulator::start(EmulatorConfig::default()).await
+/// Starts the emulator in-process on a free loopback port; with `changing`, the demo
+/// tenant moves on by itself about that often (new alerts, other analysts at work).
+pub async fn start(changing: Option<Duration>) -> std::io::Result<RunningEmulator> {
+    emulator::start(EmulatorConfig {
+        changing,
+        ..EmulatorConfig::default()
+    })
+    .await
 }
 
 /// An unsigned JWT naming the demo analyst. The emulator reads the claim to attribute

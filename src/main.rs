@@ -11,7 +11,7 @@ use graphsec::graph::auth::{StaticToken, TokenProvider, jwt_user};
 use graphsec::graph::enums::{AlertClassification, AlertDetermination, AlertStatus};
 use graphsec::graph::models::AlertUpdate;
 use graphsec::graph::odata::ODataQuery;
-use graphsec::graph::{Client, ClientConfig};
+use graphsec::graph::{BudgetConfig, Client, ClientConfig};
 use graphsec::headless::{self, OutputFormat};
 use graphsec::outbox::{
     EntryView, Journal, Op, Outbox, OutboxError, OutboxEvent, Reply, Target, WriterConfig, journal,
@@ -45,6 +45,11 @@ struct Cli {
     /// Run against the embedded emulator with a generated demo tenant (no account, no network).
     #[arg(long, global = true)]
     demo: bool,
+    /// With --demo: the demo tenant changes by itself, one change about every SECS seconds
+    /// (default 20): new alerts arrive, other analysts work alerts and incidents.
+    #[arg(long, value_name = "SECS", num_args = 0..=1, requires = "demo",
+          default_missing_value = emulator::DEFAULT_CHANGING_SECS, value_parser = emulator::parse_interval)]
+    changing: Option<std::time::Duration>,
     /// Remove every mutating action.
     #[arg(long, global = true)]
     read_only: bool,
@@ -506,7 +511,7 @@ async fn outbox_command(
 
 async fn connect(cli: &Cli, profile: &ResolvedProfile) -> anyhow::Result<Session> {
     let (endpoint, token, demo_server) = if cli.demo {
-        let server = demo::start()
+        let server = demo::start(cli.changing)
             .await
             .context("starting the embedded emulator")?;
         (server.base_url(), demo::token(), Some(server))
@@ -525,7 +530,14 @@ async fn connect(cli: &Cli, profile: &ResolvedProfile) -> anyhow::Result<Session
     };
     let me = jwt_user(&token);
     let tokens: Arc<dyn TokenProvider> = Arc::new(StaticToken::new(token));
-    let client = Client::new(ClientConfig::new(endpoint), tokens)?;
+    let budget = request_budget(profile, &endpoint)?;
+    let client = Client::new(
+        ClientConfig {
+            budget,
+            ..ClientConfig::new(endpoint)
+        },
+        tokens,
+    )?;
     tracing::info!(endpoint = %client.base_url(), profile = %profile.name, demo = cli.demo, "connected");
     let demo_data = cli.demo.then(|| {
         DemoDir(std::env::temp_dir().join(format!(
@@ -541,6 +553,36 @@ async fn connect(cli: &Cli, profile: &ResolvedProfile) -> anyhow::Result<Session
         demo_data,
     })
 }
+
+/// The profile's request budget, or none at all when `GRAPHSEC_REQUEST_BUDGET=unlimited`
+/// asks for it against a loopback endpoint (the emulator): benchmarks that time raw
+/// throughput, and tests that throttle every few requests on purpose. Graph itself is
+/// never sent more than the budget allows.
+fn request_budget(profile: &ResolvedProfile, endpoint: &str) -> anyhow::Result<BudgetConfig> {
+    let configured = profile
+        .requests_per_minute
+        .map_or_else(BudgetConfig::default, BudgetConfig::within);
+    let Some(value) = std::env::var_os(REQUEST_BUDGET_ENV) else {
+        return Ok(configured);
+    };
+    if value != "unlimited" {
+        anyhow::bail!(
+            "{REQUEST_BUDGET_ENV}: the only value is 'unlimited' (for the local emulator); \
+             set requests_per_minute in the profile to change the budget"
+        );
+    }
+    let loopback = graphsec::graph::client::check_endpoint(endpoint)
+        .is_ok_and(|url| graphsec::graph::client::is_loopback(&url));
+    if !loopback {
+        anyhow::bail!(
+            "{REQUEST_BUDGET_ENV}=unlimited is only for the local emulator (a loopback \
+             endpoint); Graph allows 150 requests per minute per app per tenant"
+        );
+    }
+    Ok(BudgetConfig::unlimited())
+}
+
+const REQUEST_BUDGET_ENV: &str = "GRAPHSEC_REQUEST_BUDGET";
 
 async fn alerts_command(
     session: &Session,

@@ -10,7 +10,9 @@ use futures_util::StreamExt;
 use graphsec::emulator::{self, EmulatorConfig, Route, RunningEmulator};
 use graphsec::graph::enums::{AlertClassification, AlertDetermination, AlertSeverity, AlertStatus};
 use graphsec::graph::models::{Alert, AlertUpdate, Page};
-use graphsec::graph::{Client, ClientConfig, Filter, GraphError, ODataQuery, StaticToken};
+use graphsec::graph::{
+    BudgetConfig, Client, ClientConfig, Filter, GraphError, ODataQuery, StaticToken,
+};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,6 +36,9 @@ fn config(e: &RunningEmulator) -> ClientConfig {
     cfg.max_retries = 3;
     // Room for a few 1-second Retry-After hints, little more.
     cfg.max_retry_wait = Duration::from_secs(5);
+    // These tests page through hundreds of alerts and meet 429s on purpose; the request
+    // budget would pace them after the first 429. It is tested in tests/budget.rs.
+    cfg.budget = BudgetConfig::unlimited();
     cfg
 }
 

@@ -10,7 +10,7 @@ use graphsec::emulator::{
     self, EmulatorConfig, Fault, FaultKind, RandomFaults, Route, RouteClass, RunningEmulator, Scope,
 };
 use graphsec::graph::models::{AlertUpdate, Page};
-use graphsec::graph::{Client, ClientConfig, GraphError, ODataQuery, StaticToken};
+use graphsec::graph::{BudgetConfig, Client, ClientConfig, GraphError, ODataQuery, StaticToken};
 use graphsec::graph::{enums::AlertStatus, models::Alert};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -30,13 +30,23 @@ async fn emu(alerts: usize, page_size: usize, faults: Vec<RandomFaults>) -> Runn
     .expect("emulator starts")
 }
 
-/// The client as the console builds it: default retries and retry budget.
+/// The client as the console builds it (default retries and retry budget), but without a
+/// request budget: these tests count how the client rides out faults over hundreds of
+/// requests, and after every 429 the budget would pace them at a request a second or
+/// slower. The budget's own tests are in src/graph/budget.rs and tests/budget.rs.
 fn client(e: &RunningEmulator) -> Client {
     Client::new(
-        ClientConfig::new(e.base_url()),
+        unbudgeted(e),
         Arc::new(StaticToken::new("fault-test-token")),
     )
     .expect("client for loopback")
+}
+
+fn unbudgeted(e: &RunningEmulator) -> ClientConfig {
+    ClientConfig {
+        budget: BudgetConfig::unlimited(),
+        ..ClientConfig::new(e.base_url())
+    }
 }
 
 fn scope(method: &str, route: Route) -> Scope {
@@ -245,7 +255,7 @@ async fn a_reset_comment_post_is_not_repeated() {
 #[tokio::test]
 async fn resets_beyond_the_budget_end_in_a_transport_error() {
     let e = emu(3, 50, vec![]).await;
-    let mut cfg = ClientConfig::new(e.base_url());
+    let mut cfg = unbudgeted(&e);
     cfg.max_retries = 2;
     let c = Client::new(cfg, Arc::new(StaticToken::new("t"))).expect("client");
     e.controls()
@@ -275,7 +285,7 @@ async fn latency_within_the_timeout_is_only_slow_and_beyond_it_is_a_timeout() {
     assert_eq!(pages[0].items.len(), 3);
     assert_eq!(e.controls().injected("latency"), 1);
 
-    let mut cfg = ClientConfig::new(e.base_url());
+    let mut cfg = unbudgeted(&e);
     cfg.timeout = Duration::from_millis(100);
     cfg.max_retries = 1;
     let impatient = Client::new(cfg, Arc::new(StaticToken::new("t"))).expect("client");

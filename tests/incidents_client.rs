@@ -13,7 +13,9 @@ use graphsec::graph::enums::{
 };
 use graphsec::graph::incidents::{Incident, IncidentUpdate};
 use graphsec::graph::models::{Alert, AlertUpdate, Page};
-use graphsec::graph::{Client, ClientConfig, Filter, GraphError, ODataQuery, StaticToken};
+use graphsec::graph::{
+    BudgetConfig, Client, ClientConfig, Filter, GraphError, ODataQuery, StaticToken,
+};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +35,9 @@ fn client(e: &RunningEmulator) -> Client {
     let mut cfg = ClientConfig::new(e.base_url());
     cfg.timeout = Duration::from_secs(10);
     cfg.max_retries = 0;
+    // These tests read what the emulator answers, many pages at a time; pacing is the
+    // request budget's to test (tests/budget.rs).
+    cfg.budget = BudgetConfig::unlimited();
     Client::new(cfg, Arc::new(StaticToken::new("incident-test-token"))).expect("client")
 }
 

@@ -12,12 +12,13 @@
 //! Every fault applied is counted by kind, method and route ([`Controls::injected`]), so a
 //! test can show that faults really happened and a manual trial can report them.
 
+use super::changes::{Tenant, TenantChange};
 use super::generate::mix64;
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 /// The class of a request path, for counters and fault scopes.
@@ -446,6 +447,8 @@ struct State {
 #[derive(Debug, Default)]
 struct Inner {
     state: Mutex<State>,
+    /// The tenant the server serves, for [`Controls::step_tenant`]; set when it starts.
+    tenant: OnceLock<Arc<Tenant>>,
     total: AtomicU64,
     /// Throttle every Nth request (0 = off), for manual trials (`--throttle-every`).
     throttle_every: u64,
@@ -478,6 +481,24 @@ impl Controls {
             seed,
             ..Inner::default()
         }))
+    }
+
+    /// Hands the controls the tenant the server serves (once).
+    pub(crate) fn attach(&self, tenant: Arc<Tenant>) {
+        let _ = self.0.tenant.set(tenant);
+    }
+
+    /// Moves the tenant on by `n` steps now (see [`super::changes`]): new alerts, alerts
+    /// worked by other analysts, incidents changed. Returns the changes, in order; none
+    /// when no server was started with these controls.
+    pub fn step_tenant(&self, n: usize) -> Vec<TenantChange> {
+        self.0.tenant.get().map(|t| t.step(n)).unwrap_or_default()
+    }
+
+    /// Every change the tenant has gone through so far (by [`Controls::step_tenant`] or
+    /// the `changing` timer), in order.
+    pub fn changes(&self) -> Vec<TenantChange> {
+        self.0.tenant.get().map(|t| t.changes()).unwrap_or_default()
     }
 
     fn state(&self) -> MutexGuard<'_, State> {

@@ -134,21 +134,16 @@ const DOTNET_EPOCH_TICKS: i128 = 621_355_968_000_000_000;
 
 /// Generates the tenant's alerts (unsorted; the store orders them).
 pub fn generate(cfg: &GenConfig) -> Result<Vec<AlertRecord>, String> {
-    let (det, ent) = vocab::load()?;
     let now = truncate_ticks(cfg.now);
-    let mut g = Generator {
-        det,
-        ent,
-        rng: Rng::new(mix64(cfg.seed)),
-        seed: cfg.seed,
+    let mut g = Generator::new(
+        cfg.seed,
         now,
-        tenant: Arc::from(tenant_id(cfg.seed)),
-        prepared: prepare(det, cfg.seed),
-        ids: HashSet::with_capacity(cfg.alerts + 16),
-        next_incident: 1000 + (mix64(cfg.seed) % 9000),
-        out: Vec::with_capacity(cfg.alerts + 16),
-    };
-    let total_weight: u64 = det.sources.iter().map(|s| u64::from(s.weight)).sum();
+        mix64(cfg.seed),
+        1000 + (mix64(cfg.seed) % 9000),
+        cfg.alerts + 16,
+    )?;
+    let det = g.det;
+    let total_weight = g.total_weight();
     while g.out.len() < cfg.alerts {
         let ctx = g.incident_context();
         // Incident sizes: mostly single alerts, a tail of multi-stage ones.
@@ -331,6 +326,34 @@ struct Override {
 }
 
 impl Generator {
+    /// A generator for tenant `seed` drawing from `stream`, its next incident numbered
+    /// `first_incident`.
+    fn new(
+        seed: u64,
+        now: OffsetDateTime,
+        stream: u64,
+        first_incident: u64,
+        capacity: usize,
+    ) -> Result<Generator, String> {
+        let (det, ent) = vocab::load()?;
+        Ok(Generator {
+            det,
+            ent,
+            rng: Rng::new(stream),
+            seed,
+            now,
+            tenant: Arc::from(tenant_id(seed)),
+            prepared: prepare(det, seed),
+            ids: HashSet::with_capacity(capacity),
+            next_incident: first_incident,
+            out: Vec::with_capacity(capacity),
+        })
+    }
+
+    fn total_weight(&self) -> u64 {
+        self.det.sources.iter().map(|s| u64::from(s.weight)).sum()
+    }
+
     fn pick_template(&mut self, total_weight: u64) -> (usize, usize) {
         let mut roll = self.rng.below(total_weight.max(1));
         let mut source = 0;
@@ -766,6 +789,69 @@ impl Generator {
                 }];
             }
         }
+    }
+}
+
+/// Salt of the stream later alerts are drawn from, so they never repeat the tenant's.
+const FRESH_STREAM: u64 = 0x6672_6573_6820;
+
+/// Alerts raised after the tenant was generated (the changing tenant, [`super::changes`]):
+/// the same detections, vocabulary and evidence as generated ones, from their own seeded
+/// stream, as a detector reports them: status new, nobody assigned, no comments yet.
+pub struct Fresh {
+    g: Generator,
+    total_weight: u64,
+}
+
+impl Fresh {
+    /// New alerts for tenant `seed`; the first new incident is numbered `first_incident`
+    /// (above every existing one).
+    pub fn new(seed: u64, first_incident: u64) -> Result<Fresh, String> {
+        let g = Generator::new(
+            seed,
+            OffsetDateTime::UNIX_EPOCH,
+            mix64(seed ^ FRESH_STREAM),
+            first_incident,
+            16,
+        )?;
+        let total_weight = g.total_weight();
+        Ok(Fresh { g, total_weight })
+    }
+
+    /// An alert created at `created` in an incident of its own (a new user, device and
+    /// outside infrastructure).
+    pub fn alert_in_new_incident(&mut self, created: OffsetDateTime) -> Option<AlertRecord> {
+        self.g.now = created;
+        let ctx = self.g.incident_context();
+        self.raise(&ctx, created)
+    }
+
+    /// An alert created at `created` in the incident `sibling` belongs to: the same user,
+    /// device and infrastructure show up in its evidence. `None` for an alert with no
+    /// incident.
+    pub fn alert_in_incident_of(
+        &mut self,
+        sibling: &AlertRecord,
+        created: OffsetDateTime,
+    ) -> Option<AlertRecord> {
+        let ctx = sibling.recipe.as_ref()?.ctx.clone();
+        self.g.now = created;
+        self.raise(&ctx, created)
+    }
+
+    fn raise(&mut self, ctx: &Arc<Ctx>, created: OffsetDateTime) -> Option<AlertRecord> {
+        let created = truncate_ticks(created);
+        let pick = Pick::Regular(self.g.pick_template(self.total_weight));
+        self.g.alert(ctx, pick, created, None);
+        let mut a = self.g.out.pop()?;
+        a.status = AlertStatus::New;
+        a.resolved = None;
+        a.last_update = created;
+        a.assigned_to = None;
+        a.comments.clear();
+        a.classification = Some(AlertClassification::Unknown);
+        a.determination = Some(AlertDetermination::Unknown);
+        Some(a)
     }
 }
 

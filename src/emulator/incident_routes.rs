@@ -14,7 +14,7 @@ use super::routes::{
     include_unknown, json_object, json_reply, text_value,
 };
 use super::server::{AppState, Caller, origin};
-use super::store::{Comment, render_comments, write_time};
+use super::store::{Comment, Store, render_comments};
 use crate::graph::enums::{AlertClassification, AlertDetermination, IncidentStatus};
 use axum::Extension;
 use axum::body::Bytes;
@@ -80,9 +80,10 @@ pub async fn list(
     let store = state.read();
     let total = store.incident_count();
     let matches = |v: &IncidentView<'_>| q.filter.as_ref().is_none_or(|f| f.matches(v));
-    let at = |i: usize| store.incident_at(i);
+    // Ranks are newest first; a cursor is an arena position (see `Store`).
+    let at = |rank: usize| store.incident_by_rank(rank);
     let mut i = match resume {
-        Some(cursor) => cursor.min(total),
+        Some(cursor) => store.incident_rank(cursor),
         None => {
             // `$skip` counts matching items, from the top of the ordered collection.
             let mut skipped = 0;
@@ -115,7 +116,7 @@ pub async fn list(
     while at(i).is_some_and(|v| !matches(&v)) {
         i += 1;
     }
-    let next = (i < total).then_some(i);
+    let next = store.incident_cursor(i);
     let count = q
         .count
         .then(|| store.incidents().filter(|v| matches(v)).count());
@@ -283,11 +284,15 @@ impl Update {
     }
 }
 
-/// A write time never before any change the incident already shows, so its
-/// `lastUpdateDateTime` never goes back, even under a generation clock pinned ahead of real
-/// time.
-fn incident_write_time(view: IncidentView<'_>) -> time::OffsetDateTime {
-    write_time(view.last_update())
+/// A write time after any change the incident already shows (and after every other write),
+/// so its `lastUpdateDateTime` never goes back, even under a generation clock pinned ahead
+/// of real time.
+fn incident_write_time(store: &mut Store, id: &str) -> Result<time::OffsetDateTime> {
+    let shown = store
+        .incident(id)
+        .ok_or_else(|| GraphError::incident_not_found(id))?
+        .last_update();
+    Ok(store.stamp(shown))
 }
 
 /// `PATCH /security/incidents/{id}`: 200 with the full updated incident.
@@ -304,13 +309,10 @@ pub async fn patch_incident(
     let origin = origin(&headers, state.local_addr);
     let author = auth::author(&caller.token);
     let mut store = state.write();
+    let now = incident_write_time(&mut store, &id)?;
     let (incident, alerts) = store
         .incident_mut(&id)
         .ok_or_else(|| GraphError::incident_not_found(&id))?;
-    let now = incident_write_time(IncidentView {
-        incident,
-        all_alerts: alerts,
-    });
     update.apply(incident, &author, now);
     let view = IncidentView {
         incident,
@@ -336,13 +338,10 @@ pub async fn post_comment(
     let origin = origin(&headers, state.local_addr);
 
     let mut store = state.write();
-    let (incident, alerts) = store
+    let now = incident_write_time(&mut store, &id)?;
+    let (incident, _) = store
         .incident_mut(&id)
         .ok_or_else(|| GraphError::incident_not_found(&id))?;
-    let now = incident_write_time(IncidentView {
-        incident,
-        all_alerts: alerts,
-    });
     incident.comments.push(Comment {
         text: text.into(),
         author: author.as_str().into(),

@@ -280,44 +280,73 @@ pub fn derive(alerts: &[AlertRecord]) -> Vec<IncidentRecord> {
     let mut namings = Namings::default();
     let mut out: Vec<IncidentRecord> = order
         .into_iter()
-        .filter_map(|(id, positions)| {
-            let members: Vec<&AlertRecord> = positions
-                .iter()
-                .filter_map(|&p| alerts.get(p as usize))
-                .collect();
-            let tenant = members.first()?.recipe.as_ref()?.tenant().clone();
-            let created = members.iter().map(|a| a.created).min()?;
-            let derived = status_from(members.iter().map(|a| a.status.clone()));
-            let id_hash = id
-                .bytes()
-                .fold(0u64, |h, b| h.rotate_left(8) ^ u64::from(b));
-            let experts = derived == IncidentStatus::Active
-                && mix64(id_hash).is_multiple_of(AWAITING_ACTION_ONE_IN);
-            Some(IncidentRecord {
-                id: id.into(),
-                tenant,
-                display_name: display_name(&members, &mut namings).into(),
-                created,
-                alerts: positions.into_boxed_slice(),
-                status: experts.then_some(IncidentStatus::AwaitingAction),
-                assigned_to: None,
-                classification: Some(AlertClassification::Unknown),
-                determination: Some(AlertDetermination::Unknown),
-                custom_tags: Vec::new(),
-                system_tags: if experts {
-                    vec!["Defender Experts".into()]
-                } else {
-                    Vec::new()
-                },
-                comments: Vec::new(),
-                last_write: None,
-                last_modified_by: Some(CREATED_BY.into()),
-            })
-        })
+        .filter_map(|(id, positions)| new_record(id, positions, alerts, &mut namings))
         .collect();
     out.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.id.cmp(&b.id)));
     out.shrink_to_fit();
     out
+}
+
+/// A new incident of the alerts at `positions` (newest first), as Defender creates one.
+pub fn record(id: &str, positions: Vec<u32>, alerts: &[AlertRecord]) -> Option<IncidentRecord> {
+    new_record(id, positions, alerts, &mut Namings::default())
+}
+
+fn new_record(
+    id: &str,
+    positions: Vec<u32>,
+    alerts: &[AlertRecord],
+    namings: &mut Namings,
+) -> Option<IncidentRecord> {
+    let members: Vec<&AlertRecord> = positions
+        .iter()
+        .filter_map(|&p| alerts.get(p as usize))
+        .collect();
+    let tenant = members.first()?.recipe.as_ref()?.tenant().clone();
+    let created = members.iter().map(|a| a.created).min()?;
+    let derived = status_from(members.iter().map(|a| a.status.clone()));
+    let id_hash = id
+        .bytes()
+        .fold(0u64, |h, b| h.rotate_left(8) ^ u64::from(b));
+    let experts =
+        derived == IncidentStatus::Active && mix64(id_hash).is_multiple_of(AWAITING_ACTION_ONE_IN);
+    Some(IncidentRecord {
+        id: id.into(),
+        tenant,
+        display_name: display_name(&members, namings).into(),
+        created,
+        alerts: positions.into_boxed_slice(),
+        status: experts.then_some(IncidentStatus::AwaitingAction),
+        assigned_to: None,
+        classification: Some(AlertClassification::Unknown),
+        determination: Some(AlertDetermination::Unknown),
+        custom_tags: Vec::new(),
+        system_tags: if experts {
+            vec!["Defender Experts".into()]
+        } else {
+            Vec::new()
+        },
+        comments: Vec::new(),
+        last_write: None,
+        last_modified_by: Some(CREATED_BY.into()),
+    })
+}
+
+/// Correlates the alert at `pos` (the newest) into `incident`: it leads the incident's
+/// alert list, and the name is drawn again from all of them, as Defender renames an
+/// incident that grows into a multi-stage one. Severity, status and times are read from the
+/// alerts, so they follow by themselves.
+pub fn add_alert(incident: &mut IncidentRecord, pos: u32, alerts: &[AlertRecord]) {
+    let mut positions = Vec::with_capacity(incident.alerts.len() + 1);
+    positions.push(pos);
+    positions.extend_from_slice(&incident.alerts);
+    incident.alerts = positions.into_boxed_slice();
+    let members: Vec<&AlertRecord> = incident
+        .alerts
+        .iter()
+        .filter_map(|&p| alerts.get(p as usize))
+        .collect();
+    incident.display_name = display_name(&members, &mut Namings::default()).into();
 }
 
 #[cfg(test)]

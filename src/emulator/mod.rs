@@ -16,12 +16,19 @@
 //! # Ok(()) }
 //! ```
 //!
+//! The tenant can also change while it is served (new alerts, alerts worked by other
+//! analysts, incidents changed), step by step with [`Controls::step_tenant`] or on a timer
+//! with [`EmulatorConfig::changing`] (`--changing`), so polling clients have something to
+//! find.
+//!
 //! Module map: [`server`] (router and the layer every request passes), [`routes`]
 //! (handlers), [`filter`] (`$filter`), [`paging`] (query options, `$skiptoken`),
-//! [`store`] (alerts, lean), [`generate`] + [`vocab`] (the tenant), [`faults`]
-//! (throttling and counters for tests), [`auth`], [`error`], [`json`].
+//! [`store`] (alerts, lean), [`generate`] + [`vocab`] (the tenant), [`changes`] (the
+//! changing tenant), [`faults`] (throttling and counters for tests), [`auth`], [`error`],
+//! [`json`].
 
 pub mod auth;
+pub mod changes;
 mod conn;
 pub mod error;
 pub mod faults;
@@ -36,6 +43,7 @@ pub mod server;
 pub mod store;
 pub mod vocab;
 
+pub use changes::{ChangeKind, TenantChange};
 pub use faults::{Controls, Fault, FaultKind, Injection, RandomFaults, Route, RouteClass, Scope};
 
 use std::io;
@@ -52,6 +60,8 @@ pub const DEFAULT_SEED: u64 = 42;
 pub const DEFAULT_ALERTS: usize = 600;
 /// Largest tenant accepted; bounds memory (about 1.5 KB resident per alert).
 pub const MAX_ALERTS: usize = 1_000_000;
+/// Seconds between tenant changes when `--changing` is given without a value.
+pub const DEFAULT_CHANGING_SECS: &str = "20";
 
 /// `graphsec emulator` flags.
 #[derive(clap::Args, Debug, Clone)]
@@ -93,6 +103,14 @@ pub struct EmulatorArgs {
     /// Pin the tenant's clock (RFC 3339) instead of now, for byte-identical tenants.
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     pub now: Option<OffsetDateTime>,
+
+    /// Let the tenant change while it is served, one change about every SECS seconds
+    /// (default 20, with a little seeded jitter): new alerts (some in existing
+    /// incidents), alerts moved on or taken over by other analysts, incidents reassigned
+    /// or resolved. Each change gets a new lastUpdateDateTime, so clients polling with
+    /// $filter=lastUpdateDateTime gt ... find it.
+    #[arg(long, value_name = "SECS", num_args = 0..=1, default_missing_value = DEFAULT_CHANGING_SECS, value_parser = parse_interval)]
+    pub changing: Option<std::time::Duration>,
 
     /// Inject faults into this fraction of requests (0 to 1), drawn from a seeded stream:
     /// the same seed and the same requests give the same faults. 0 (the default) is off.
@@ -156,6 +174,18 @@ fn parse_page_size(s: &str) -> Result<usize, String> {
     Ok(n)
 }
 
+/// Seconds between tenant changes: more than 0, at most a day; fractions allowed.
+pub fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of seconds"))?;
+    if !(secs > 0.0 && secs <= 86_400.0) {
+        return Err("must be more than 0 and at most 86400 seconds".to_owned());
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
 fn parse_now(s: &str) -> Result<OffsetDateTime, String> {
     OffsetDateTime::parse(s, &Rfc3339).map_err(|e| format!("{e}"))
 }
@@ -180,6 +210,10 @@ pub struct EmulatorConfig {
     pub faults: Vec<RandomFaults>,
     /// Seed of the fault stream; `None` uses `seed`.
     pub fault_seed: Option<u64>,
+    /// Change the tenant by one step about every this often (±20%, seeded) until the
+    /// emulator stops; `None` keeps it still (it can still be stepped with
+    /// [`Controls::step_tenant`]).
+    pub changing: Option<std::time::Duration>,
 }
 
 impl Default for EmulatorConfig {
@@ -196,6 +230,7 @@ impl Default for EmulatorConfig {
             now: None,
             faults: Vec::new(),
             fault_seed: None,
+            changing: None,
         }
     }
 }
@@ -223,6 +258,7 @@ impl From<&EmulatorArgs> for EmulatorConfig {
                 Vec::new()
             },
             fault_seed: a.fault_seed,
+            changing: a.changing,
         }
     }
 }
@@ -242,6 +278,8 @@ pub struct RunningEmulator {
     tenant_id: String,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<io::Result<()>>>,
+    /// The `changing` timer, aborted when the emulator stops.
+    changer: Option<JoinHandle<()>>,
 }
 
 impl RunningEmulator {
@@ -260,7 +298,8 @@ impl RunningEmulator {
         &self.controls
     }
 
-    /// Alerts in the tenant.
+    /// Alerts in the tenant when it started (a changing tenant grows: see
+    /// [`Controls::changes`]).
     pub fn alert_count(&self) -> usize {
         self.alerts
     }
@@ -272,6 +311,9 @@ impl RunningEmulator {
 
     /// Stops accepting connections, lets in-flight requests finish (up to 5 s), and waits.
     pub async fn shutdown(mut self) {
+        if let Some(changer) = self.changer.take() {
+            changer.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -287,6 +329,9 @@ impl RunningEmulator {
 
 impl Drop for RunningEmulator {
     fn drop(&mut self) {
+        if let Some(changer) = self.changer.take() {
+            changer.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -319,6 +364,7 @@ pub async fn start(config: EmulatorConfig) -> io::Result<RunningEmulator> {
         .map_err(io::Error::other)?;
     let store = store::Store::new(alerts);
     let alert_count = store.len();
+    let tenant = Arc::new(changes::Tenant::new(store, config.seed));
 
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
@@ -330,8 +376,12 @@ pub async fn start(config: EmulatorConfig) -> io::Result<RunningEmulator> {
     for plan in &config.faults {
         controls.add_random_faults(plan.clone());
     }
+    controls.attach(tenant.clone());
+    let changer = config
+        .changing
+        .map(|every| tokio::spawn(changes::run_timer(tenant.clone(), every, config.seed)));
     let state = Arc::new(server::AppState::new(
-        store,
+        tenant,
         controls.clone(),
         config.page_size.clamp(1, paging::MAX_PAGE_SIZE),
         config.seed,
@@ -359,6 +409,7 @@ pub async fn start(config: EmulatorConfig) -> io::Result<RunningEmulator> {
         tenant_id: generate::tenant_id(config.seed),
         stop: Some(stop_tx),
         task: Some(task),
+        changer,
     })
 }
 
@@ -384,7 +435,17 @@ async fn serve_until(
         emu.tenant_id(),
         emu.base_url()
     );
+    if let Some(every) = args.changing {
+        eprintln!(
+            "graphsec emulator: the tenant changes about every {:.1} s",
+            every.as_secs_f64()
+        );
+    }
     stop.await?;
+    let changed = emu.controls().changes().len();
+    if changed > 0 {
+        eprintln!("graphsec emulator: the tenant changed {changed} times");
+    }
     if emu.controls().injected_total() > 0 {
         eprintln!(
             "graphsec emulator: faults injected: {}",
@@ -473,6 +534,22 @@ mod tests {
         assert_eq!(defaults.retry_after, Some(1));
         assert!(defaults.listen.ip().is_loopback() && defaults.listen.port() == 0);
         assert!(defaults.faults.is_empty() && defaults.fault_seed.is_none());
+        assert_eq!(defaults.changing, None);
+
+        let changing = |args: &[&str]| {
+            EmulatorConfig::from(&Cli::try_parse_from(args).unwrap().emulator).changing
+        };
+        let secs = std::time::Duration::from_secs;
+        assert_eq!(changing(&["emulator", "--changing"]), Some(secs(20)));
+        assert_eq!(
+            changing(&["emulator", "--changing", "--alerts", "5"]),
+            Some(secs(20))
+        );
+        assert_eq!(changing(&["emulator", "--changing", "5"]), Some(secs(5)));
+        assert_eq!(
+            changing(&["emulator", "--changing", "0.25"]),
+            Some(std::time::Duration::from_millis(250))
+        );
 
         let faulty = Cli::try_parse_from([
             "emulator",
@@ -511,6 +588,10 @@ mod tests {
             vec!["emulator", "--fault-rate", "1.5"],
             vec!["emulator", "--fault-kinds", "404"],
             vec!["emulator", "--fault-routes", "secureScores"],
+            vec!["emulator", "--changing", "0"],
+            vec!["emulator", "--changing", "-1"],
+            vec!["emulator", "--changing", "soon"],
+            vec!["emulator", "--changing", "100000"],
         ] {
             assert!(Cli::try_parse_from(&bad).is_err(), "{bad:?}");
         }

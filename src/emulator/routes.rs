@@ -6,7 +6,7 @@ use super::faults::Route;
 use super::json::push_str_lit;
 use super::paging::ListQuery;
 use super::server::{AppState, Caller, JSON_CONTENT_TYPE, origin};
-use super::store::{AlertRecord, Comment, render_comments, write_time};
+use super::store::{AlertRecord, Comment, render_comments};
 use crate::graph::enums::{AlertClassification, AlertDetermination, AlertStatus};
 use axum::Extension;
 use axum::body::Bytes;
@@ -17,6 +17,7 @@ use axum::http::{HeaderMap, HeaderName, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 use std::sync::Arc;
+use time::OffsetDateTime;
 
 const PREFERENCE_APPLIED: HeaderName = HeaderName::from_static("preference-applied");
 const INCLUDE_UNKNOWN: &str = "include-unknown-enum-members";
@@ -85,30 +86,31 @@ pub async fn list(
     let origin = origin(&headers, state.local_addr);
 
     let store = state.read();
-    let alerts = store.alerts();
+    let total = store.len();
     let matches = |a: &AlertRecord| q.filter.as_ref().is_none_or(|f| f.matches(a));
-    let mut i = match resume {
-        Some(cursor) => cursor.min(alerts.len()),
+    let at = |rank: usize| store.alert_by_rank(rank);
+    // Ranks are newest first; a cursor is an arena position (see `Store`).
+    let mut r = match resume {
+        Some(cursor) => store.alert_rank(cursor),
         None => {
             // `$skip` counts matching items, from the top of the ordered collection.
             let mut skipped = 0;
-            let mut i = 0;
-            while i < alerts.len() && skipped < q.skip {
-                if matches(&alerts[i]) {
-                    skipped += 1;
-                }
-                i += 1;
+            let mut r = 0;
+            while skipped < q.skip {
+                let Some(a) = at(r) else { break };
+                skipped += usize::from(matches(a));
+                r += 1;
             }
-            i
+            r
         }
     };
 
-    let mut value = String::with_capacity(q.top.min(alerts.len()) * 4096 + 2);
+    let mut value = String::with_capacity(q.top.min(total) * 4096 + 2);
     value.push('[');
     let mut taken = 0;
-    while i < alerts.len() && taken < q.top {
-        let a = &alerts[i];
-        i += 1;
+    while taken < q.top {
+        let Some(a) = at(r) else { break };
+        r += 1;
         if matches(a) {
             if taken > 0 {
                 value.push(',');
@@ -119,13 +121,13 @@ pub async fn list(
     }
     value.push(']');
     // Resume at the next match, so the last page carries no nextLink.
-    while i < alerts.len() && !matches(&alerts[i]) {
-        i += 1;
+    while at(r).is_some_and(|a| !matches(a)) {
+        r += 1;
     }
-    let next = (i < alerts.len()).then_some(i);
+    let next = store.alert_cursor(r);
     let count = q.count.then(|| match &q.filter {
-        None => alerts.len(),
-        Some(f) => alerts.iter().filter(|a| f.matches(*a)).count(),
+        None => total,
+        Some(f) => store.alerts().iter().filter(|a| f.matches(*a)).count(),
     });
     drop(store);
 
@@ -314,8 +316,7 @@ impl Update {
         Ok(u)
     }
 
-    fn apply(self, a: &mut AlertRecord) {
-        let now = write_time(a.created);
+    fn apply(self, a: &mut AlertRecord, now: OffsetDateTime) {
         if let Some(s) = self.status {
             // resolvedDateTime follows the status: set on entering resolved, kept while
             // resolved, cleared on leaving it.
@@ -351,10 +352,15 @@ pub async fn patch_alert(
     let include = include_unknown(&headers);
     let origin = origin(&headers, state.local_addr);
     let mut store = state.write();
+    let created = store
+        .get(&id)
+        .ok_or_else(|| GraphError::not_found(&id))?
+        .created;
+    let now = store.stamp(created);
     let alert = store
         .get_mut(&id)
         .ok_or_else(|| GraphError::not_found(&id))?;
-    update.apply(alert);
+    update.apply(alert, now);
     Ok(json_reply(entity_body(&origin, alert, include), include))
 }
 
@@ -372,10 +378,14 @@ pub async fn post_comment(
     let origin = origin(&headers, state.local_addr);
 
     let mut store = state.write();
+    let created = store
+        .get(&id)
+        .ok_or_else(|| GraphError::not_found(&id))?
+        .created;
+    let now = store.stamp(created);
     let alert = store
         .get_mut(&id)
         .ok_or_else(|| GraphError::not_found(&id))?;
-    let now = write_time(alert.created);
     alert.comments.push(Comment {
         text: text.into(),
         author: author.into(),

@@ -5,6 +5,7 @@
 //! scheduled fault, checks the bearer token, and renders [`GraphError`]s as Graph's JSON.
 
 use super::auth;
+use super::changes::Tenant;
 use super::conn::Cut;
 use super::error::GraphError;
 use super::faults::{Controls, Fault, Route};
@@ -22,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLockReadGuard, RwLockWriteGuard};
 
 /// Graph's JSON content type.
 pub const JSON_CONTENT_TYPE: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
@@ -33,7 +34,7 @@ const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id
 /// State shared by all handlers.
 #[derive(Debug)]
 pub struct AppState {
-    store: RwLock<Store>,
+    tenant: Arc<Tenant>,
     pub controls: Controls,
     /// Page size when the caller gives no `$top`.
     pub page_size: usize,
@@ -46,15 +47,16 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(
-        store: Store,
+        tenant: Arc<Tenant>,
         controls: Controls,
         page_size: usize,
         seed: u64,
         local_addr: SocketAddr,
     ) -> Self {
-        let token_key = super::generate::mix64(seed ^ (store.len() as u64).rotate_left(32));
+        let alerts = tenant.read().len() as u64;
+        let token_key = super::generate::mix64(seed ^ alerts.rotate_left(32));
         AppState {
-            store: RwLock::new(store),
+            tenant,
             controls,
             page_size,
             token_key,
@@ -64,14 +66,12 @@ impl AppState {
         }
     }
 
-    // A handler that panicked while holding the lock cannot leave a half-applied write
-    // (writes are single assignments), so a poisoned lock is still safe to use.
     pub fn read(&self) -> RwLockReadGuard<'_, Store> {
-        self.store.read().unwrap_or_else(PoisonError::into_inner)
+        self.tenant.read()
     }
 
     pub fn write(&self) -> RwLockWriteGuard<'_, Store> {
-        self.store.write().unwrap_or_else(PoisonError::into_inner)
+        self.tenant.write()
     }
 
     fn next_request_id(&self) -> String {

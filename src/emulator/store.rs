@@ -158,17 +158,71 @@ impl Filterable for AlertRecord {
     }
 }
 
-/// All alerts, most recent `createdDateTime` first (the order Graph documents), with an
-/// index by id. Nothing is inserted or removed after generation, so a position in `alerts`
-/// is a stable paging cursor.
+/// All alerts and the incidents derived from them.
 ///
-/// Incidents are derived from the alerts once, newest first, and hold alert positions.
-#[derive(Debug, Default)]
+/// Alerts live in an arena whose positions never change: the generated tenant first, most
+/// recent `createdDateTime` first (the order Graph documents), then alerts created later by
+/// the tenant changer ([`super::changes`]), oldest first. Lists read them newest first: the
+/// later alerts from the end of the arena backwards, then the generated ones. A paging
+/// cursor is an arena position, so a `$skiptoken` stays valid while alerts are added; the
+/// new ones rank above every cursor, on pages already served, as they would in Graph.
+///
+/// Incidents are derived from the alerts, newest first, kept the same way, and hold alert
+/// positions.
+#[derive(Debug)]
 pub struct Store {
     alerts: Vec<AlertRecord>,
+    /// Alerts from generation: `alerts[..generated]`; the rest were added later.
+    generated: usize,
     by_id: HashMap<Box<str>, usize>,
     incidents: Vec<IncidentRecord>,
+    generated_incidents: usize,
     incident_by_id: HashMap<Box<str>, usize>,
+    /// The latest time handed out for a write, so that no two writes share a
+    /// `lastUpdateDateTime` and none goes back (clients poll with `lastUpdateDateTime gt`).
+    clock: OffsetDateTime,
+}
+
+/// Newest-first ranks over an arena of `len` items whose first `generated` are newest first
+/// and the rest oldest first.
+#[derive(Clone, Copy)]
+struct Ranks {
+    len: usize,
+    generated: usize,
+}
+
+impl Ranks {
+    fn added(self) -> usize {
+        self.len - self.generated
+    }
+
+    /// The arena position of the item at newest-first rank `rank`.
+    fn position(self, rank: usize) -> Option<usize> {
+        if rank >= self.len {
+            None
+        } else if rank < self.added() {
+            Some(self.len - 1 - rank)
+        } else {
+            Some(rank - self.added())
+        }
+    }
+
+    /// The newest-first rank of arena position `pos` (`len` when past the end).
+    fn rank(self, pos: usize) -> usize {
+        if pos >= self.len {
+            self.len
+        } else if pos >= self.generated {
+            self.len - 1 - pos
+        } else {
+            self.added() + pos
+        }
+    }
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::new(Vec::new())
+    }
 }
 
 impl Store {
@@ -194,11 +248,23 @@ impl Store {
             .enumerate()
             .map(|(i, r)| (r.id.clone(), i))
             .collect();
+        let clock = alerts
+            .iter()
+            .flat_map(|a| {
+                std::iter::once(a.last_update)
+                    .chain(a.resolved)
+                    .chain(a.comments.iter().map(|c| c.created))
+            })
+            .max()
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
         Store {
+            generated: alerts.len(),
+            generated_incidents: incidents.len(),
             alerts,
             by_id,
             incidents,
             incident_by_id,
+            clock,
         }
     }
 
@@ -210,8 +276,38 @@ impl Store {
         self.alerts.is_empty()
     }
 
+    /// Every alert in arena order (see the type's doc), not list order.
     pub fn alerts(&self) -> &[AlertRecord] {
         &self.alerts
+    }
+
+    fn alert_ranks(&self) -> Ranks {
+        Ranks {
+            len: self.alerts.len(),
+            generated: self.generated,
+        }
+    }
+
+    /// The alert at newest-first rank `rank` (0 is the newest).
+    pub fn alert_by_rank(&self, rank: usize) -> Option<&AlertRecord> {
+        self.alert_ranks()
+            .position(rank)
+            .and_then(|p| self.alerts.get(p))
+    }
+
+    /// The paging cursor (an arena position) for the alert at `rank`.
+    pub fn alert_cursor(&self, rank: usize) -> Option<usize> {
+        self.alert_ranks().position(rank)
+    }
+
+    /// Where a paging cursor stands now, as a newest-first rank (`len()` when past the end).
+    pub fn alert_rank(&self, cursor: usize) -> usize {
+        self.alert_ranks().rank(cursor)
+    }
+
+    /// Every alert, newest first.
+    pub fn alerts_newest_first(&self) -> impl Iterator<Item = &AlertRecord> + '_ {
+        (0..self.alerts.len()).filter_map(|r| self.alert_by_rank(r))
     }
 
     pub fn get(&self, id: &str) -> Option<&AlertRecord> {
@@ -223,29 +319,47 @@ impl Store {
     }
 
     /// Every incident, newest first, each with the alerts its derived fields come from.
-    pub fn incidents(&self) -> impl ExactSizeIterator<Item = IncidentView<'_>> + Clone {
-        self.incidents.iter().map(|incident| IncidentView {
-            incident,
-            all_alerts: &self.alerts,
-        })
+    pub fn incidents(&self) -> impl Iterator<Item = IncidentView<'_>> + Clone {
+        (0..self.incidents.len()).filter_map(|r| self.incident_by_rank(r))
     }
 
     pub fn incident_count(&self) -> usize {
         self.incidents.len()
     }
 
-    /// The incident at a list position (a paging cursor).
-    pub fn incident_at(&self, pos: usize) -> Option<IncidentView<'_>> {
+    fn incident_ranks(&self) -> Ranks {
+        Ranks {
+            len: self.incidents.len(),
+            generated: self.generated_incidents,
+        }
+    }
+
+    fn view(&self, pos: usize) -> Option<IncidentView<'_>> {
         self.incidents.get(pos).map(|incident| IncidentView {
             incident,
             all_alerts: &self.alerts,
         })
     }
 
+    /// The incident at newest-first rank `rank`.
+    pub fn incident_by_rank(&self, rank: usize) -> Option<IncidentView<'_>> {
+        self.incident_ranks()
+            .position(rank)
+            .and_then(|p| self.view(p))
+    }
+
+    /// The paging cursor for the incident at `rank`.
+    pub fn incident_cursor(&self, rank: usize) -> Option<usize> {
+        self.incident_ranks().position(rank)
+    }
+
+    /// Where an incident paging cursor stands now, as a newest-first rank.
+    pub fn incident_rank(&self, cursor: usize) -> usize {
+        self.incident_ranks().rank(cursor)
+    }
+
     pub fn incident(&self, id: &str) -> Option<IncidentView<'_>> {
-        self.incident_by_id
-            .get(id)
-            .and_then(|&i| self.incident_at(i))
+        self.incident_by_id.get(id).and_then(|&i| self.view(i))
     }
 
     /// The incident to change, with the alerts it is rendered from afterwards.
@@ -253,11 +367,45 @@ impl Store {
         let &i = self.incident_by_id.get(id)?;
         Some((self.incidents.get_mut(i)?, &self.alerts))
     }
+
+    /// The time for a write that happens now: [`write_time`], never before `floor`, and
+    /// always later than every time handed out before, so each write has its own
+    /// `lastUpdateDateTime` and a client polling with `gt` misses none.
+    pub fn stamp(&mut self, floor: OffsetDateTime) -> OffsetDateTime {
+        let t = write_time(floor.max(self.clock + time::Duration::nanoseconds(100)));
+        self.clock = t;
+        t
+    }
+
+    /// Adds an alert created after generation, newest of all, to the incident its recipe
+    /// names: an existing one (its alerts, name, severity and times follow), or a new one.
+    /// Returns whether the incident is new, or `None` (nothing added) when the id is taken
+    /// or the alert names no incident.
+    pub fn add_alert(&mut self, alert: AlertRecord) -> Option<bool> {
+        if self.by_id.contains_key(&alert.id) {
+            return None;
+        }
+        let incident_id: Box<str> = alert.recipe.as_ref()?.incident_id().into();
+        let pos = self.alerts.len();
+        let pos32 = u32::try_from(pos).ok()?;
+        self.clock = self.clock.max(alert.last_update);
+        self.by_id.insert(alert.id.clone(), pos);
+        self.alerts.push(alert);
+        if let Some(&i) = self.incident_by_id.get(&incident_id) {
+            incidents::add_alert(&mut self.incidents[i], pos32, &self.alerts);
+            return Some(false);
+        }
+        let record = incidents::record(&incident_id, vec![pos32], &self.alerts)?;
+        self.incident_by_id
+            .insert(incident_id, self.incidents.len());
+        self.incidents.push(record);
+        Some(true)
+    }
 }
 
 /// A timestamp for a write: now, truncated to Graph's 100 ns resolution so that the value
 /// a client reads back compares equal in a `$filter`, and never before `floor` (a pinned
-/// generation clock may sit ahead of the real one).
+/// generation clock may sit ahead of the real one). [`Store::stamp`] also keeps writes apart.
 pub fn write_time(floor: OffsetDateTime) -> OffsetDateTime {
     let now = OffsetDateTime::now_utc();
     let now = now
@@ -313,9 +461,49 @@ mod tests {
             sample("mid", datetime!(2026-01-02 00:00 UTC)),
             sample("new", datetime!(2026-01-01 00:00 UTC)),
         ]);
-        let ids: Vec<_> = s.alerts().iter().map(|a| &*a.id).collect();
+        let ids: Vec<_> = s.alerts_newest_first().map(|a| &*a.id).collect();
         assert_eq!(ids, ["new", "mid", "old"]);
         assert_eq!(s.get("mid").map(|a| &*a.id), Some("mid"));
         assert!(s.get("nope").is_none());
+    }
+
+    #[test]
+    fn ranks_read_added_items_first_and_cursors_survive_additions() {
+        // Generated 0..3 (newest first), then 3 and 4 added (oldest first).
+        let r = Ranks {
+            len: 5,
+            generated: 3,
+        };
+        let order: Vec<usize> = (0..5).filter_map(|k| r.position(k)).collect();
+        assert_eq!(order, [4, 3, 0, 1, 2]);
+        for pos in 0..5 {
+            assert_eq!(r.position(r.rank(pos)), Some(pos));
+        }
+        assert_eq!((r.position(5), r.rank(9)), (None, 5));
+        // One more added: every cursor still resumes at the same item.
+        let grown = Ranks {
+            len: 6,
+            generated: 3,
+        };
+        for pos in 0..5 {
+            assert_eq!(grown.position(grown.rank(pos)), Some(pos));
+            assert_eq!(grown.rank(pos), r.rank(pos) + 1);
+        }
+        assert_eq!(grown.position(0), Some(5));
+    }
+
+    #[test]
+    fn stamps_never_repeat_and_never_go_back() {
+        let future = datetime!(2999-01-01 00:00 UTC);
+        let mut s = Store::new(vec![sample("a", future)]);
+        let first = s.stamp(future);
+        assert!(first > future, "after every time the store already shows");
+        let mut last = first;
+        for _ in 0..100 {
+            let t = s.stamp(future - time::Duration::days(1));
+            assert!(t > last);
+            assert_eq!(t.nanosecond() % 100, 0, "Graph's 100 ns resolution");
+            last = t;
+        }
     }
 }

@@ -8,6 +8,7 @@
 //! - the token never appears in errors, logs or `Debug` output.
 
 use super::auth::{AuthError, TokenProvider};
+use super::budget::{BudgetConfig, BudgetSnapshot, RequestBudget};
 use super::error::{GraphError, api_error};
 use super::incidents::{Incident, IncidentUpdate};
 use super::models::{Alert, AlertComment, AlertUpdate, CommentList, FromRaw, Page};
@@ -52,10 +53,14 @@ pub struct ClientConfig {
     /// Total time one request may spend waiting between retries.
     pub max_retry_wait: Duration,
     pub user_agent: String,
+    /// The request budget every attempt (retries included) draws from; see
+    /// [`super::budget`]. Defaults to 20 burst and 120 a minute.
+    pub budget: BudgetConfig,
 }
 
 impl ClientConfig {
-    /// Defaults: 30 s timeout, 4 retries, 60 s of retry waiting, `graphsec/<version>`.
+    /// Defaults: 30 s timeout, 4 retries, 60 s of retry waiting, `graphsec/<version>`, the
+    /// default request budget.
     pub fn new(base_url: impl Into<String>) -> Self {
         ClientConfig {
             base_url: base_url.into(),
@@ -63,6 +68,7 @@ impl ClientConfig {
             max_retries: 4,
             max_retry_wait: Duration::from_secs(60),
             user_agent: concat!("graphsec/", env!("CARGO_PKG_VERSION")).to_owned(),
+            budget: BudgetConfig::default(),
         }
     }
 }
@@ -73,7 +79,8 @@ impl Default for ClientConfig {
     }
 }
 
-/// A Graph client. Cheap to clone: clones share one connection pool and token provider.
+/// A Graph client. Cheap to clone: clones share one connection pool, token provider and
+/// request budget.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -86,6 +93,8 @@ struct Inner {
     tokens: Arc<dyn TokenProvider>,
     max_retries: u32,
     max_retry_wait: Duration,
+    /// Shared by every clone, so all of them together stay under Graph's limit.
+    budget: RequestBudget,
 }
 
 /// Hand-written: shows where the client points, nothing about its tokens.
@@ -127,6 +136,7 @@ impl Client {
                 tokens,
                 max_retries: config.max_retries,
                 max_retry_wait: config.max_retry_wait,
+                budget: RequestBudget::new(config.budget),
             }),
         })
     }
@@ -139,6 +149,11 @@ impl Client {
     /// The normalised base URL, without a trailing slash.
     pub fn base_url(&self) -> &str {
         &self.inner.base_str
+    }
+
+    /// The request budget shared by this client and its clones, as it stands now.
+    pub fn budget(&self) -> BudgetSnapshot {
+        self.inner.budget.snapshot()
     }
 
     /// All pages, following @odata.nextLink verbatim.
@@ -343,7 +358,7 @@ impl Client {
         }
     }
 
-    /// One HTTP exchange, classified.
+    /// One HTTP exchange, classified. Takes a token from the request budget first.
     async fn attempt(
         &self,
         method: &Method,
@@ -353,6 +368,11 @@ impl Client {
         attempt: u32,
     ) -> Result<Outcome, GraphError> {
         let inner = &*self.inner;
+        // Before the access token, so a long wait does not leave it stale.
+        let grant = inner.budget.acquire().await;
+        if !grant.waited.is_zero() {
+            debug!(method = %method, path = url.path(), attempt, client_request_id = %crid, waited_ms = grant.waited.as_millis() as u64, "waited for the request budget");
+        }
         let token = inner.tokens.token().await?;
         let mut req = inner
             .http
@@ -405,6 +425,10 @@ impl Client {
             .await
             .unwrap_or_default();
         let err = api_error(status.as_u16(), request_id.as_deref(), &bytes);
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            // Someone else (another app instance, another tool) is using the budget too.
+            inner.budget.throttled(&grant);
+        }
         Ok(match status {
             StatusCode::UNAUTHORIZED => Outcome::Unauthorized(err),
             StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {

@@ -1,6 +1,7 @@
 //! The Graph client: HTTP, auth, paging, retries and typed models. Knows nothing of the UI.
 
 pub mod auth;
+pub mod budget;
 pub mod client;
 pub mod enums;
 pub mod error;
@@ -12,6 +13,7 @@ mod pager;
 pub mod retry;
 
 pub use auth::{AuthError, StaticToken, TokenProvider, jwt_user};
+pub use budget::{BudgetConfig, BudgetSnapshot};
 pub use client::{Client, ClientConfig, DEFAULT_BASE_URL};
 pub use error::GraphError;
 pub use odata::{Filter, ODataQuery};

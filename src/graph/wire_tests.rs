@@ -3,6 +3,7 @@
 //! error mapping. (The full Graph surface is tested against the emulator in `tests/`.)
 
 use super::auth::{TokenFuture, TokenProvider};
+use super::budget::BudgetConfig;
 use super::client::{Client, ClientConfig};
 use super::error::GraphError;
 use super::models::AlertUpdate;
@@ -132,6 +133,9 @@ impl TokenProvider for CountingToken {
 
 fn client(base: &str, tokens: Arc<CountingToken>) -> Client {
     let mut cfg = ClientConfig::new(base);
+    // These tests script each reply; after a scripted 429 the request budget would add a
+    // second's wait per request. The budget has tests of its own (budget.rs).
+    cfg.budget = BudgetConfig::unlimited();
     cfg.max_retries = 3;
     cfg.max_retry_wait = Duration::from_secs(5);
     cfg.timeout = Duration::from_secs(5);

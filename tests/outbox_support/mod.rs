@@ -6,7 +6,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use graphsec::emulator::{self, EmulatorConfig, RunningEmulator};
-use graphsec::graph::{Client, ClientConfig, StaticToken};
+use graphsec::graph::{BudgetConfig, Client, ClientConfig, StaticToken};
 use graphsec::outbox::{Journal, Outbox, OutboxEvent, WriterConfig, journal};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -59,9 +59,12 @@ pub async fn emulator(alerts: usize, throttle_every: Option<u32>) -> RunningEmul
 }
 
 /// A client that does not retry by itself, so every transient failure reaches the writer.
+/// No request budget either: the outbox tests send hundreds of writes through periodic
+/// 429s, which the budget would pace at a request a second or slower.
 pub fn bare_client(base_url: &str) -> Client {
     let config = ClientConfig {
         max_retries: 0,
+        budget: BudgetConfig::unlimited(),
         ..ClientConfig::new(base_url)
     };
     Client::new(config, Arc::new(StaticToken::new(analyst_token()))).expect("client")

@@ -112,8 +112,24 @@ pub struct Run {
     pub stderr: String,
 }
 
+/// The environment that takes the request budget off a run against the emulator, for tests
+/// that throttle on purpose: after each 429 the budget would pace the rest of the run at a
+/// request a second or slower. The budget is tested in src/graph/budget.rs and tests/budget.rs.
+pub const UNBUDGETED: (&str, &str) = ("GRAPHSEC_REQUEST_BUDGET", "unlimited");
+
 /// Runs `graphsec --endpoint E ARGS` with `token`, the home's XDG dirs and `GRAPHSEC_LOG`.
 pub fn graphsec(home: &Home, endpoint: &str, token: &str, args: &[&str]) -> Run {
+    graphsec_env(home, endpoint, token, args, &[])
+}
+
+/// [`graphsec`] with more environment variables.
+pub fn graphsec_env(
+    home: &Home,
+    endpoint: &str,
+    token: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Run {
     let out = Command::new(BIN)
         .arg("--endpoint")
         .arg(endpoint)
@@ -128,6 +144,8 @@ pub fn graphsec(home: &Home, endpoint: &str, token: &str, args: &[&str]) -> Run 
         .env("XDG_CACHE_HOME", home.0.join("cache"))
         .env_remove("GRAPHSEC_CONFIG")
         .env_remove("GRAPHSEC_PROFILE")
+        .env_remove(UNBUDGETED.0)
+        .envs(env.iter().copied())
         .output()
         .expect("run graphsec");
     let run = Run {
