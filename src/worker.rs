@@ -254,6 +254,9 @@ impl Worker {
                 since,
                 query,
             } => {
+                if self.budget_low(PollOf::Alerts, refresh).await? {
+                    return Ok(());
+                }
                 tokio::spawn(refresh_alerts(
                     self.client.clone(),
                     refresh,
@@ -263,6 +266,9 @@ impl Worker {
                 ));
             }
             Command::RefreshIncidents { refresh, since } => {
+                if self.budget_low(PollOf::Incidents, refresh).await? {
+                    return Ok(());
+                }
                 tokio::spawn(refresh_incidents(
                     self.client.clone(),
                     refresh,
@@ -344,6 +350,28 @@ impl Worker {
             Command::CopyToClipboard(_) | Command::Suspend | Command::Quit => {}
         }
         Ok(())
+    }
+
+    /// A background poll waits while the shared request budget is low: the analyst's own
+    /// reads and writes come first, and a poll that waited for tokens would only be stale.
+    /// Says so to the app (which slows its polls) and returns true when it is low.
+    async fn budget_low(&self, of: PollOf, refresh: u64) -> Result<bool, Gone> {
+        let budget = self.client.budget();
+        if !budget.is_low() {
+            return Ok(false);
+        }
+        tracing::debug!(
+            ?of,
+            available = budget.available,
+            "poll held: request budget low"
+        );
+        self.send(Action::RefreshHeld {
+            of,
+            refresh,
+            held: Held::BudgetLow,
+        })
+        .await?;
+        Ok(true)
     }
 
     /// Journals writes (one fsync for the lot); if the journal can't take them, they are

@@ -305,7 +305,8 @@ where
             live.theirs.insert(id.clone(), theirs);
         }
         if (rules.belongs)(&row) || (rules.keep)(&id) {
-            live.fresh.insert(id, Fresh::Changed);
+            // A new row that changed again before the analyst saw it is still new.
+            live.fresh.entry(id).or_insert(Fresh::Changed);
             merged.changed += 1;
             upserts.push(row);
         } else {

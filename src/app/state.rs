@@ -534,6 +534,32 @@ impl State {
         self.queue.len()
     }
 
+    /// The alert queue's copy of alert `id`.
+    pub fn queued_alert(&self, id: &str) -> Option<&crate::graph::models::Alert> {
+        self.queue.get(id)
+    }
+
+    /// The incident queue's copy of incident `id`.
+    pub fn queued_incident(&self, id: &str) -> Option<&crate::graph::incidents::Incident> {
+        self.incidents.queue.get(id).map(|r| &r.incident)
+    }
+
+    /// Incidents held in the incident queue.
+    pub fn incidents_len(&self) -> usize {
+        self.incidents.queue.len()
+    }
+
+    /// Rows marked new and changed by polls and not looked at yet: (alerts, incidents),
+    /// each as (new, changed).
+    pub fn fresh_counts(&self) -> ((usize, usize), (usize, usize)) {
+        (self.live.fresh_counts(), self.incidents.live.fresh_counts())
+    }
+
+    /// When the next poll of each queue is due: (alerts, incidents).
+    pub fn next_polls(&self) -> (Option<OffsetDateTime>, Option<OffsetDateTime>) {
+        (self.live.next_at, self.incidents.live.next_at)
+    }
+
     /// The wall clock, set by the terminal loop before each `Action::Tick` (and whenever
     /// else it likes). `update` never reads the clock itself, so tests are deterministic.
     pub fn set_now(&mut self, now: OffsetDateTime) {

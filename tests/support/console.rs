@@ -4,7 +4,7 @@
 
 use graphsec::app::{Action, Command, KeyMap, SessionInfo, State, update};
 use graphsec::emulator::RunningEmulator;
-use graphsec::graph::{Client, ClientConfig, StaticToken};
+use graphsec::graph::{BudgetConfig, Client, ClientConfig, StaticToken};
 use graphsec::outbox::journal::{self, Journal};
 use graphsec::outbox::{Outbox, WriterConfig};
 use graphsec::{sanitize, ui, worker};
@@ -26,8 +26,16 @@ pub struct Console {
 impl Console {
     /// A console of `size` (columns, rows) on `e`, its first load requested.
     pub fn start(e: &RunningEmulator, size: (u16, u16)) -> Console {
+        Console::with_budget(e, size, BudgetConfig::default())
+    }
+
+    /// [`Console::start`] with a request budget of its own.
+    pub fn with_budget(e: &RunningEmulator, size: (u16, u16), budget: BudgetConfig) -> Console {
         let client = Client::new(
-            ClientConfig::new(e.base_url()),
+            ClientConfig {
+                budget,
+                ..ClientConfig::new(e.base_url())
+            },
             Arc::new(StaticToken::new("console-fault-token")),
         )
         .expect("client");
