@@ -202,19 +202,9 @@ fn view_action(state: &mut State, action: KeyAction) -> Option<Vec<Command>> {
 fn view_geometry(state: &State) -> Option<(Rect, usize, Rect)> {
     let v = state.incidents.view.as_ref()?;
     let middle = state.screen().middle;
-    let lines = super::detail::incident_document(
-        &v.row,
-        &state.writes,
-        state
-            .incidents
-            .live
-            .theirs
-            .get(v.row.id())
-            .map(Vec::as_slice),
-        state.display_now(),
-        usize::from(middle.width),
-    )
-    .len();
+    let lines = state
+        .incident_document(&v.row, usize::from(middle.width))
+        .len();
     let (doc, list) = super::layout::incident_view(middle, v.row.alerts().len(), lines);
     Some((doc, lines, list))
 }

@@ -3,7 +3,6 @@
 
 use super::action::OutboxRow;
 use super::command::Command;
-use super::detail;
 use super::entity_keys;
 use super::format;
 use super::incident_keys;
@@ -259,15 +258,7 @@ pub(crate) fn detail_max_scroll(state: &State) -> usize {
     let (Some(body), Some(alert)) = (screen.detail_body, state.detail_alert()) else {
         return 0;
     };
-    let lines = detail::document(
-        alert,
-        &state.writes,
-        state.live.theirs.get(&alert.id).map(Vec::as_slice),
-        state.raw_json,
-        state.display_now(),
-        usize::from(body.width),
-    )
-    .len();
+    let lines = state.alert_document(alert, usize::from(body.width)).len();
     lines.saturating_sub(usize::from(body.height))
 }
 

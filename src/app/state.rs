@@ -634,6 +634,38 @@ impl State {
             .filter(|_| self.focus == Focus::Detail)
     }
 
+    /// The detail document of `alert` at `width` columns, as drawn: the renderer and the
+    /// scroll clamp must count the same lines.
+    pub(crate) fn alert_document(
+        &self,
+        alert: &crate::graph::models::Alert,
+        width: usize,
+    ) -> Vec<super::detail::DocLine> {
+        super::detail::document(
+            alert,
+            &self.writes,
+            self.live.theirs.get(&alert.id).map(Vec::as_slice),
+            self.raw_json,
+            self.display_now(),
+            width,
+        )
+    }
+
+    /// The incident view's document of `row` at `width` columns (see [`Self::alert_document`]).
+    pub(crate) fn incident_document(
+        &self,
+        row: &super::incidents::IncidentRow,
+        width: usize,
+    ) -> Vec<super::detail::DocLine> {
+        super::detail::incident_document(
+            row,
+            &self.writes,
+            self.incidents.live.theirs.get(row.id()).map(Vec::as_slice),
+            self.display_now(),
+            width,
+        )
+    }
+
     /// The alert the detail shows: the one opened from the incident view (`None` while it
     /// loads), else the selected one.
     pub(crate) fn detail_alert(&self) -> Option<&crate::graph::models::Alert> {

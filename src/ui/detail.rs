@@ -1,7 +1,7 @@
 //! The alert detail pane: the document `app::detail` builds, styled and scrolled.
 
 use super::theme::Theme;
-use crate::app::detail::{DocLine, document};
+use crate::app::detail::DocLine;
 use crate::app::keymap::KeyAction;
 use crate::app::{Focus, State};
 use crate::sanitize;
@@ -19,16 +19,9 @@ pub fn render(
     split: bool,
 ) {
     let rows = usize::from(body.height);
-    let doc = state.detail_alert().map(|alert| {
-        document(
-            alert,
-            &state.writes,
-            state.live.theirs.get(&alert.id).map(Vec::as_slice),
-            state.raw_json,
-            state.display_now(),
-            usize::from(body.width),
-        )
-    });
+    let doc = state
+        .detail_alert()
+        .map(|alert| state.alert_document(alert, usize::from(body.width)));
     let len = doc.as_ref().map_or(0, Vec::len);
     let scroll = state.detail_scroll.min(len.saturating_sub(rows));
 

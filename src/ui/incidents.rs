@@ -6,7 +6,6 @@ use super::queue::{
 };
 use super::theme::Theme;
 use crate::app::State;
-use crate::app::detail::incident_document;
 use crate::app::format;
 use crate::app::incidents::{AlertBrief, IncidentColumn, IncidentEntry, IncidentView};
 use crate::app::keymap::KeyAction;
@@ -177,18 +176,7 @@ pub fn render_view(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) 
         return;
     };
     let now = state.display_now();
-    let doc = incident_document(
-        &v.row,
-        &state.writes,
-        state
-            .incidents
-            .live
-            .theirs
-            .get(v.row.id())
-            .map(Vec::as_slice),
-        now,
-        usize::from(area.width),
-    );
+    let doc = state.incident_document(&v.row, usize::from(area.width));
     let (doc_area, list_area) = layout::incident_view(area, v.row.alerts().len(), doc.len());
     let rows = usize::from(doc_area.height);
     let scroll = v.scroll.min(doc.len().saturating_sub(rows));
