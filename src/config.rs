@@ -126,6 +126,10 @@ pub struct Profile {
     /// Sign-in (Microsoft Entra ID) base URL, e.g. `https://login.microsoftonline.us`;
     /// overrides the cloud's.
     pub login_endpoint: Option<String>,
+    /// Extra CA certificates (PEM, one or more) trusted for this profile on top of the
+    /// system's, e.g. a corporate TLS-inspecting proxy's CA. Relative paths are taken from
+    /// the config file's directory; `~/` is the home directory.
+    pub ca_file: Option<PathBuf>,
     /// The analyst's own name for "assign to me" when the token does not carry one.
     pub me: Option<String>,
     /// Remove every mutating action for this profile.
@@ -201,6 +205,8 @@ pub struct ResolvedProfile {
     pub endpoint: String,
     /// The sign-in base URL ([`Profile::login_base`]).
     pub login_base: String,
+    /// Extra trusted CA certificates (PEM), resolved to a full path.
+    pub ca_file: Option<PathBuf>,
     pub me: Option<String>,
     pub read_only: bool,
     /// The profile's `requests_per_minute`, when set (checked to be 1 to 150).
@@ -220,10 +226,17 @@ impl Config {
                 path: path.to_owned(),
                 message: e.to_string(),
             })?;
+        let mut config = config;
         config.validate().map_err(|message| ConfigError::Parse {
             path: path.to_owned(),
             message,
         })?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        for p in config.profiles.values_mut() {
+            if let Some(ca) = p.ca_file.take() {
+                p.ca_file = Some(resolve_path(base, &ca));
+            }
+        }
         Ok((config, warnings))
     }
 
@@ -259,11 +272,27 @@ impl Config {
             cloud: profile.cloud.unwrap_or_default(),
             endpoint: profile.graph_base(),
             login_base: profile.login_base(),
+            ca_file: profile.ca_file,
             me: profile.me.filter(|m| !m.trim().is_empty()),
             read_only: profile.read_only,
             requests_per_minute: profile.requests_per_minute,
             name,
         })
+    }
+}
+
+/// `~/x` under the home directory; a relative path under `base` (the config file's
+/// directory); an absolute path as it is.
+fn resolve_path(base: &Path, path: &Path) -> PathBuf {
+    if let Ok(rest) = path.strip_prefix("~")
+        && let Some(dirs) = directories::BaseDirs::new()
+    {
+        return dirs.home_dir().join(rest);
+    }
+    if path.is_absolute() {
+        path.to_owned()
+    } else {
+        base.join(path)
     }
 }
 
@@ -321,6 +350,7 @@ const PROFILE_KEYS: &[&str] = &[
     "cloud",
     "endpoint",
     "login_endpoint",
+    "ca_file",
     "me",
     "read_only",
     "requests_per_minute",
@@ -523,6 +553,32 @@ mod tests {
         }
         let text = parse("[profiles.x]\ncloud = 3\n").unwrap_err().to_string();
         assert!(text.contains("not valid"), "{text}");
+    }
+
+    #[test]
+    fn ca_file_is_taken_from_the_config_directory() {
+        let (c, w) = Config::parse(
+            "[profiles.rel]\nca_file = \"certs/proxy.pem\"\n[profiles.abs]\nca_file = \"/etc/ssl/p.pem\"\n\
+             [profiles.none]\n",
+            Path::new("/home/a/.config/graphsec/config.toml"),
+        )
+        .unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        let ca = |n: &str| c.resolve_profile(Some(n)).unwrap().ca_file;
+        assert_eq!(
+            ca("rel"),
+            Some(PathBuf::from("/home/a/.config/graphsec/certs/proxy.pem"))
+        );
+        assert_eq!(ca("abs"), Some(PathBuf::from("/etc/ssl/p.pem")));
+        assert_eq!(ca("none"), None);
+        let home = directories::BaseDirs::new()
+            .expect("home")
+            .home_dir()
+            .to_owned();
+        assert_eq!(
+            resolve_path(Path::new("/x"), Path::new("~/ca.pem")),
+            home.join("ca.pem")
+        );
     }
 
     #[test]

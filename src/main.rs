@@ -11,7 +11,7 @@ use graphsec::graph::auth::{StaticToken, TokenProvider, jwt_user};
 use graphsec::graph::enums::{AlertClassification, AlertDetermination, AlertStatus};
 use graphsec::graph::models::AlertUpdate;
 use graphsec::graph::odata::ODataQuery;
-use graphsec::graph::{BudgetConfig, Client, ClientConfig};
+use graphsec::graph::{BudgetConfig, Client, ClientConfig, ExtraRoots};
 use graphsec::headless::{self, OutputFormat};
 use graphsec::outbox::{
     EntryView, Journal, Op, Outbox, OutboxError, OutboxEvent, Reply, Target, WriterConfig, journal,
@@ -531,9 +531,15 @@ async fn connect(cli: &Cli, profile: &ResolvedProfile) -> anyhow::Result<Session
     let me = jwt_user(&token);
     let tokens: Arc<dyn TokenProvider> = Arc::new(StaticToken::new(token));
     let budget = request_budget(profile, &endpoint)?;
+    // The demo's emulator speaks plain http on loopback: no CA to add.
+    let extra_roots = match &profile.ca_file {
+        Some(path) if !cli.demo => Some(ExtraRoots::load(path)?),
+        _ => None,
+    };
     let client = Client::new(
         ClientConfig {
             budget,
+            extra_roots,
             ..ClientConfig::new(endpoint)
         },
         tokens,

@@ -6,6 +6,7 @@
 //! holds a token.
 
 use super::auth::AuthError;
+use super::tls::TlsProblem;
 use crate::sanitize::line;
 use serde::Deserialize;
 use std::time::Duration;
@@ -27,6 +28,11 @@ pub enum GraphError {
     /// The connection failed (DNS, refused, reset, TLS).
     #[error("cannot reach Graph: {}", line(.0))]
     Transport(String),
+    /// The TLS handshake with `host` (and port, when not 443) failed: an untrusted CA (a
+    /// TLS-inspecting proxy), an expired certificate, a certificate for another name...
+    /// Not retried: the next attempt would meet the same certificate.
+    #[error("{}", .problem.describe(.host))]
+    Tls { host: String, problem: TlsProblem },
     /// No answer within the configured timeout, after retries.
     #[error("Graph did not answer in time")]
     Timeout,
