@@ -129,6 +129,89 @@ async fn the_reset_fault_cuts_the_connection_under_tls_too() {
     emu.shutdown().await;
 }
 
+#[tokio::test]
+async fn a_write_refused_in_the_handshake_stays_pending_not_failed() {
+    use graphsec::graph::models::AlertUpdate;
+    use graphsec::outbox::journal::{self, Journal};
+    use graphsec::outbox::{Op, Outbox, OutboxEvent, Target, WriterConfig};
+    let emu = tls_emulator(3).await;
+    let dir = std::env::temp_dir().join(format!(
+        "graphsec-tls-outbox-{}-{:x}",
+        std::process::id(),
+        graphsec::graph::retry::random_u64()
+    ));
+    let path = journal::path_for(&dir, "test");
+    let pem = emu.ca_pem().expect("CA").to_owned();
+    let trusting = || {
+        let roots = ExtraRoots::from_pem(Path::new("ca.pem"), pem.as_bytes()).unwrap();
+        client(&emu.base_url(), Some(roots))
+    };
+    let alert = {
+        let mut pages = trusting().list_alerts(&ODataQuery::new());
+        pages.next().await.expect("page").expect("page").items[0]
+            .id
+            .clone()
+    };
+    let before = emu.controls().total_requests();
+    let untrusting = client(&emu.base_url(), None);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let outbox = Outbox::start(
+        Journal::open(&path).expect("journal"),
+        untrusting,
+        "test",
+        None,
+        WriterConfig::default(),
+        tx,
+    );
+    let update = AlertUpdate {
+        assigned_to: Some("tls@contoso.example".into()),
+        ..AlertUpdate::default()
+    };
+    let id = outbox
+        .submit(Target::alert(alert), Op::AlertUpdate { update, base: None })
+        .await
+        .expect("journaled");
+    outbox.wait_idle().await;
+    let mut deferred = None;
+    while let Ok(event) = rx.try_recv() {
+        match event {
+            OutboxEvent::Deferred { id: d, error, .. } if d == id => deferred = Some(error),
+            OutboxEvent::Stopped(v) => panic!("a TLS refusal must not stop a write: {v:?}"),
+            _ => {}
+        }
+    }
+    let error = deferred.expect("deferred");
+    assert!(error.contains("set ca_file"), "{error}");
+    let view = outbox.entries();
+    assert_eq!(view.len(), 1);
+    assert!(!view[0].status.is_finished(), "{:?}", view[0].status);
+    assert_eq!(
+        emu.controls().total_requests(),
+        before,
+        "nothing reached the server"
+    );
+    drop(outbox);
+    // With the CA trusted (the analyst set ca_file and started again), it lands.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let outbox = Outbox::start(
+        Journal::open_waiting(&path, Duration::from_secs(5)).expect("journal again"),
+        trusting(),
+        "test",
+        None,
+        WriterConfig::default(),
+        tx,
+    );
+    outbox.wait_idle().await;
+    let mut landed = false;
+    while let Ok(event) = rx.try_recv() {
+        landed |= matches!(event, OutboxEvent::Done { id: d, .. } if d == id);
+    }
+    assert!(landed, "{:?}", outbox.entries());
+    drop(outbox);
+    let _ = std::fs::remove_dir_all(&dir);
+    emu.shutdown().await;
+}
+
 /// A server on loopback presenting `chain_pem`.
 async fn serve(
     chain_pem: String,

@@ -105,6 +105,12 @@ impl GraphError {
         self.status() == Some(404)
     }
 
+    /// True when the request never reached Graph because this machine refused the server's
+    /// certificate: nothing was sent, and it can be once the set-up (`ca_file`) is fixed.
+    pub fn needs_setup(&self) -> bool {
+        matches!(self, GraphError::Tls { .. })
+    }
+
     /// True when the analyst has to sign in (again).
     pub fn needs_sign_in(&self) -> bool {
         matches!(self, GraphError::Auth(_)) || self.status() == Some(401)
