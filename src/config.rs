@@ -243,6 +243,12 @@ impl Config {
     /// Values that parse but cannot be used.
     fn validate(&self) -> Result<(), String> {
         for (name, p) in &self.profiles {
+            // Sign-in sends secrets there: https only (plain http to loopback, for a local
+            // stand-in), refused at load rather than at the first sign-in.
+            if let Some(url) = &p.login_endpoint {
+                crate::graph::client::check_endpoint(url)
+                    .map_err(|e| format!("profiles.{name}.login_endpoint: {e}"))?;
+            }
             match p.requests_per_minute {
                 Some(n) if !(1..=GRAPH_SECURITY_PER_MINUTE).contains(&n) => {
                     return Err(format!(
@@ -538,6 +544,20 @@ mod tests {
         assert_eq!(y.login_base, "https://login.chinacloudapi.cn");
         assert_eq!(c.profiles["y"].graph_base(), y.endpoint);
         assert_eq!(c.profiles["y"].login_base(), y.login_base);
+    }
+
+    #[test]
+    fn a_login_endpoint_must_be_https_or_loopback() {
+        for ok in ["https://login.example.test", "http://127.0.0.1:9000"] {
+            let (c, _) = parse(&format!("[profiles.x]\nlogin_endpoint = \"{ok}\"\n")).unwrap();
+            assert_eq!(c.resolve_profile(Some("x")).unwrap().login_base, ok);
+        }
+        for bad in ["http://login.example.test", "login.example.test", "ftp://x"] {
+            let text = parse(&format!("[profiles.x]\nlogin_endpoint = \"{bad}\"\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(text.contains("profiles.x.login_endpoint"), "{text}");
+        }
     }
 
     #[test]
