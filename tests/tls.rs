@@ -1,6 +1,7 @@
 //! HTTPS over loopback: the emulator's `--tls` CA trusted through a profile's `ca_file`,
 //! and TLS failures told in one line that names the host (unknown CA, expired, wrong
-//! name). Proxies: a loopback endpoint never goes through one; another host does.
+//! name). Proxies: a loopback endpoint never goes through one; another host does, which
+//! also shows the host each profile's `cloud` sends to.
 
 mod support;
 
@@ -377,42 +378,100 @@ fn the_binary_lists_alerts_over_https_with_a_profiles_ca_file() {
     );
 }
 
-#[test]
-fn another_host_is_reached_through_https_proxy() {
-    // A "proxy" that records the first line it is sent and hangs up.
+/// Runs `graphsec ARGS` with `HTTPS_PROXY` pointing at a "proxy" that records the first
+/// line it is sent; returns that line (the CONNECT that names the host graphsec wants).
+fn first_line_sent_to_the_proxy(home: &Home, args: &[&str]) -> String {
     let proxy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    proxy.set_nonblocking(true).expect("nonblocking");
     let port = proxy.local_addr().expect("addr").port();
-    let home = Home::new("tls-proxy");
     let mut child = std::process::Command::new(support::BIN)
-        .args([
-            "--endpoint",
-            "https://graph.example.test/v1.0",
-            "alerts",
-            "list",
-        ])
+        .args(args)
         .env("GRAPHSEC_TOKEN", "t")
         .env("HOME", &home.0)
         .env("XDG_CONFIG_HOME", home.0.join("config"))
         .env("XDG_STATE_HOME", home.0.join("state"))
         .env("XDG_DATA_HOME", home.0.join("data"))
         .env("HTTPS_PROXY", format!("http://127.0.0.1:{port}"))
+        .env_remove("https_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
         .env_remove("NO_PROXY")
         .env_remove("no_proxy")
+        .env_remove("GRAPHSEC_ENDPOINT")
         .env_remove("GRAPHSEC_CONFIG")
         .env_remove("GRAPHSEC_PROFILE")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("run graphsec");
-    let (stream, _) = proxy.accept().expect("graphsec connects to the proxy");
+    // Polled, so a graphsec that never connects fails the test instead of hanging it.
+    let mut stream = None;
+    for _ in 0..600 {
+        match proxy.accept() {
+            Ok((s, _)) => {
+                stream = Some(s);
+                break;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                if let Ok(Some(status)) = child.try_wait() {
+                    panic!("graphsec {args:?} ended ({status}) without using the proxy");
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => panic!("accept: {e}"),
+        }
+    }
+    let stream = stream.expect("graphsec connects to the proxy");
+    stream.set_nonblocking(false).expect("blocking");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
     let mut first = String::new();
     BufReader::new(stream)
         .read_line(&mut first)
         .expect("request line");
     let _ = child.kill();
     let _ = child.wait();
+    first
+}
+
+#[test]
+fn another_host_is_reached_through_https_proxy() {
+    let home = Home::new("tls-proxy");
+    let first = first_line_sent_to_the_proxy(
+        &home,
+        &[
+            "--endpoint",
+            "https://graph.example.test/v1.0",
+            "alerts",
+            "list",
+        ],
+    );
     assert!(
         first.starts_with("CONNECT graph.example.test:443 "),
         "{first:?}"
     );
+}
+
+#[test]
+fn a_profiles_cloud_is_the_host_graphsec_connects_to() {
+    let home = Home::new("tls-cloud");
+    write_config(
+        &home,
+        "[profiles.gov]\ncloud = \"usgov\"\n[profiles.dod]\ncloud = \"usgov-dod\"\n\
+         [profiles.cn]\ncloud = \"china\"\n\
+         [profiles.mine]\ncloud = \"china\"\nendpoint = \"https://graph.example.test/v1.0\"\n",
+    );
+    for (profile, host) in [
+        ("gov", "graph.microsoft.us"),
+        ("dod", "dod-graph.microsoft.us"),
+        ("cn", "microsoftgraph.chinacloudapi.cn"),
+        ("mine", "graph.example.test"),
+    ] {
+        let first = first_line_sent_to_the_proxy(&home, &["--profile", profile, "alerts", "list"]);
+        assert!(
+            first.starts_with(&format!("CONNECT {host}:443 ")),
+            "{profile}: {first:?}"
+        );
+    }
 }
