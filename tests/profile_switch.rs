@@ -82,7 +82,8 @@ fn profile_switch_rebuilds_the_console_on_the_other_tenant() {
         dir.join("config.toml"),
         format!(
             "default_profile = \"alpha\"\n[profiles.alpha]\nendpoint = \"{}\"\n\
-             [profiles.bravo]\nendpoint = \"{}\"\n",
+             [profiles.bravo]\nendpoint = \"{}\"\n\
+             [profiles.broken]\nca_file = \"/nonexistent/proxy-ca.pem\"\n",
             empty.endpoint, full.endpoint
         ),
     )
@@ -131,8 +132,16 @@ fn profile_switch_rebuilds_the_console_on_the_other_tenant() {
 
     tmux.run(&["send-keys", "-t", "console", ":profile nope", "Enter"]);
     tmux.wait_for("the list of profiles", |s| {
-        s.contains("Unknown profile 'nope': profiles are alpha, bravo")
+        s.contains("Unknown profile 'nope': profiles are alpha, bravo, broken")
     });
+
+    // A profile that cannot be opened leaves the console where it was.
+    tmux.run(&["send-keys", "-t", "console", ":profile broken", "Enter"]);
+    let screen = tmux.wait_for("the failed switch", |s| {
+        s.contains("Cannot switch to profile broken: cannot read ca_file")
+    });
+    let top = screen.lines().next().unwrap_or_default();
+    assert!(top.contains("alpha") && top.contains(&a), "{screen}");
 
     tmux.run(&["send-keys", "-t", "console", ":profile bravo", "Enter"]);
     let screen = tmux.wait_for("profile bravo's alerts", |s| {
@@ -143,6 +152,13 @@ fn profile_switch_rebuilds_the_console_on_the_other_tenant() {
         top.contains("bravo") && !top.contains("alpha") && !top.contains(&a),
         "{screen}"
     );
+
+    // And back: the first profile's outbox was let go, so it opens again.
+    tmux.run(&["send-keys", "-t", "console", ":profile alpha", "Enter"]);
+    tmux.wait_for("profile alpha again", |s| {
+        let top = s.lines().next().unwrap_or_default();
+        top.contains("alpha") && top.contains(&a)
+    });
 
     tmux.run(&["send-keys", "-t", "console", ":q", "Enter"]);
     for _ in 0..100 {
