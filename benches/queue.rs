@@ -122,6 +122,7 @@ fn alerts() -> Vec<Alert> {
 fn bench_session() -> SessionInfo {
     SessionInfo {
         profile: "bench".into(),
+        profiles: Vec::new(),
         endpoint: "https://graph.microsoft.com".into(),
         me: Some("analyst@contoso.example".into()),
         read_only: false,

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
-/// The Graph endpoint used when a profile names none.
+/// The Graph endpoint used when a profile names neither `endpoint` nor `cloud`.
 pub const DEFAULT_ENDPOINT: &str = "https://graph.microsoft.com/v1.0";
 /// The profile used when neither `--profile` nor `default_profile` names one.
 pub const DEFAULT_PROFILE: &str = "default";
@@ -28,6 +28,80 @@ pub enum ConfigError {
     UnknownProfile(String),
 }
 
+/// A Microsoft cloud: which sign-in host and which Graph host a profile talks to.
+///
+/// The hosts are those of Microsoft's "Microsoft Graph national cloud deployments" page
+/// (learn.microsoft.com/graph/deployments): the Microsoft Entra ID endpoint table and the
+/// Microsoft Graph service root table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Cloud {
+    /// The global service.
+    #[default]
+    Global,
+    /// Microsoft Graph for US Government L4 (GCC High).
+    UsGov,
+    /// Microsoft Graph for US Government L5 (DoD).
+    UsGovDod,
+    /// Microsoft Graph China operated by 21Vianet.
+    China,
+}
+
+impl Cloud {
+    /// Every cloud, in the order they are listed to the user.
+    pub const ALL: [Cloud; 4] = [Cloud::Global, Cloud::UsGov, Cloud::UsGovDod, Cloud::China];
+
+    /// The name used in the config (`cloud = "usgov-dod"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Cloud::Global => "global",
+            Cloud::UsGov => "usgov",
+            Cloud::UsGovDod => "usgov-dod",
+            Cloud::China => "china",
+        }
+    }
+
+    /// Parses a config name; the error lists the four names.
+    pub fn parse(name: &str) -> Result<Cloud, String> {
+        Cloud::ALL
+            .into_iter()
+            .find(|c| c.name() == name.trim())
+            .ok_or_else(|| {
+                let names: Vec<&str> = Cloud::ALL.iter().map(|c| c.name()).collect();
+                format!(
+                    "unknown cloud '{}': give one of {}",
+                    crate::sanitize::line(name),
+                    names.join(", ")
+                )
+            })
+    }
+
+    /// The Microsoft Entra ID (sign-in) host, as a base URL without a trailing slash.
+    pub fn login_base(self) -> &'static str {
+        match self {
+            Cloud::Global => "https://login.microsoftonline.com",
+            Cloud::UsGov | Cloud::UsGovDod => "https://login.microsoftonline.us",
+            Cloud::China => "https://login.chinacloudapi.cn",
+        }
+    }
+
+    /// The Graph v1.0 base URL of this cloud.
+    pub fn graph_base(self) -> &'static str {
+        match self {
+            Cloud::Global => DEFAULT_ENDPOINT,
+            Cloud::UsGov => "https://graph.microsoft.us/v1.0",
+            Cloud::UsGovDod => "https://dod-graph.microsoft.us/v1.0",
+            Cloud::China => "https://microsoftgraph.chinacloudapi.cn/v1.0",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Cloud {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Cloud, D::Error> {
+        let name = String::deserialize(d)?;
+        Cloud::parse(&name).map_err(serde::de::Error::custom)
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct Config {
@@ -43,9 +117,19 @@ pub struct Config {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct Profile {
-    /// Graph base URL, e.g. `https://graph.microsoft.com/v1.0`. Plain `http://` is refused
-    /// unless the host is loopback.
+    /// Which Microsoft cloud the tenant lives in (default global): picks the Graph and
+    /// sign-in hosts.
+    pub cloud: Option<Cloud>,
+    /// Graph base URL, e.g. `https://graph.microsoft.com/v1.0`; overrides the cloud's.
+    /// Plain `http://` is refused unless the host is loopback.
     pub endpoint: Option<String>,
+    /// Sign-in (Microsoft Entra ID) base URL, e.g. `https://login.microsoftonline.us`;
+    /// overrides the cloud's.
+    pub login_endpoint: Option<String>,
+    /// Extra CA certificates (PEM, one or more) trusted for this profile on top of the
+    /// system's, e.g. a corporate TLS-inspecting proxy's CA. Relative paths are taken from
+    /// the config file's directory; `~/` is the home directory.
+    pub ca_file: Option<PathBuf>,
     /// The analyst's own name for "assign to me" when the token does not carry one.
     pub me: Option<String>,
     /// Remove every mutating action for this profile.
@@ -65,6 +149,24 @@ pub struct UiConfig {
     pub clipboard: ClipboardMode,
     /// Largest payload copied with OSC 52, in bytes (some terminals drop larger ones).
     pub clipboard_max_bytes: usize,
+}
+
+impl Profile {
+    /// The Graph base URL: `endpoint` when given, else the cloud's.
+    pub fn graph_base(&self) -> String {
+        self.endpoint
+            .clone()
+            .unwrap_or_else(|| self.cloud.unwrap_or_default().graph_base().to_owned())
+    }
+
+    /// The sign-in base URL (no trailing slash): `login_endpoint` when given, else the
+    /// cloud's. Sign-in code appends `/{tenant}/oauth2/v2.0/...`.
+    pub fn login_base(&self) -> String {
+        match &self.login_endpoint {
+            Some(url) => url.trim().trim_end_matches('/').to_owned(),
+            None => self.cloud.unwrap_or_default().login_base().to_owned(),
+        }
+    }
 }
 
 impl Default for UiConfig {
@@ -98,7 +200,13 @@ pub struct Loaded {
 #[derive(Debug, Clone)]
 pub struct ResolvedProfile {
     pub name: String,
+    pub cloud: Cloud,
+    /// The Graph base URL ([`Profile::graph_base`]).
     pub endpoint: String,
+    /// The sign-in base URL ([`Profile::login_base`]).
+    pub login_base: String,
+    /// Extra trusted CA certificates (PEM), resolved to a full path.
+    pub ca_file: Option<PathBuf>,
     pub me: Option<String>,
     pub read_only: bool,
     /// The profile's `requests_per_minute`, when set (checked to be 1 to 150).
@@ -118,16 +226,29 @@ impl Config {
                 path: path.to_owned(),
                 message: e.to_string(),
             })?;
+        let mut config = config;
         config.validate().map_err(|message| ConfigError::Parse {
             path: path.to_owned(),
             message,
         })?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        for p in config.profiles.values_mut() {
+            if let Some(ca) = p.ca_file.take() {
+                p.ca_file = Some(resolve_path(base, &ca));
+            }
+        }
         Ok((config, warnings))
     }
 
     /// Values that parse but cannot be used.
     fn validate(&self) -> Result<(), String> {
         for (name, p) in &self.profiles {
+            // Sign-in sends secrets there: https only (plain http to loopback, for a local
+            // stand-in), refused at load rather than at the first sign-in.
+            if let Some(url) = &p.login_endpoint {
+                crate::graph::client::check_endpoint(url)
+                    .map_err(|e| format!("profiles.{name}.login_endpoint: {e}"))?;
+            }
             match p.requests_per_minute {
                 Some(n) if !(1..=GRAPH_SECURITY_PER_MINUTE).contains(&n) => {
                     return Err(format!(
@@ -154,14 +275,30 @@ impl Config {
             None => return Err(ConfigError::UnknownProfile(name)),
         };
         Ok(ResolvedProfile {
-            endpoint: profile
-                .endpoint
-                .unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned()),
+            cloud: profile.cloud.unwrap_or_default(),
+            endpoint: profile.graph_base(),
+            login_base: profile.login_base(),
+            ca_file: profile.ca_file,
             me: profile.me.filter(|m| !m.trim().is_empty()),
             read_only: profile.read_only,
             requests_per_minute: profile.requests_per_minute,
             name,
         })
+    }
+}
+
+/// `~/x` under the home directory; a relative path under `base` (the config file's
+/// directory); an absolute path as it is.
+fn resolve_path(base: &Path, path: &Path) -> PathBuf {
+    if let Ok(rest) = path.strip_prefix("~")
+        && let Some(dirs) = directories::BaseDirs::new()
+    {
+        return dirs.home_dir().join(rest);
+    }
+    if path.is_absolute() {
+        path.to_owned()
+    } else {
+        base.join(path)
     }
 }
 
@@ -215,7 +352,15 @@ pub fn paths() -> Option<Paths> {
 }
 
 const TOP_KEYS: &[&str] = &["default_profile", "profiles", "ui", "keys"];
-const PROFILE_KEYS: &[&str] = &["endpoint", "me", "read_only", "requests_per_minute"];
+const PROFILE_KEYS: &[&str] = &[
+    "cloud",
+    "endpoint",
+    "login_endpoint",
+    "ca_file",
+    "me",
+    "read_only",
+    "requests_per_minute",
+];
 const UI_KEYS: &[&str] = &["no_color", "clipboard", "clipboard_max_bytes"];
 
 fn unknown_keys(table: &toml::Table) -> Vec<String> {
@@ -322,6 +467,138 @@ mod tests {
         }
         let err = parse("[profiles.x]\nrequests_per_minute = -5\n").unwrap_err();
         assert!(err.to_string().contains("not valid"), "{err}");
+    }
+
+    #[test]
+    fn clouds_resolve_to_their_documented_hosts() {
+        let (c, w) = parse(
+            "[profiles.g]\n[profiles.gov]\ncloud = \"usgov\"\n[profiles.dod]\ncloud = \"usgov-dod\"\n\
+             [profiles.cn]\ncloud = \"china\"\n[profiles.glob]\ncloud = \"global\"\n",
+        )
+        .unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        let hosts = |name: &str| {
+            let p = c.resolve_profile(Some(name)).unwrap();
+            (p.cloud, p.endpoint, p.login_base)
+        };
+        let expect = |cloud, graph: &str, login: &str| (cloud, graph.to_owned(), login.to_owned());
+        assert_eq!(
+            hosts("g"),
+            expect(
+                Cloud::Global,
+                "https://graph.microsoft.com/v1.0",
+                "https://login.microsoftonline.com"
+            )
+        );
+        assert_eq!(hosts("glob"), hosts("g"));
+        assert_eq!(
+            hosts("gov"),
+            expect(
+                Cloud::UsGov,
+                "https://graph.microsoft.us/v1.0",
+                "https://login.microsoftonline.us"
+            )
+        );
+        assert_eq!(
+            hosts("dod"),
+            expect(
+                Cloud::UsGovDod,
+                "https://dod-graph.microsoft.us/v1.0",
+                "https://login.microsoftonline.us"
+            )
+        );
+        assert_eq!(
+            hosts("cn"),
+            expect(
+                Cloud::China,
+                "https://microsoftgraph.chinacloudapi.cn/v1.0",
+                "https://login.chinacloudapi.cn"
+            )
+        );
+        // The implicit default profile is the global cloud too.
+        let (empty, _) = parse("").unwrap();
+        let d = empty.resolve_profile(None).unwrap();
+        assert_eq!(
+            (d.cloud, d.login_base.as_str()),
+            (Cloud::Global, "https://login.microsoftonline.com")
+        );
+        for cloud in Cloud::ALL {
+            assert_eq!(Cloud::parse(cloud.name()), Ok(cloud));
+        }
+    }
+
+    #[test]
+    fn explicit_endpoints_override_the_cloud() {
+        let (c, _) = parse(
+            "[profiles.x]\ncloud = \"usgov\"\nendpoint = \"https://graph.example.test/beta\"\n\
+             login_endpoint = \"https://login.example.test/\"\n\
+             [profiles.y]\ncloud = \"china\"\nendpoint = \"http://127.0.0.1:8080/v1.0\"\n",
+        )
+        .unwrap();
+        let x = c.resolve_profile(Some("x")).unwrap();
+        assert_eq!(x.cloud, Cloud::UsGov);
+        assert_eq!(x.endpoint, "https://graph.example.test/beta");
+        assert_eq!(x.login_base, "https://login.example.test");
+        let y = c.resolve_profile(Some("y")).unwrap();
+        assert_eq!(y.endpoint, "http://127.0.0.1:8080/v1.0");
+        assert_eq!(y.login_base, "https://login.chinacloudapi.cn");
+        assert_eq!(c.profiles["y"].graph_base(), y.endpoint);
+        assert_eq!(c.profiles["y"].login_base(), y.login_base);
+    }
+
+    #[test]
+    fn a_login_endpoint_must_be_https_or_loopback() {
+        for ok in ["https://login.example.test", "http://127.0.0.1:9000"] {
+            let (c, _) = parse(&format!("[profiles.x]\nlogin_endpoint = \"{ok}\"\n")).unwrap();
+            assert_eq!(c.resolve_profile(Some("x")).unwrap().login_base, ok);
+        }
+        for bad in ["http://login.example.test", "login.example.test", "ftp://x"] {
+            let text = parse(&format!("[profiles.x]\nlogin_endpoint = \"{bad}\"\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(text.contains("profiles.x.login_endpoint"), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_cloud_is_an_error_listing_the_four() {
+        for bad in ["\"mars\"", "\"USGov\"", "\"\""] {
+            let text = parse(&format!("[profiles.x]\ncloud = {bad}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                text.contains("unknown cloud") && text.contains("global, usgov, usgov-dod, china"),
+                "{text}"
+            );
+        }
+        let text = parse("[profiles.x]\ncloud = 3\n").unwrap_err().to_string();
+        assert!(text.contains("not valid"), "{text}");
+    }
+
+    #[test]
+    fn ca_file_is_taken_from_the_config_directory() {
+        let (c, w) = Config::parse(
+            "[profiles.rel]\nca_file = \"certs/proxy.pem\"\n[profiles.abs]\nca_file = \"/etc/ssl/p.pem\"\n\
+             [profiles.none]\n",
+            Path::new("/home/a/.config/graphsec/config.toml"),
+        )
+        .unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        let ca = |n: &str| c.resolve_profile(Some(n)).unwrap().ca_file;
+        assert_eq!(
+            ca("rel"),
+            Some(PathBuf::from("/home/a/.config/graphsec/certs/proxy.pem"))
+        );
+        assert_eq!(ca("abs"), Some(PathBuf::from("/etc/ssl/p.pem")));
+        assert_eq!(ca("none"), None);
+        let home = directories::BaseDirs::new()
+            .expect("home")
+            .home_dir()
+            .to_owned();
+        assert_eq!(
+            resolve_path(Path::new("/x"), Path::new("~/ca.pem")),
+            home.join("ca.pem")
+        );
     }
 
     #[test]

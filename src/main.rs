@@ -11,7 +11,7 @@ use graphsec::graph::auth::{StaticToken, TokenProvider, jwt_user};
 use graphsec::graph::enums::{AlertClassification, AlertDetermination, AlertStatus};
 use graphsec::graph::models::AlertUpdate;
 use graphsec::graph::odata::ODataQuery;
-use graphsec::graph::{BudgetConfig, Client, ClientConfig};
+use graphsec::graph::{BudgetConfig, Client, ClientConfig, ExtraRoots};
 use graphsec::headless::{self, OutputFormat};
 use graphsec::outbox::{
     EntryView, Journal, Op, Outbox, OutboxError, OutboxEvent, Reply, Target, WriterConfig, journal,
@@ -222,47 +222,67 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                 mode: loaded.config.ui.clipboard,
                 max_bytes: loaded.config.ui.clipboard_max_bytes,
             };
+            let settings = ConsoleSettings {
+                keymap,
+                no_color,
+                // --demo has its own tenant and no profiles to switch to.
+                profiles: if cli.demo {
+                    Vec::new()
+                } else {
+                    profile_names(&loaded.config, &profile.name)
+                },
+            };
             runtime.block_on(async {
-                let session = connect(&cli, &profile).await?;
-                // A second console on the same profile is refused quickly rather than left
-                // waiting for the first to close.
-                let journal = open_journal(&session, &profile, std::time::Duration::from_secs(1))?;
-                let (event_tx, event_rx) = mpsc::unbounded_channel();
-                let outbox = Outbox::start(
-                    journal,
-                    session.client.clone(),
-                    profile.name.clone(),
-                    session.me.clone(),
-                    WriterConfig::default(),
-                    event_tx,
-                );
-                let info = SessionInfo {
-                    profile: if cli.demo {
-                        "demo".to_owned()
-                    } else {
-                        profile.name.clone()
-                    },
-                    endpoint: session.client.base_url().to_owned(),
-                    me: session.me.clone().or(profile.me.clone()),
-                    read_only: cli.read_only || profile.read_only,
-                    keymap,
-                    no_color,
-                };
-                let state = State::new(info, time::OffsetDateTime::now_utc());
-                let (command_tx, command_rx) = mpsc::unbounded_channel();
-                let (update_tx, update_rx) = mpsc::channel(256);
-                let worker = tokio::spawn(worker::run(
-                    session.client.clone(),
-                    outbox,
-                    event_rx,
-                    command_rx,
-                    update_tx,
-                ));
-                let result = tui::run(state, command_tx, update_rx, clipboard).await;
-                // Every journal record is fsynced as it is written: whatever is still in
-                // flight stays in the outbox and is sent at the next start.
-                worker.abort();
-                result
+                let mut console = open_console(&cli, &profile, &settings).await?;
+                let mut guard = tui::TerminalGuard::enter()?;
+                let mut fresh = true;
+                loop {
+                    let exit = tui::run(
+                        &mut guard,
+                        &mut console.state,
+                        &console.commands,
+                        &mut console.updates,
+                        clipboard,
+                        fresh,
+                    )
+                    .await;
+                    let name = match exit {
+                        Ok(tui::Exit::SwitchProfile(name)) => name,
+                        other => {
+                            // Every journal record is fsynced as it is written: whatever is
+                            // still in flight stays in the outbox and is sent at the next
+                            // start.
+                            console.worker.abort();
+                            return other.map(|_| ());
+                        }
+                    };
+                    // The new profile is opened before the current one is let go, so a
+                    // profile that cannot be opened leaves the analyst where they were.
+                    let next = match loaded.config.resolve_profile(Some(&name)) {
+                        Ok(p) => open_console(&cli, &p, &settings).await,
+                        Err(e) => Err(e.into()),
+                    };
+                    match next {
+                        Ok(next) => {
+                            tracing::info!(to = %name, "profile switched");
+                            console.worker.abort();
+                            let _ = (&mut console.worker).await;
+                            console = next;
+                            fresh = true;
+                        }
+                        Err(e) => {
+                            tracing::warn!(profile = %name, error = %sanitize::line(&format!("{e:#}")), "profile switch failed");
+                            let _ = app::update(
+                                &mut console.state,
+                                app::Action::SwitchFailed {
+                                    profile: name,
+                                    error: format!("{e:#}"),
+                                },
+                            );
+                            fresh = false;
+                        }
+                    }
+                }
             })?;
             if let Some(path) = log_path {
                 tracing::info!(log = %path.display(), "console closed");
@@ -272,6 +292,84 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// What every profile's console shares: the keys, colours, and the profiles to switch to.
+struct ConsoleSettings {
+    keymap: app::KeyMap,
+    no_color: bool,
+    profiles: Vec<String>,
+}
+
+/// One profile's console: its session, a fresh state, and the worker behind it.
+struct Console {
+    state: State,
+    commands: mpsc::UnboundedSender<app::Command>,
+    updates: mpsc::Receiver<app::Action>,
+    worker: tokio::task::JoinHandle<()>,
+    /// Kept for the demo server and directory it may own.
+    _session: Session,
+}
+
+/// The profiles `:profile` offers: every one the config defines, and the active one.
+fn profile_names(config: &config::Config, active: &str) -> Vec<String> {
+    let mut names: Vec<String> = config.profiles.keys().cloned().collect();
+    if !names.iter().any(|n| n == active) {
+        names.push(active.to_owned());
+        names.sort();
+    }
+    names
+}
+
+/// Connects `profile`, opens its outbox and starts its worker.
+async fn open_console(
+    cli: &Cli,
+    profile: &ResolvedProfile,
+    settings: &ConsoleSettings,
+) -> anyhow::Result<Console> {
+    let session = connect(cli, profile).await?;
+    // A second console on the same profile is refused quickly rather than left waiting
+    // for the first to close.
+    let journal = open_journal(&session, profile, std::time::Duration::from_secs(1))?;
+    let (event_tx, event_rx) = mpsc::unbounded_channel();
+    let outbox = Outbox::start(
+        journal,
+        session.client.clone(),
+        profile.name.clone(),
+        session.me.clone(),
+        WriterConfig::default(),
+        event_tx,
+    );
+    let info = SessionInfo {
+        profile: if cli.demo {
+            "demo".to_owned()
+        } else {
+            profile.name.clone()
+        },
+        profiles: settings.profiles.clone(),
+        endpoint: session.client.base_url().to_owned(),
+        me: session.me.clone().or(profile.me.clone()),
+        read_only: cli.read_only || profile.read_only,
+        keymap: settings.keymap.clone(),
+        no_color: settings.no_color,
+    };
+    let state = State::new(info, time::OffsetDateTime::now_utc());
+    let (commands, command_rx) = mpsc::unbounded_channel();
+    let (update_tx, updates) = mpsc::channel(256);
+    let worker = tokio::spawn(worker::run(
+        session.client.clone(),
+        outbox,
+        event_rx,
+        command_rx,
+        update_tx,
+    ));
+    Ok(Console {
+        state,
+        commands,
+        updates,
+        worker,
+        _session: session,
+    })
 }
 
 /// A ready client, the user it acts as, and the demo server when one runs.
@@ -531,9 +629,15 @@ async fn connect(cli: &Cli, profile: &ResolvedProfile) -> anyhow::Result<Session
     let me = jwt_user(&token);
     let tokens: Arc<dyn TokenProvider> = Arc::new(StaticToken::new(token));
     let budget = request_budget(profile, &endpoint)?;
+    // The demo's emulator speaks plain http on loopback: no CA to add.
+    let extra_roots = match &profile.ca_file {
+        Some(path) if !cli.demo => Some(ExtraRoots::load(path)?),
+        _ => None,
+    };
     let client = Client::new(
         ClientConfig {
             budget,
+            extra_roots,
             ..ClientConfig::new(endpoint)
         },
         tokens,

@@ -126,14 +126,27 @@ fn install_panic_hook() {
     });
 }
 
-/// Runs the console until the analyst quits or the session ends (SIGTERM/SIGHUP).
+/// How a console run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exit {
+    /// The analyst quit, or the session ended (SIGTERM/SIGHUP, terminal gone).
+    Quit,
+    /// `:profile NAME`: the caller opens that profile (client, outbox, worker) and runs a
+    /// fresh console in the same terminal, or tells `state` why not and runs it again.
+    SwitchProfile(String),
+}
+
+/// Runs the console in `guard`'s terminal until the analyst quits, the session ends or a
+/// profile switch is asked for. `fresh`: a new `state`, whose first loads are sent; false
+/// when resuming a console after a switch that failed.
 pub async fn run(
-    mut state: State,
-    commands: mpsc::UnboundedSender<Command>,
-    mut updates: mpsc::Receiver<Action>,
+    guard: &mut TerminalGuard,
+    state: &mut State,
+    commands: &mpsc::UnboundedSender<Command>,
+    updates: &mut mpsc::Receiver<Action>,
     clipboard: ClipboardSettings,
-) -> anyhow::Result<()> {
-    let mut guard = TerminalGuard::enter()?;
+    fresh: bool,
+) -> anyhow::Result<Exit> {
     let mut events = EventStream::new();
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -142,21 +155,24 @@ pub async fn run(
 
     state.set_now(OffsetDateTime::now_utc());
     let size = guard.terminal().size()?;
-    let mut pending = app::update(&mut state, Action::Resize(size.width, size.height));
-    pending.extend(state.initial_commands());
+    let mut pending = app::update(state, Action::Resize(size.width, size.height));
+    if fresh {
+        pending.extend(state.initial_commands());
+    }
     state.dirty = true;
 
     loop {
         for command in pending.drain(..) {
             match command {
-                Command::Quit => return Ok(()),
+                Command::Quit => return Ok(Exit::Quit),
+                Command::SwitchProfile(name) => return Ok(Exit::SwitchProfile(name)),
                 Command::Suspend => {
-                    suspend(&mut guard)?;
+                    suspend(guard)?;
                     state.dirty = true;
                 }
                 Command::CopyToClipboard(text) => {
                     let notice = copy_osc52(guard.terminal(), &text, clipboard);
-                    let _ = app::update(&mut state, Action::Notice(notice));
+                    let _ = app::update(state, Action::Notice(notice));
                 }
                 other => {
                     if commands.send(other).is_err() {
@@ -166,10 +182,10 @@ pub async fn run(
             }
         }
         if state.should_quit() {
-            return Ok(());
+            return Ok(Exit::Quit);
         }
         if state.dirty {
-            guard.terminal().draw(|frame| ui::render(&state, frame))?;
+            guard.terminal().draw(|frame| ui::render(state, frame))?;
             state.dirty = false;
         }
 
@@ -184,7 +200,7 @@ pub async fn run(
                     tracing::error!(error = %e, "terminal input failed");
                     return Err(e.into());
                 }
-                None => return Ok(()),
+                None => return Ok(Exit::Quit),
             },
             Some(update) = updates.recv() => update,
             _ = ticker.tick() => {
@@ -193,19 +209,19 @@ pub async fn run(
             }
             _ = sigterm.recv() => {
                 tracing::info!("SIGTERM: leaving");
-                return Ok(());
+                return Ok(Exit::Quit);
             }
             _ = sighup.recv() => {
                 tracing::info!("SIGHUP (terminal gone): leaving");
-                return Ok(());
+                return Ok(Exit::Quit);
             }
         };
-        pending = app::update(&mut state, action);
+        pending = app::update(state, action);
         // Coalesce a burst of worker updates (pages arriving quickly) into one frame.
         let mut drained = 0;
         while drained < 64 {
             match updates.try_recv() {
-                Ok(update) => pending.extend(app::update(&mut state, update)),
+                Ok(update) => pending.extend(app::update(state, update)),
                 Err(_) => break,
             }
             drained += 1;

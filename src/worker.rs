@@ -347,7 +347,10 @@ impl Worker {
                 self.after_change(&entry_id, result, done).await?;
             }
             // Local to the terminal layer; never routed here, ignored if they are.
-            Command::CopyToClipboard(_) | Command::Suspend | Command::Quit => {}
+            Command::CopyToClipboard(_)
+            | Command::Suspend
+            | Command::SwitchProfile(_)
+            | Command::Quit => {}
         }
         Ok(())
     }

@@ -99,6 +99,9 @@ pub enum Action {
     OutboxListed(Vec<OutboxRow>),
     /// A one-line notice from the worker or the terminal layer (e.g. clipboard result).
     Notice(String),
+    /// `:profile` could not open `profile` (its config, token or outbox); the console
+    /// stays on the current profile.
+    SwitchFailed { profile: String, error: String },
 }
 
 /// An outbox entry being sent again, with the write id the worker gave it.

@@ -137,6 +137,10 @@ pub enum Command {
     CopyToClipboard(String),
     /// Stop the process (Ctrl-Z); the terminal layer restores and re-enters the screen.
     Suspend,
+    /// Leave this profile's console for profile `0` (checked to exist): the terminal
+    /// layer builds a new client, outbox and worker and a fresh `State` (same keymap and
+    /// size), or answers `Action::SwitchFailed` and stays.
+    SwitchProfile(String),
     /// Leave the console.
     Quit,
 }

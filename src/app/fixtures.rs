@@ -16,6 +16,7 @@ pub const NOW: OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
 pub fn session() -> SessionInfo {
     SessionInfo {
         profile: "contoso-prod".into(),
+        profiles: vec!["contoso-prod".into(), "fabrikam".into(), "lab".into()],
         endpoint: "https://graph.microsoft.com".into(),
         me: Some("analyst@contoso.example".into()),
         read_only: false,

@@ -60,6 +60,7 @@ pub fn lines(keymap: &KeyMap) -> Vec<HelpLine> {
         "incident view: up/down pick an alert, enter opens it (esc comes back),",
         "  pgup/pgdn scroll the incident's details",
         ":outbox lists unsent changes: r retry, d then y drop, m/t settle a conflict",
+        ":profile NAME switches to another profile of the config (:profile lists them)",
         "a change someone else overtook asks: m keep mine, t take theirs, esc later",
         "the queue keeps itself current: it polls Graph for changes every 15 s while",
         "  you work, every minute when idle; + new, ~ changed (until you look),",

@@ -692,6 +692,11 @@ fn outbox_key(
 }
 
 fn run_command(state: &mut State, line: &str) -> Vec<Command> {
+    if let Some(rest) = line.strip_prefix("profile")
+        && (rest.is_empty() || rest.starts_with(' '))
+    {
+        return switch_profile(state, rest.trim());
+    }
     match line {
         "" => {}
         "q" | "quit" | "q!" | "qa" => return quit(state),
@@ -740,10 +745,36 @@ fn run_command(state: &mut State, line: &str) -> Vec<Command> {
             return vec![Command::OutboxList];
         }
         other => state.error(&format!(
-            "Unknown command :{other} (try :alerts, :incidents, :entities, :outbox, :live, :q, :help)"
+            "Unknown command :{other} (try :alerts, :incidents, :entities, :outbox, :live, :profile, :q, :help)"
         )),
     }
     vec![]
+}
+
+/// `:profile` names the profiles; `:profile NAME` asks the terminal layer to switch.
+fn switch_profile(state: &mut State, name: &str) -> Vec<Command> {
+    let current = state.session.profile.clone();
+    if state.session.profiles.is_empty() {
+        state.error(&format!("No other profile to switch to from {current}"));
+        return vec![];
+    }
+    let listed = state.session.profiles.join(", ");
+    if name.is_empty() {
+        state.info(format!(
+            "Profile {current}; profiles: {listed} (:profile NAME)"
+        ));
+        return vec![];
+    }
+    if name == current {
+        state.info(format!("Already on profile {current}"));
+        return vec![];
+    }
+    if !state.session.profiles.iter().any(|p| p == name) {
+        state.error(&format!("Unknown profile '{name}': profiles are {listed}"));
+        return vec![];
+    }
+    state.info(format!("Switching to profile {name}..."));
+    vec![Command::SwitchProfile(name.to_owned())]
 }
 
 fn menu_key(

@@ -22,6 +22,9 @@ use time::{Duration, OffsetDateTime};
 pub struct SessionInfo {
     /// The active profile's name (always visible: an MSSP analyst has several tenants).
     pub profile: String,
+    /// The profiles `:profile NAME` can switch to (every profile the config defines);
+    /// empty where switching has no meaning (`--demo`).
+    pub profiles: Vec<String>,
     /// The Graph base URL in use.
     pub endpoint: String,
     /// The signed-in analyst's name for "assign to me"; asked once when unknown.

@@ -789,6 +789,85 @@ fn command_line() {
 }
 
 #[test]
+fn profile_command_switches_only_to_a_known_other_profile() {
+    let mut s = sample_state();
+    press(&mut s, ":profile fabrikam");
+    assert_eq!(
+        update(&mut s, code(KeyCode::Enter)),
+        vec![Command::SwitchProfile("fabrikam".into())]
+    );
+    assert!(!s.should_quit());
+    assert!(
+        s.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Switching to profile fabrikam")
+    );
+
+    press(&mut s, ":profile nope");
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    let m = s.message.as_ref().unwrap();
+    assert!(m.error, "{m:?}");
+    assert_eq!(
+        m.text,
+        "Unknown profile 'nope': profiles are contoso-prod, fabrikam, lab"
+    );
+
+    press(&mut s, ":profile contoso-prod");
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    assert!(
+        s.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Already on profile")
+    );
+
+    press(&mut s, ":profile");
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    let m = s.message.as_ref().unwrap();
+    assert!(
+        !m.error && m.text.contains("contoso-prod, fabrikam, lab"),
+        "{m:?}"
+    );
+
+    // `:profiles` is not `:profile s`.
+    press(&mut s, ":profiles");
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    assert!(s.message.as_ref().unwrap().text.contains("Unknown command"));
+
+    // A switch the terminal layer could not make leaves the analyst where they were.
+    let cmds = update(
+        &mut s,
+        Action::SwitchFailed {
+            profile: "lab".into(),
+            error: "no access token\x1b[31m".into(),
+        },
+    );
+    assert!(cmds.is_empty());
+    let m = s.message.as_ref().unwrap();
+    assert!(m.error && !m.text.contains('\x1b'), "{m:?}");
+    assert!(
+        m.text
+            .starts_with("Cannot switch to profile lab: no access token")
+            && m.text.ends_with("still on contoso-prod"),
+        "{m:?}"
+    );
+}
+
+#[test]
+fn without_profiles_there_is_nothing_to_switch_to() {
+    let mut info = session();
+    info.profiles.clear();
+    let mut s = loaded(info, sample());
+    press(&mut s, ":profile lab");
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    let m = s.message.as_ref().unwrap();
+    assert!(m.error && m.text.contains("No other profile"), "{m:?}");
+}
+
+#[test]
 fn quit_suspend_and_copy() {
     let mut s = sample_state();
     assert_eq!(update(&mut s, ctrl('z')), vec![Command::Suspend]);

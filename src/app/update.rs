@@ -233,6 +233,13 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
             state.info(sanitize::line(&text).into_owned());
             vec![]
         }
+        Action::SwitchFailed { profile, error } => {
+            let current = state.session.profile.clone();
+            state.error(&format!(
+                "Cannot switch to profile {profile}: {error}; still on {current}"
+            ));
+            vec![]
+        }
     }
 }
 

@@ -5,7 +5,11 @@
 //! handed to every request as a [`Cut`] extension (axum's connect info). Once thrown, the
 //! stream refuses to write (so hyper drops the connection before a byte of the reply goes
 //! out) and reads as closed: the client sees its request answered by a closed socket.
+//!
+//! Over HTTPS (axum-server), [`CutAcceptor`] does the same below the TLS layer: cutting
+//! drops the TCP connection under the TLS session, as a reset does.
 
+use axum::extract::ConnectInfo;
 use axum::extract::connect_info::Connected;
 use axum::serve::{IncomingStream, Listener};
 use std::io;
@@ -56,6 +60,57 @@ impl Cut {
 impl Connected<IncomingStream<'_, CuttableListener>> for Cut {
     fn connect_info(stream: IncomingStream<'_, CuttableListener>) -> Self {
         stream.io().cut.clone()
+    }
+}
+
+/// axum-server's counterpart of [`CuttableListener`]: wraps each accepted TCP stream and
+/// hands its switch to every request on it, as `ConnectInfo<Cut>`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct CutAcceptor;
+
+impl<S> axum_server::accept::Accept<TcpStream, S> for CutAcceptor {
+    type Stream = CuttableStream;
+    type Service = CutService<S>;
+    type Future = std::future::Ready<io::Result<(CuttableStream, CutService<S>)>>;
+
+    fn accept(&self, stream: TcpStream, service: S) -> Self::Future {
+        let cut = Cut::default();
+        let stream = CuttableStream {
+            inner: stream,
+            cut: cut.clone(),
+        };
+        std::future::ready(Ok((
+            stream,
+            CutService {
+                inner: service,
+                cut,
+            },
+        )))
+    }
+}
+
+/// The per-connection service of [`CutAcceptor`].
+#[derive(Debug, Clone)]
+pub(crate) struct CutService<S> {
+    inner: S,
+    cut: Cut,
+}
+
+impl<S, B> tower_service::Service<axum::http::Request<B>> for CutService<S>
+where
+    S: tower_service::Service<axum::http::Request<B>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: axum::http::Request<B>) -> Self::Future {
+        req.extensions_mut().insert(ConnectInfo(self.cut.clone()));
+        self.inner.call(req)
     }
 }
 

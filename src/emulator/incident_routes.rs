@@ -13,7 +13,7 @@ use super::routes::{
     assigned_to_value, classification_value, comment_text, determination_value, enum_value,
     include_unknown, json_object, json_reply, text_value,
 };
-use super::server::{AppState, Caller, origin};
+use super::server::{AppState, Caller};
 use super::store::{Comment, Store, render_comments};
 use crate::graph::enums::{AlertClassification, AlertDetermination, IncidentStatus};
 use axum::Extension;
@@ -75,7 +75,7 @@ pub async fn list(
         .resume_at(state.token_key)
         .map_err(GraphError::bad_query)?;
     let include = include_unknown(&headers);
-    let origin = origin(&headers, state.local_addr);
+    let origin = state.origin(&headers);
 
     let store = state.read();
     let total = store.incident_count();
@@ -149,7 +149,7 @@ pub async fn get_incident(
     let id = incident_id(path)?;
     let expand = expand_alerts(raw.as_deref())?;
     let include = include_unknown(&headers);
-    let origin = origin(&headers, state.local_addr);
+    let origin = state.origin(&headers);
     let store = state.read();
     let view = store
         .incident(&id)
@@ -168,7 +168,7 @@ pub async fn list_alerts(
 ) -> Result<Response> {
     let id = incident_id(path)?;
     let include = include_unknown(&headers);
-    let origin = origin(&headers, state.local_addr);
+    let origin = state.origin(&headers);
     let store = state.read();
     let view = store
         .incident(&id)
@@ -306,7 +306,7 @@ pub async fn patch_incident(
     let id = incident_id(path)?;
     let update = Update::parse(&json_object(&headers, body)?)?;
     let include = include_unknown(&headers);
-    let origin = origin(&headers, state.local_addr);
+    let origin = state.origin(&headers);
     let author = auth::author(&caller.token);
     let mut store = state.write();
     let now = incident_write_time(&mut store, &id)?;
@@ -335,7 +335,7 @@ pub async fn post_comment(
     let id = incident_id(path)?;
     let text = comment_text(&json_object(&headers, body)?)?;
     let author = auth::author(&caller.token);
-    let origin = origin(&headers, state.local_addr);
+    let origin = state.origin(&headers);
 
     let mut store = state.write();
     let now = incident_write_time(&mut store, &id)?;

@@ -5,7 +5,7 @@ use super::error::GraphError;
 use super::faults::Route;
 use super::json::push_str_lit;
 use super::paging::ListQuery;
-use super::server::{AppState, Caller, JSON_CONTENT_TYPE, origin};
+use super::server::{AppState, Caller, JSON_CONTENT_TYPE};
 use super::store::{AlertRecord, Comment, render_comments};
 use crate::graph::enums::{AlertClassification, AlertDetermination, AlertStatus};
 use axum::Extension;
@@ -83,7 +83,7 @@ pub async fn list(
         .resume_at(state.token_key)
         .map_err(GraphError::bad_query)?;
     let include = include_unknown(&headers);
-    let origin = origin(&headers, state.local_addr);
+    let origin = state.origin(&headers);
 
     let store = state.read();
     let total = store.len();
@@ -156,7 +156,7 @@ pub async fn get_alert(
 ) -> Result<Response> {
     let id = alert_id(path)?;
     let include = include_unknown(&headers);
-    let origin = origin(&headers, state.local_addr);
+    let origin = state.origin(&headers);
     let store = state.read();
     let alert = store.get(&id).ok_or_else(|| GraphError::not_found(&id))?;
     Ok(json_reply(entity_body(&origin, alert, include), include))
@@ -350,7 +350,7 @@ pub async fn patch_alert(
     let id = alert_id(path)?;
     let update = Update::parse(&json_object(&headers, body)?)?;
     let include = include_unknown(&headers);
-    let origin = origin(&headers, state.local_addr);
+    let origin = state.origin(&headers);
     let mut store = state.write();
     let created = store
         .get(&id)
@@ -375,7 +375,7 @@ pub async fn post_comment(
     let id = alert_id(path)?;
     let text = comment_text(&json_object(&headers, body)?)?;
     let author = auth::author(&caller.token);
-    let origin = origin(&headers, state.local_addr);
+    let origin = state.origin(&headers);
 
     let mut store = state.write();
     let created = store

@@ -41,6 +41,8 @@ pub struct AppState {
     /// Key that binds skiptokens to this tenant.
     pub token_key: u64,
     pub local_addr: SocketAddr,
+    /// `http` or `https`, for links in replies.
+    pub scheme: &'static str,
     seed: u64,
     request_seq: AtomicU64,
 }
@@ -61,9 +63,15 @@ impl AppState {
             page_size,
             token_key,
             local_addr,
+            scheme: "http",
             seed,
             request_seq: AtomicU64::new(0),
         }
+    }
+
+    /// `scheme://host:port` for links in replies (see [`origin`]).
+    pub fn origin(&self, headers: &axum::http::HeaderMap) -> String {
+        origin(headers, self.local_addr, self.scheme)
     }
 
     pub fn read(&self) -> RwLockReadGuard<'_, Store> {
@@ -95,9 +103,9 @@ pub struct Caller {
     pub token: Arc<str>,
 }
 
-/// `http://host:port` for links in replies: the Host the request came to when it is a
+/// `scheme://host:port` for links in replies: the Host the request came to when it is a
 /// plausible authority, else the bound address.
-pub fn origin(headers: &axum::http::HeaderMap, local: SocketAddr) -> String {
+pub fn origin(headers: &axum::http::HeaderMap, local: SocketAddr, scheme: &str) -> String {
     let host = headers.get(HOST).and_then(|h| h.to_str().ok()).filter(|h| {
         !h.is_empty()
             && h.len() <= 255
@@ -105,8 +113,8 @@ pub fn origin(headers: &axum::http::HeaderMap, local: SocketAddr) -> String {
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
     });
     match host {
-        Some(h) => format!("http://{h}"),
-        None => format!("http://{local}"),
+        Some(h) => format!("{scheme}://{h}"),
+        None => format!("{scheme}://{local}"),
     }
 }
 

@@ -14,6 +14,7 @@ use super::incidents::{Incident, IncidentUpdate};
 use super::models::{Alert, AlertComment, AlertUpdate, CommentList, FromRaw, Page};
 use super::odata::ODataQuery;
 use super::retry::{RetryBudget, RetryCause, client_request_id, parse_retry_after, random_u64};
+use super::tls::{ExtraRoots, TlsProblem};
 use futures_util::Stream;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};
@@ -56,6 +57,9 @@ pub struct ClientConfig {
     /// The request budget every attempt (retries included) draws from; see
     /// [`super::budget`]. Defaults to 20 burst and 120 a minute.
     pub budget: BudgetConfig,
+    /// CA certificates trusted on top of the system's (a profile's `ca_file`); `None`
+    /// trusts the system's alone.
+    pub extra_roots: Option<ExtraRoots>,
 }
 
 impl ClientConfig {
@@ -69,6 +73,7 @@ impl ClientConfig {
             max_retry_wait: Duration::from_secs(60),
             user_agent: concat!("graphsec/", env!("CARGO_PKG_VERSION")).to_owned(),
             budget: BudgetConfig::default(),
+            extra_roots: None,
         }
     }
 }
@@ -108,6 +113,10 @@ impl fmt::Debug for Client {
 
 impl Client {
     /// Refuses plain `http://` unless the host is loopback (127.0.0.0/8, ::1, localhost).
+    ///
+    /// TLS is verified against the system's CA store (reqwest's `rustls` feature verifies
+    /// through `rustls-platform-verifier`), plus `extra_roots` when given. `HTTPS_PROXY`,
+    /// `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` are honoured, except for a loopback base.
     pub fn new(config: ClientConfig, tokens: Arc<dyn TokenProvider>) -> Result<Client, GraphError> {
         let base = check_endpoint(&config.base_url)?;
         let mut builder = reqwest::Client::builder()
@@ -123,6 +132,12 @@ impl Client {
         if is_loopback(&base) {
             // A CI or corporate proxy variable must not capture emulator traffic (or tokens).
             builder = builder.no_proxy();
+        }
+        if let Some(roots) = &config.extra_roots {
+            let certs = roots
+                .certificates()
+                .map_err(|e| GraphError::Transport(error_chain(&e)))?;
+            builder = builder.tls_certs_merge(certs);
         }
         let http = builder
             .build()
@@ -395,7 +410,7 @@ impl Client {
             Ok(resp) => resp,
             Err(e) => {
                 debug!(method = %method, path = url.path(), attempt, client_request_id = %crid, error = %crate::sanitize::line(&error_chain(&e)), "request failed");
-                return Ok(classify_send_error(&e));
+                return Ok(classify_send_error(&e, url));
             }
         };
         let status = resp.status();
@@ -474,7 +489,18 @@ enum Outcome {
     Fatal(GraphError),
 }
 
-fn classify_send_error(e: &reqwest::Error) -> Outcome {
+fn classify_send_error(e: &reqwest::Error, url: &Url) -> Outcome {
+    if let Some(problem) = TlsProblem::find(e) {
+        // The same certificate would be met again: no retry. The full chain goes to the
+        // log; the analyst gets one line naming the host.
+        let host = match (url.host_str(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_owned(),
+            (None, _) => String::new(),
+        };
+        warn!(host = %crate::sanitize::line(&host), error = %crate::sanitize::line(&error_chain(e)), "TLS handshake failed");
+        return Outcome::Fatal(GraphError::Tls { host, problem });
+    }
     if e.is_connect() {
         // A connect timeout is still "never connected": safe to repeat, reported as a timeout.
         let give_up = if e.is_timeout() {

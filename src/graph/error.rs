@@ -6,6 +6,7 @@
 //! holds a token.
 
 use super::auth::AuthError;
+use super::tls::TlsProblem;
 use crate::sanitize::line;
 use serde::Deserialize;
 use std::time::Duration;
@@ -27,6 +28,11 @@ pub enum GraphError {
     /// The connection failed (DNS, refused, reset, TLS).
     #[error("cannot reach Graph: {}", line(.0))]
     Transport(String),
+    /// The TLS handshake with `host` (and port, when not 443) failed: an untrusted CA (a
+    /// TLS-inspecting proxy), an expired certificate, a certificate for another name...
+    /// Not retried: the next attempt would meet the same certificate.
+    #[error("{}", .problem.describe(.host))]
+    Tls { host: String, problem: TlsProblem },
     /// No answer within the configured timeout, after retries.
     #[error("Graph did not answer in time")]
     Timeout,
@@ -97,6 +103,12 @@ impl GraphError {
     /// True for 404 (e.g. an alert that no longer exists).
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
+    }
+
+    /// True when the request never reached Graph because this machine refused the server's
+    /// certificate: nothing was sent, and it can be once the set-up (`ca_file`) is fixed.
+    pub fn needs_setup(&self) -> bool {
+        matches!(self, GraphError::Tls { .. })
     }
 
     /// True when the analyst has to sign in (again).

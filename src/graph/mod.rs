@@ -11,12 +11,14 @@ pub mod models;
 pub mod odata;
 mod pager;
 pub mod retry;
+pub mod tls;
 
 pub use auth::{AuthError, StaticToken, TokenProvider, jwt_user};
 pub use budget::{BudgetConfig, BudgetSnapshot};
 pub use client::{Client, ClientConfig, DEFAULT_BASE_URL};
 pub use error::GraphError;
 pub use odata::{Filter, ODataQuery};
+pub use tls::{CaFileError, ExtraRoots, TlsProblem};
 
 #[cfg(test)]
 mod wire_tests;

@@ -523,7 +523,7 @@ impl Outbox {
                 }
                 Err(AttemptError::Check(e)) if accepted_but_unreadable(&e) => e,
                 Err(AttemptError::Graph(e) | AttemptError::Check(e))
-                    if !e.is_transient() && !e.needs_sign_in() =>
+                    if !e.is_transient() && !e.needs_sign_in() && !e.needs_setup() =>
                 {
                     let rec = Record::Failed {
                         id: id.clone(),
@@ -553,7 +553,9 @@ impl Outbox {
                 .config
                 .max_attempts
                 .is_some_and(|m| attempt >= m);
-            if error.needs_sign_in() || out_of_attempts {
+            // Signing in or fixing the TLS set-up is the analyst's to do: retrying until
+            // then would only repeat the failure. The entry stays pending, never failed.
+            if error.needs_sign_in() || error.needs_setup() || out_of_attempts {
                 tracing::warn!(entry = %id, attempts = attempt, error = %error, "outbox: left pending");
                 self.shared.emit(OutboxEvent::Deferred {
                     id,

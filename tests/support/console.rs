@@ -61,6 +61,7 @@ impl Console {
         tokio::spawn(worker::run(client, outbox, event_rx, cmd_rx, act_tx));
         let session = SessionInfo {
             profile: "test".into(),
+            profiles: Vec::new(),
             endpoint: e.base_url(),
             me: Some("analyst@contoso.example".into()),
             read_only: false,
