@@ -34,6 +34,7 @@ pub mod error;
 pub mod faults;
 pub mod filter;
 pub mod generate;
+pub mod identity;
 mod incident_routes;
 pub mod incidents;
 pub mod json;
@@ -45,6 +46,7 @@ pub mod vocab;
 
 pub use changes::{ChangeKind, TenantChange};
 pub use faults::{Controls, Fault, FaultKind, Injection, RandomFaults, Route, RouteClass, Scope};
+pub use identity::{Identity, IdentityConfig, IdentityStats};
 
 use std::io;
 use std::net::SocketAddr;
@@ -148,6 +150,37 @@ pub struct EmulatorArgs {
     /// Seed of the fault stream; defaults to --seed.
     #[arg(long, value_name = "N", help_heading = "Faults")]
     pub fault_seed: Option<u64>,
+
+    /// Device code sign-in: answer authorization_pending to N polls, then sign the demo
+    /// user in by themselves (without it, the code waits for GET /devicelogin?user_code=CODE).
+    #[arg(long, value_name = "N", help_heading = "Identity")]
+    pub pending_polls: Option<u32>,
+
+    /// Device code sign-in: answer the first poll of each code with slow_down.
+    #[arg(long, help_heading = "Identity")]
+    pub slow_down_once: bool,
+
+    /// Device code sign-in: every code has expired when polled (expired_token).
+    #[arg(long, help_heading = "Identity")]
+    pub expire_codes: bool,
+
+    /// Device code sign-in: the user declines (authorization_declined).
+    #[arg(long, help_heading = "Identity")]
+    pub decline: bool,
+
+    /// No client id is known: every sign-in answers invalid_client (AADSTS700016).
+    #[arg(long, help_heading = "Identity")]
+    pub invalid_client: bool,
+
+    /// Lifetime of the access tokens the emulator issues, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = identity::DEFAULT_TOKEN_LIFETIME.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=86_400), help_heading = "Identity")]
+    pub token_lifetime: u64,
+
+    /// Write the certificate app's certificate and private key (app-cert.pem, app-key.pem)
+    /// into DIR, for client_certificate sign-in tests.
+    #[arg(long, value_name = "DIR", help_heading = "Identity")]
+    pub write_app_cert: Option<std::path::PathBuf>,
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
@@ -214,6 +247,8 @@ pub struct EmulatorConfig {
     /// emulator stops; `None` keeps it still (it can still be stepped with
     /// [`Controls::step_tenant`]).
     pub changing: Option<std::time::Duration>,
+    /// The identity endpoints' switches (sign-in flows, token lifetime).
+    pub identity: IdentityConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -231,6 +266,7 @@ impl Default for EmulatorConfig {
             faults: Vec::new(),
             fault_seed: None,
             changing: None,
+            identity: IdentityConfig::default(),
         }
     }
 }
@@ -259,6 +295,15 @@ impl From<&EmulatorArgs> for EmulatorConfig {
             },
             fault_seed: a.fault_seed,
             changing: a.changing,
+            identity: IdentityConfig {
+                pending_polls: a.pending_polls,
+                slow_down_once: a.slow_down_once,
+                expire_codes: a.expire_codes,
+                decline: a.decline,
+                invalid_client: a.invalid_client,
+                token_lifetime: std::time::Duration::from_secs(a.token_lifetime),
+                ..IdentityConfig::default()
+            },
         }
     }
 }
@@ -280,6 +325,7 @@ pub struct RunningEmulator {
     task: Option<JoinHandle<io::Result<()>>>,
     /// The `changing` timer, aborted when the emulator stops.
     changer: Option<JoinHandle<()>>,
+    identity: Arc<Identity>,
 }
 
 impl RunningEmulator {
@@ -291,6 +337,17 @@ impl RunningEmulator {
     /// The Graph base URL to give a client: `http://127.0.0.1:PORT/v1.0`.
     pub fn base_url(&self) -> String {
         format!("http://{}/v1.0", self.addr)
+    }
+
+    /// The identity platform root to give a profile as `login_endpoint`:
+    /// `http://127.0.0.1:PORT` (token endpoint `{root}/{tenant}/oauth2/v2.0/token`).
+    pub fn login_endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The identity endpoints: switches, counters, signing a device code in.
+    pub fn identity(&self) -> &Arc<Identity> {
+        &self.identity
     }
 
     /// Faults and counters, for tests.
@@ -387,7 +444,13 @@ pub async fn start(config: EmulatorConfig) -> io::Result<RunningEmulator> {
         config.seed,
         addr,
     ));
-    let app = server::router(state);
+    let tenant_id = generate::tenant_id(config.seed);
+    let identity = Arc::new(Identity::new(
+        tenant_id.clone(),
+        config.seed,
+        config.identity.clone(),
+    ));
+    let app = server::router(state).merge(identity::router(identity.clone(), addr));
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         // Cuttable connections let the `reset` fault close one without a reply.
@@ -406,10 +469,11 @@ pub async fn start(config: EmulatorConfig) -> io::Result<RunningEmulator> {
         addr,
         controls,
         alerts: alert_count,
-        tenant_id: generate::tenant_id(config.seed),
+        tenant_id,
         stop: Some(stop_tx),
         task: Some(task),
         changer,
+        identity,
     })
 }
 
@@ -428,8 +492,27 @@ async fn serve_until(
     let emu = start(EmulatorConfig::from(args)).await?;
     writeln!(out, "listening on http://{}", emu.addr())?;
     out.flush()?;
+    if let Some(dir) = &args.write_app_cert {
+        let (cert, key) = identity::write_app_certificate(dir)?;
+        eprintln!(
+            "graphsec emulator: certificate app {}: certificate {}, key {}",
+            identity::CERTIFICATE_CLIENT_ID,
+            cert.display(),
+            key.display()
+        );
+    }
     eprintln!(
-        "graphsec emulator: {} alerts (seed {}), tenant {}; base URL {}; any bearer token is accepted",
+        "graphsec emulator: sign-in at {} (tenant {}): device code client {}, secret client {} \
+         (secret '{}'), certificate client {}",
+        emu.login_endpoint(),
+        emu.tenant_id(),
+        identity::PUBLIC_CLIENT_ID,
+        identity::CONFIDENTIAL_CLIENT_ID,
+        identity::CONFIDENTIAL_CLIENT_SECRET,
+        identity::CERTIFICATE_CLIENT_ID
+    );
+    eprintln!(
+        "graphsec emulator: {} alerts (seed {}), tenant {}; base URL {}; opaque bearer tokens and unexpired tokens it issued are accepted",
         emu.alert_count(),
         args.seed,
         emu.tenant_id(),
@@ -579,7 +662,35 @@ mod tests {
             ]
         );
 
+        let ident = Cli::try_parse_from([
+            "emulator",
+            "--pending-polls",
+            "3",
+            "--slow-down-once",
+            "--expire-codes",
+            "--decline",
+            "--invalid-client",
+            "--token-lifetime",
+            "30",
+        ])
+        .unwrap();
+        let cfg = EmulatorConfig::from(&ident.emulator);
+        assert_eq!(
+            cfg.identity,
+            IdentityConfig {
+                pending_polls: Some(3),
+                slow_down_once: true,
+                expire_codes: true,
+                decline: true,
+                invalid_client: true,
+                token_lifetime: std::time::Duration::from_secs(30),
+                ..IdentityConfig::default()
+            }
+        );
+        assert_eq!(defaults.identity, IdentityConfig::default());
+
         for bad in [
+            vec!["emulator", "--token-lifetime", "0"],
             vec!["emulator", "--page-size", "0"],
             vec!["emulator", "--page-size", "2001"],
             vec!["emulator", "--alerts", "99999999"],
