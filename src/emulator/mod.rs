@@ -177,6 +177,11 @@ pub struct EmulatorArgs {
           value_parser = clap::value_parser!(u64).range(1..=86_400), help_heading = "Identity")]
     pub token_lifetime: u64,
 
+    /// The polling interval handed out with a device code, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..=60), help_heading = "Identity")]
+    pub device_code_interval: u64,
+
     /// Write the certificate app's certificate and private key (app-cert.pem, app-key.pem)
     /// into DIR, for client_certificate sign-in tests.
     #[arg(long, value_name = "DIR", help_heading = "Identity")]
@@ -302,7 +307,7 @@ impl From<&EmulatorArgs> for EmulatorConfig {
                 decline: a.decline,
                 invalid_client: a.invalid_client,
                 token_lifetime: std::time::Duration::from_secs(a.token_lifetime),
-                ..IdentityConfig::default()
+                interval: a.device_code_interval,
             },
         }
     }

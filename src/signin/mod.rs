@@ -11,8 +11,10 @@
 
 pub mod aad;
 pub mod cache;
+pub mod claims;
 pub mod credential;
 pub mod device;
+pub mod profile;
 pub mod session;
 
 pub use aad::{Authority, explain};
