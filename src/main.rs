@@ -172,6 +172,7 @@ fn say(line: &str) {
 fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     let loaded = config::load(cli.config.as_deref())?;
     let _ = CONFIG_PATH.set(loaded.path.clone());
+    let _ = OSC52_COPY.set(loaded.config.ui.clipboard == config::ClipboardMode::Osc52);
     let log_path = config::paths().and_then(|p| logging::init(&p.state_dir).ok());
     for w in &loaded.warnings {
         tracing::warn!(key = %w, "unknown config key ignored");
@@ -541,6 +542,9 @@ async fn outbox_command(
 /// The config file this run read, for the warning about a shared file holding a secret.
 static CONFIG_PATH: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
 
+/// Whether the device code may be copied with OSC 52 (`ui.clipboard`).
+static OSC52_COPY: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
 /// The profile's token provider, its warnings said on stderr.
 fn provider(profile: &ResolvedProfile) -> anyhow::Result<signin::profile::Provider> {
     let config_path = CONFIG_PATH.get().cloned().flatten();
@@ -557,7 +561,7 @@ fn provider(profile: &ResolvedProfile) -> anyhow::Result<signin::profile::Provid
 }
 
 /// Runs the device code flow in the terminal: the URL and code on stdout (the code also
-/// copied with OSC 52 when stdout is a terminal).
+/// copied with OSC 52 when stdout is a terminal, unless `ui.clipboard = "off"`).
 async fn device_code_sign_in(session: &signin::Session) -> anyhow::Result<signin::TokenSet> {
     let prompt = |p: &signin::DeviceCodePrompt| {
         let mut out = std::io::stdout().lock();
@@ -568,7 +572,9 @@ async fn device_code_sign_in(session: &signin::Session) -> anyhow::Result<signin
             p.user_code,
             p.expires_in.as_secs().div_ceil(60)
         );
-        if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        if OSC52_COPY.get().copied().unwrap_or(true)
+            && std::io::IsTerminal::is_terminal(&std::io::stdout())
+        {
             use base64::Engine as _;
             let code = base64::engine::general_purpose::STANDARD.encode(&p.user_code);
             let _ = write!(out, "\x1b]52;c;{code}\x07");

@@ -160,8 +160,15 @@ fn device_code_login_whoami_logout() {
 
 #[test]
 fn app_logins_with_secret_file_and_certificate() {
-    let emu = EmulatorProcess::start(&["--alerts", "5"]);
     let home = Home::new("auth-cli-app");
+    // The emulator writes the certificate app's files before it says it is listening.
+    let pki = home.0.join("pki");
+    let emu = EmulatorProcess::start(&["--alerts", "5", "--write-app-cert", pki.to_str().unwrap()]);
+    let (cert, key) = (pki.join("app-cert.pem"), pki.join("app-key.pem"));
+    assert_eq!(
+        std::fs::read_to_string(&cert).unwrap(),
+        identity::APP_CERTIFICATE_PEM
+    );
     let secret_file = home.0.join("secret.txt");
     std::fs::write(&secret_file, format!("{CONFIDENTIAL_CLIENT_SECRET}\n")).unwrap();
     #[cfg(unix)]
@@ -169,7 +176,6 @@ fn app_logins_with_secret_file_and_certificate() {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(&secret_file, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
-    let (cert, key) = identity::write_app_certificate(&home.0.join("pki")).unwrap();
     let login = login_endpoint(&emu);
     let t = tenant();
     write_config(

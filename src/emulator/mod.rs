@@ -9,7 +9,7 @@
 //! # async fn demo() -> std::io::Result<()> {
 //! use graphsec::emulator::{self, EmulatorConfig, Route};
 //! let emu = emulator::start(EmulatorConfig { alerts: 1_000, ..Default::default() }).await?;
-//! let base = emu.base_url(); // http://127.0.0.1:PORT/v1.0; any bearer token is accepted
+//! let base = emu.base_url(); // http://127.0.0.1:PORT/v1.0; opaque bearer tokens are accepted
 //! emu.controls().throttle_next(2, Some(1)); // the next two requests answer 429
 //! # let _ = (base, emu.controls().requests("GET", Route::Alerts));
 //! emu.shutdown().await;
@@ -408,7 +408,8 @@ pub async fn start(config: EmulatorConfig) -> io::Result<RunningEmulator> {
             io::ErrorKind::PermissionDenied,
             format!(
                 "refusing to listen on non-loopback address {} (the emulator accepts any \
-                 token); pass --allow-remote to do it anyway",
+                 opaque token, and its signing keys are public); pass --allow-remote to do it \
+                 anyway",
                 config.listen
             ),
         ));
@@ -495,8 +496,6 @@ async fn serve_until(
     stop: impl std::future::Future<Output = io::Result<()>>,
 ) -> anyhow::Result<()> {
     let emu = start(EmulatorConfig::from(args)).await?;
-    writeln!(out, "listening on http://{}", emu.addr())?;
-    out.flush()?;
     if let Some(dir) = &args.write_app_cert {
         let (cert, key) = identity::write_app_certificate(dir)?;
         eprintln!(
@@ -506,6 +505,9 @@ async fn serve_until(
             key.display()
         );
     }
+    // After the certificate files, so a script that read this line finds them.
+    writeln!(out, "listening on http://{}", emu.addr())?;
+    out.flush()?;
     eprintln!(
         "graphsec emulator: sign-in at {} (tenant {}): device code client {}, secret client {} \
          (secret '{}'), certificate client {}",
