@@ -708,6 +708,7 @@ fn start_device_code(
     let uri = format!("{}{DEVICE_LOGIN_PATH}", origin(headers, ctx.local));
     let mut st = lock(&id.state);
     st.stats.device_codes += 1;
+    forget_expired(&mut st, Instant::now());
     st.codes.insert(
         device_code.clone(),
         DeviceCode {
@@ -730,6 +731,13 @@ fn start_device_code(
             "To sign in, use a web browser to open the page {uri} and enter the code {user_code} to authenticate."
         ),
     }))
+}
+
+/// Drops device codes past their lifetime, so a long-running emulator does not grow with
+/// every sign-in started. (An expired code then answers `invalid_grant` rather than
+/// `expired_token`, as Entra ID does once it has forgotten a code.)
+fn forget_expired(st: &mut IdState, now: Instant) {
+    st.codes.retain(|_, c| c.expires > now);
 }
 
 fn check_tenant(id: &Identity, tenant: &str) -> Result<(), AadError> {
@@ -1265,6 +1273,28 @@ mod tests {
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         );
         assert_eq!(normalise_user_code(" ab-cd\u{1b}12 "), "ABCD12");
+    }
+
+    #[test]
+    fn expired_device_codes_are_forgotten() {
+        let mut st = IdState::default();
+        let now = Instant::now();
+        for (name, expires) in [("old", now), ("new", now + Duration::from_secs(60))] {
+            st.codes.insert(
+                name.to_owned(),
+                DeviceCode {
+                    user_code: name.to_uppercase(),
+                    client_id: PUBLIC_CLIENT_ID.to_owned(),
+                    scopes: Vec::new(),
+                    expires,
+                    polls: 0,
+                    slowed: false,
+                    status: CodeStatus::Pending,
+                },
+            );
+        }
+        forget_expired(&mut st, now);
+        assert!(st.codes.contains_key("new") && !st.codes.contains_key("old"));
     }
 
     #[test]
