@@ -138,6 +138,10 @@ pub struct Profile {
     /// (1 to 150; default 140). Graph allows 150 per minute per app per tenant under
     /// /security, shared by every tool of the same app: lower it when others share it.
     pub requests_per_minute: Option<u32>,
+    /// Sign-in: tenant, client_id, auth, login_endpoint, secrets, certificate, scopes
+    /// (see [`crate::signin::profile::ProfileAuth`]).
+    #[serde(flatten)]
+    pub auth: crate::signin::profile::ProfileAuth,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -211,6 +215,15 @@ pub struct ResolvedProfile {
     pub read_only: bool,
     /// The profile's `requests_per_minute`, when set (checked to be 1 to 150).
     pub requests_per_minute: Option<u32>,
+    /// The profile's sign-in settings.
+    pub auth: crate::signin::profile::ProfileAuth,
+}
+
+impl ResolvedProfile {
+    /// The identity platform to sign in at: `login_endpoint`, else the cloud's.
+    pub fn login_base_url(&self) -> String {
+        self.login_base.clone()
+    }
 }
 
 impl Config {
@@ -274,14 +287,21 @@ impl Config {
             None if explicit.is_none() || name == DEFAULT_PROFILE => Profile::default(),
             None => return Err(ConfigError::UnknownProfile(name)),
         };
+        let login_base = profile.login_base();
+        let endpoint = profile.graph_base();
+        // `login_endpoint` is read here (with the cloud's default and the https check);
+        // sign-in takes the resolved base from its own settings.
+        let mut auth = profile.auth;
+        auth.login_endpoint = Some(login_base.clone());
         Ok(ResolvedProfile {
             cloud: profile.cloud.unwrap_or_default(),
-            endpoint: profile.graph_base(),
-            login_base: profile.login_base(),
+            endpoint,
+            login_base,
             ca_file: profile.ca_file,
             me: profile.me.filter(|m| !m.trim().is_empty()),
             read_only: profile.read_only,
             requests_per_minute: profile.requests_per_minute,
+            auth,
             name,
         })
     }
@@ -383,7 +403,11 @@ fn unknown_keys(table: &toml::Table) -> Vec<String> {
                     if let toml::Value::Table(p) = p {
                         out.extend(
                             p.keys()
-                                .filter(|k| !PROFILE_KEYS.contains(&k.as_str()))
+                                .filter(|k| {
+                                    !PROFILE_KEYS.contains(&k.as_str())
+                                        && !crate::signin::profile::PROFILE_AUTH_KEYS
+                                            .contains(&k.as_str())
+                                })
                                 .map(|k| format!("profiles.{name}.{k}")),
                         );
                     }
@@ -599,6 +623,22 @@ mod tests {
             resolve_path(Path::new("/x"), Path::new("~/ca.pem")),
             home.join("ca.pem")
         );
+    }
+
+    #[test]
+    fn sign_in_keys_resolve() {
+        let (c, w) = parse(
+            "[profiles.lab]\ntenant = \"t\"\nclient_id = \"c\"\nauth = \"client_secret\"\nclient_secret_env = \"LAB_SECRET\"\nlogin_endpoint = \"http://127.0.0.1:9\"\nscopes = [\"https://graph.microsoft.com/.default\"]\n[profiles.prod]\n",
+        )
+        .unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        let lab = c.resolve_profile(Some("lab")).unwrap();
+        assert_eq!(lab.auth.tenant.as_deref(), Some("t"));
+        assert_eq!(lab.login_base_url(), "http://127.0.0.1:9");
+        let prod = c.resolve_profile(Some("prod")).unwrap();
+        assert_eq!(prod.login_base_url(), "https://login.microsoftonline.com");
+        let err = parse("[profiles.x]\nauth = \"kerberos\"\n").unwrap_err();
+        assert!(err.to_string().contains("not valid"), "{err}");
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! and no network.
 
 use crate::emulator::{self, EmulatorConfig, RunningEmulator};
-use base64::Engine;
 use std::time::Duration;
 
 /// The demo analyst, carried in the demo token's `upn` claim so "assign to me" works.
@@ -18,11 +17,9 @@ pub async fn start(changing: Option<Duration>) -> std::io::Result<RunningEmulato
     .await
 }
 
-/// An unsigned JWT naming the demo analyst. The emulator reads the claim to attribute
-/// comments; nothing verifies it, and it grants nothing anywhere else.
+/// A token naming the demo analyst, signed with the emulator's published test key (so
+/// the emulator accepts it) and valid for a week. The emulator reads the claim to attribute
+/// comments; it grants nothing anywhere else.
 pub fn token() -> String {
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let header = b64.encode(br#"{"alg":"none","typ":"JWT"}"#);
-    let claims = b64.encode(format!(r#"{{"upn":"{DEMO_USER}","name":"Demo Analyst"}}"#).as_bytes());
-    format!("{header}.{claims}.")
+    emulator::identity::user_token(DEMO_USER, Duration::from_secs(7 * 24 * 3600))
 }

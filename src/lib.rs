@@ -14,6 +14,7 @@ pub mod headless;
 pub mod logging;
 pub mod outbox;
 pub mod sanitize;
+pub mod signin;
 pub mod text;
 pub mod tui;
 pub mod ui;

@@ -16,7 +16,7 @@ use graphsec::headless::{self, OutputFormat};
 use graphsec::outbox::{
     EntryView, Journal, Op, Outbox, OutboxError, OutboxEvent, Reply, Target, WriterConfig, journal,
 };
-use graphsec::{demo, emulator, logging, sanitize, tui, worker};
+use graphsec::{demo, emulator, logging, sanitize, signin, tui, worker};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -61,6 +61,14 @@ struct Cli {
 enum Command {
     /// Run the local Graph security emulator on loopback.
     Emulator(emulator::EmulatorArgs),
+    /// Sign in with the profile's method (device code prints a URL and a code to enter
+    /// anywhere) and cache the tokens.
+    Login,
+    /// Forget the profile's cached sign-in.
+    Logout,
+    /// Who the profile is signed in as: tenant, client, user or app, permissions, expiry,
+    /// and what each console pane can do with them.
+    Whoami,
     /// Alerts (security/alerts_v2).
     #[command(subcommand)]
     Alerts(AlertsCommand),
@@ -142,6 +150,14 @@ fn main() -> ExitCode {
             // Errors can quote server text: one sanitised line, detail in the log.
             tracing::error!(error = ?e, "fatal");
             say(&format!("error: {}", sanitize::line(&format!("{e:#}"))));
+            if e.downcast_ref::<graphsec::graph::GraphError>()
+                .is_some_and(|g| g.status() == Some(401))
+            {
+                // The client already refreshed once and Graph still refused.
+                say(
+                    "Graph refused the token again after a refresh: run 'graphsec login' to sign in again.",
+                );
+            }
             ExitCode::FAILURE
         }
     }
@@ -155,6 +171,8 @@ fn say(line: &str) {
 
 fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     let loaded = config::load(cli.config.as_deref())?;
+    let _ = CONFIG_PATH.set(loaded.path.clone());
+    let _ = OSC52_COPY.set(loaded.config.ui.clipboard == config::ClipboardMode::Osc52);
     let log_path = config::paths().and_then(|p| logging::init(&p.state_dir).ok());
     for w in &loaded.warnings {
         tracing::warn!(key = %w, "unknown config key ignored");
@@ -169,10 +187,22 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(emulator::run(args))?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Login) => {
+            let profile = loaded.config.resolve_profile(cli.profile.as_deref())?;
+            runtime.block_on(login(&profile))
+        }
+        Some(Command::Logout) => {
+            let profile = loaded.config.resolve_profile(cli.profile.as_deref())?;
+            logout(&profile)
+        }
+        Some(Command::Whoami) => {
+            let profile = loaded.config.resolve_profile(cli.profile.as_deref())?;
+            runtime.block_on(whoami(&profile))
+        }
         Some(Command::Alerts(cmd)) => {
             let profile = loaded.config.resolve_profile(cli.profile.as_deref())?;
             runtime.block_on(async {
-                let session = connect(&cli, &profile).await?;
+                let session = connect(&cli, &profile, false).await?;
                 alerts_command(
                     &session,
                     &profile,
@@ -187,14 +217,14 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             let profile = loaded.config.resolve_profile(cli.profile.as_deref())?;
             let read_only = cli.read_only || profile.read_only;
             runtime.block_on(async {
-                let session = connect(&cli, &profile).await?;
+                let session = connect(&cli, &profile, false).await?;
                 incidents_cmd::run(&session, &profile, cmd, cli.output, read_only).await
             })
         }
         Some(Command::Entities { kind, max, filter }) => {
             let profile = loaded.config.resolve_profile(cli.profile.as_deref())?;
             runtime.block_on(async {
-                let session = connect(&cli, &profile).await?;
+                let session = connect(&cli, &profile, false).await?;
                 let mut query = ODataQuery::new().top(worker::QUEUE_PAGE_SIZE);
                 if let Some(f) = filter {
                     query = query.raw_filter(f);
@@ -233,7 +263,8 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                 },
             };
             runtime.block_on(async {
-                let mut console = open_console(&cli, &profile, &settings).await?;
+                // Before the terminal is taken: a device-code sign-in prints its code here.
+                let mut console = open_console(&cli, &profile, &settings, true).await?;
                 let mut guard = tui::TerminalGuard::enter()?;
                 let mut fresh = true;
                 loop {
@@ -259,7 +290,9 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                     // The new profile is opened before the current one is let go, so a
                     // profile that cannot be opened leaves the analyst where they were.
                     let next = match loaded.config.resolve_profile(Some(&name)) {
-                        Ok(p) => open_console(&cli, &p, &settings).await,
+                        // The screen is the console's now: a profile that needs a device-code
+                        // sign-in says to run `graphsec login` instead of printing over it.
+                        Ok(p) => open_console(&cli, &p, &settings, false).await,
                         Err(e) => Err(e.into()),
                     };
                     match next {
@@ -326,8 +359,9 @@ async fn open_console(
     cli: &Cli,
     profile: &ResolvedProfile,
     settings: &ConsoleSettings,
+    interactive: bool,
 ) -> anyhow::Result<Console> {
-    let session = connect(cli, profile).await?;
+    let session = connect(cli, profile, interactive).await?;
     // A second console on the same profile is refused quickly rather than left waiting
     // for the first to close.
     let journal = open_journal(&session, profile, std::time::Duration::from_secs(1))?;
@@ -576,7 +610,7 @@ async fn outbox_command(
             if cli.read_only || profile.read_only {
                 anyhow::bail!("read-only: this profile (or --read-only) does not allow changes");
             }
-            let session = connect(cli, profile).await?;
+            let session = connect(cli, profile, false).await?;
             let (outbox, mut events) = start_outbox(&session, profile)?;
             let mine = match &cmd {
                 OutboxCommand::Retry { id } => {
@@ -607,27 +641,207 @@ async fn outbox_command(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn connect(cli: &Cli, profile: &ResolvedProfile) -> anyhow::Result<Session> {
-    let (endpoint, token, demo_server) = if cli.demo {
+/// The config file this run read, for the warning about a shared file holding a secret.
+static CONFIG_PATH: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+
+/// Whether the device code may be copied with OSC 52 (`ui.clipboard`).
+static OSC52_COPY: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// The profile's token provider, its warnings said on stderr.
+fn provider(profile: &ResolvedProfile) -> anyhow::Result<signin::profile::Provider> {
+    let config_path = CONFIG_PATH.get().cloned().flatten();
+    let (provider, warnings) = signin::profile::provider_for(
+        &profile.name,
+        &profile.auth,
+        config_path.as_deref(),
+        signin::cache::default_dir().as_deref(),
+    )?;
+    for w in warnings {
+        say(&format!("warning: {w}"));
+    }
+    Ok(provider)
+}
+
+/// Runs the device code flow in the terminal: the URL and code on stdout (the code also
+/// copied with OSC 52 when stdout is a terminal, unless `ui.clipboard = "off"`).
+async fn device_code_sign_in(session: &signin::Session) -> anyhow::Result<signin::TokenSet> {
+    let prompt = |p: &signin::DeviceCodePrompt| {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "To sign in, open {} in any browser and enter the code {} (it expires in {} minutes).",
+            p.verification_uri,
+            p.user_code,
+            p.expires_in.as_secs().div_ceil(60)
+        );
+        if OSC52_COPY.get().copied().unwrap_or(true)
+            && std::io::IsTerminal::is_terminal(&std::io::stdout())
+        {
+            use base64::Engine as _;
+            let code = base64::engine::general_purpose::STANDARD.encode(&p.user_code);
+            let _ = write!(out, "\x1b]52;c;{code}\x07");
+            let _ = writeln!(out, "(The code is on your clipboard.)");
+        }
+        let _ = out.flush();
+    };
+    Ok(session
+        .sign_in_device_code(Arc::new(signin::TokioSleeper), &prompt)
+        .await?)
+}
+
+/// `graphsec login`.
+async fn login(profile: &ResolvedProfile) -> anyhow::Result<ExitCode> {
+    let provider = provider(profile)?;
+    let session = match provider {
+        signin::profile::Provider::Env(_) => anyhow::bail!(
+            "GRAPHSEC_TOKEN is set and is used as it is: unset it to sign in with profile '{}'",
+            profile.name
+        ),
+        signin::profile::Provider::Command(cmd) => {
+            cmd.run().await?;
+            println!(
+                "Profile '{}' takes its token from token_command, which printed one: nothing to sign in.",
+                profile.name
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        signin::profile::Provider::Session(s) => s,
+    };
+    let tokens = match session.method() {
+        signin::Method::DeviceCode { .. } => device_code_sign_in(&session).await?,
+        signin::Method::App { .. } => session.tokens().await?,
+    };
+    let info = signin::claims::TokenInfo::read(tokens.access_token.expose()).unwrap_or_default();
+    let who = match (&info.user, session.method()) {
+        (Some(u), _) => u.clone(),
+        (None, m) => format!("app {}", m.client_id()),
+    };
+    println!(
+        "Signed in to tenant {} as {}.",
+        info.tenant
+            .as_deref()
+            .unwrap_or(session.authority().tenant()),
+        who
+    );
+    if let Some(c) = session.cache() {
+        println!("The sign-in is cached in {}.", c.path().display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `graphsec logout`.
+fn logout(profile: &ResolvedProfile) -> anyhow::Result<ExitCode> {
+    let dir = signin::cache::default_dir().context("no cache directory (is HOME set?)")?;
+    let n = signin::profile::sign_out(&profile.name, &dir)?;
+    if n == 0 {
+        println!("Profile '{}' had no cached sign-in.", profile.name);
+    } else {
+        println!(
+            "Signed out of profile '{}': removed {n} cached sign-in(s).",
+            profile.name
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `graphsec whoami`.
+async fn whoami(profile: &ResolvedProfile) -> anyhow::Result<ExitCode> {
+    let provider = provider(profile)?;
+    let (token, source) = match &provider {
+        signin::profile::Provider::Session(s) => (
+            s.tokens().await?.access_token.expose().to_owned(),
+            "cached sign-in",
+        ),
+        signin::profile::Provider::Env(t) => (t.token().await?, "GRAPHSEC_TOKEN"),
+        signin::profile::Provider::Command(c) => {
+            (c.run().await?.expose().to_owned(), "token_command")
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "profile:   {} ({source})", profile.name)?;
+    let Some(info) = signin::claims::TokenInfo::read(&token) else {
+        writeln!(
+            out,
+            "The token is not a JWT: nothing more can be read from it."
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    let dash = || "-".to_owned();
+    writeln!(
+        out,
+        "tenant:    {}",
+        info.tenant.clone().unwrap_or_else(dash)
+    )?;
+    writeln!(
+        out,
+        "client:    {}",
+        info.client_id.clone().unwrap_or_else(dash)
+    )?;
+    match &info.user {
+        Some(u) => writeln!(out, "user:      {u}")?,
+        None => writeln!(
+            out,
+            "app:       {} (app-only token)",
+            info.client_id.clone().unwrap_or_else(dash)
+        )?,
+    }
+    if !info.scopes.is_empty() {
+        writeln!(out, "scopes:    {}", info.scopes.join(" "))?;
+    }
+    if !info.roles.is_empty() {
+        writeln!(out, "roles:     {}", info.roles.join(" "))?;
+    }
+    if let Some(exp) = info.expires_at {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let when = time::OffsetDateTime::from_unix_timestamp(exp)
+            .ok()
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_else(|| exp.to_string());
+        let left = if exp > now {
+            format!("in {} min", (exp - now + 59) / 60)
+        } else {
+            "expired".to_owned()
+        };
+        writeln!(out, "expires:   {when} ({left})")?;
+    }
+    for pane in info.panes() {
+        writeln!(out, "{pane}")?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn connect(cli: &Cli, profile: &ResolvedProfile, console: bool) -> anyhow::Result<Session> {
+    let (endpoint, tokens, demo_server): (String, Arc<dyn TokenProvider>, _) = if cli.demo {
         let server = demo::start(cli.changing)
             .await
             .context("starting the embedded emulator")?;
-        (server.base_url(), demo::token(), Some(server))
+        (
+            server.base_url(),
+            Arc::new(StaticToken::new(demo::token())),
+            Some(server),
+        )
     } else {
         let endpoint = cli
             .endpoint
             .clone()
             .unwrap_or_else(|| profile.endpoint.clone());
-        let token = std::env::var("GRAPHSEC_TOKEN")
-            .ok()
-            .filter(|t| !t.trim().is_empty())
-            .context(
-                "no access token: set GRAPHSEC_TOKEN (or use --demo for the embedded demo tenant)",
-            )?;
-        (endpoint, token, None)
+        let provider = provider(profile)?;
+        // The console signs in before it takes the terminal, when it has to.
+        if console
+            && let signin::profile::Provider::Session(s) = &provider
+            && matches!(s.method(), signin::Method::DeviceCode { .. })
+            && s.cached().is_none()
+        {
+            device_code_sign_in(s).await?;
+        }
+        (endpoint, provider.as_token_provider(), None)
     };
+    let token = tokens.token().await?;
     let me = jwt_user(&token);
-    let tokens: Arc<dyn TokenProvider> = Arc::new(StaticToken::new(token));
     let budget = request_budget(profile, &endpoint)?;
     // The demo's emulator speaks plain http on loopback: no CA to add.
     let extra_roots = match &profile.ca_file {

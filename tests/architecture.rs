@@ -56,6 +56,22 @@ fn graph_client_knows_nothing_of_the_ui() {
 }
 
 #[test]
+fn signin_knows_nothing_of_the_ui() {
+    assert_no_mention(
+        "signin",
+        &[
+            "ratatui",
+            "crossterm",
+            "crate::app",
+            "crate::ui",
+            "crate::tui",
+            "println!",
+            "eprintln!",
+        ],
+    );
+}
+
+#[test]
 fn emulator_knows_nothing_of_the_ui() {
     assert_no_mention(
         "emulator",

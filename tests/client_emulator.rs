@@ -4,8 +4,6 @@
 //! Every test starts its own emulator (port 0, pinned clock), so request counters belong to
 //! that test alone. Nothing asserts on wall-clock time; throttling tests count requests.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures_util::StreamExt;
 use graphsec::emulator::{self, EmulatorConfig, Route, RunningEmulator};
 use graphsec::graph::enums::{AlertClassification, AlertDetermination, AlertSeverity, AlertStatus};
@@ -220,13 +218,9 @@ async fn patches_each_updatable_field_and_reads_it_back() {
     assert_eq!(c.get_alert(&id).await.expect("get"), returned);
 }
 
+/// A token the emulator signed for this user (it refuses JWTs it did not sign).
 fn jwt_for(upn: &str) -> String {
-    let enc = |s: &str| URL_SAFE_NO_PAD.encode(s);
-    format!(
-        "{}.{}.sig",
-        enc(r#"{"alg":"none","typ":"JWT"}"#),
-        enc(&format!(r#"{{"upn":"{upn}"}}"#))
-    )
+    graphsec::emulator::identity::user_token(upn, std::time::Duration::from_secs(600))
 }
 
 #[tokio::test]

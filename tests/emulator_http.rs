@@ -442,12 +442,9 @@ async fn patch_refuses_what_graph_refuses() {
     assert_eq!(back, serde_json::from_str::<Value>(a.raw.get()).unwrap());
 }
 
-fn jwt(claims: Value) -> String {
-    format!(
-        "{}.{}.c2ln",
-        URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","typ":"JWT"}"#),
-        URL_SAFE_NO_PAD.encode(claims.to_string())
-    )
+/// A token the emulator signed for this user (it refuses JWTs it did not sign).
+fn jwt_for(upn: &str) -> String {
+    graphsec::emulator::identity::user_token(upn, std::time::Duration::from_secs(600))
 }
 
 #[tokio::test]
@@ -458,7 +455,7 @@ async fn comments_record_author_and_return_all() {
     let url = format!("{}/{}/comments", alerts_url(&e), a.id);
     let body =
         json!({"@odata.type": "microsoft.graph.security.alertComment", "comment": "Demo for docs"});
-    let token = jwt(json!({"upn": "ines.quintero@contoso.com", "tid": "x"}));
+    let token = jwt_for("ines.quintero@contoso.com");
     let (s, _, b) = send(Method::POST, &url, Some(&token), Some(body)).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let v: Value = serde_json::from_str(&b).unwrap();

@@ -9,7 +9,7 @@
 //! # async fn demo() -> std::io::Result<()> {
 //! use graphsec::emulator::{self, EmulatorConfig, Route};
 //! let emu = emulator::start(EmulatorConfig { alerts: 1_000, ..Default::default() }).await?;
-//! let base = emu.base_url(); // http://127.0.0.1:PORT/v1.0; any bearer token is accepted
+//! let base = emu.base_url(); // http://127.0.0.1:PORT/v1.0; opaque bearer tokens are accepted
 //! emu.controls().throttle_next(2, Some(1)); // the next two requests answer 429
 //! # let _ = (base, emu.controls().requests("GET", Route::Alerts));
 //! emu.shutdown().await;
@@ -34,6 +34,7 @@ pub mod error;
 pub mod faults;
 pub mod filter;
 pub mod generate;
+pub mod identity;
 mod incident_routes;
 pub mod incidents;
 pub mod json;
@@ -46,6 +47,7 @@ pub mod vocab;
 
 pub use changes::{ChangeKind, TenantChange};
 pub use faults::{Controls, Fault, FaultKind, Injection, RandomFaults, Route, RouteClass, Scope};
+pub use identity::{Identity, IdentityConfig, IdentityStats};
 
 use std::io;
 use std::net::SocketAddr;
@@ -160,6 +162,42 @@ pub struct EmulatorArgs {
     /// Seed of the fault stream; defaults to --seed.
     #[arg(long, value_name = "N", help_heading = "Faults")]
     pub fault_seed: Option<u64>,
+
+    /// Device code sign-in: answer authorization_pending to N polls, then sign the demo
+    /// user in by themselves (without it, the code waits for GET /devicelogin?user_code=CODE).
+    #[arg(long, value_name = "N", help_heading = "Identity")]
+    pub pending_polls: Option<u32>,
+
+    /// Device code sign-in: answer the first poll of each code with slow_down.
+    #[arg(long, help_heading = "Identity")]
+    pub slow_down_once: bool,
+
+    /// Device code sign-in: every code has expired when polled (expired_token).
+    #[arg(long, help_heading = "Identity")]
+    pub expire_codes: bool,
+
+    /// Device code sign-in: the user declines (authorization_declined).
+    #[arg(long, help_heading = "Identity")]
+    pub decline: bool,
+
+    /// No client id is known: every sign-in answers invalid_client (AADSTS700016).
+    #[arg(long, help_heading = "Identity")]
+    pub invalid_client: bool,
+
+    /// Lifetime of the access tokens the emulator issues, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = identity::DEFAULT_TOKEN_LIFETIME.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=86_400), help_heading = "Identity")]
+    pub token_lifetime: u64,
+
+    /// The polling interval handed out with a device code, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..=60), help_heading = "Identity")]
+    pub device_code_interval: u64,
+
+    /// Write the certificate app's certificate and private key (app-cert.pem, app-key.pem)
+    /// into DIR, for client_certificate sign-in tests.
+    #[arg(long, value_name = "DIR", help_heading = "Identity")]
+    pub write_app_cert: Option<std::path::PathBuf>,
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
@@ -231,6 +269,8 @@ pub struct EmulatorConfig {
     /// emulator stops; `None` keeps it still (it can still be stepped with
     /// [`Controls::step_tenant`]).
     pub changing: Option<std::time::Duration>,
+    /// The identity endpoints' switches (sign-in flows, token lifetime).
+    pub identity: IdentityConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -250,6 +290,7 @@ impl Default for EmulatorConfig {
             faults: Vec::new(),
             fault_seed: None,
             changing: None,
+            identity: IdentityConfig::default(),
         }
     }
 }
@@ -280,6 +321,15 @@ impl From<&EmulatorArgs> for EmulatorConfig {
             },
             fault_seed: a.fault_seed,
             changing: a.changing,
+            identity: IdentityConfig {
+                pending_polls: a.pending_polls,
+                slow_down_once: a.slow_down_once,
+                expire_codes: a.expire_codes,
+                decline: a.decline,
+                invalid_client: a.invalid_client,
+                token_lifetime: std::time::Duration::from_secs(a.token_lifetime),
+                interval: a.device_code_interval,
+            },
         }
     }
 }
@@ -303,6 +353,7 @@ pub struct RunningEmulator {
     task: Option<JoinHandle<io::Result<()>>>,
     /// The `changing` timer, aborted when the emulator stops.
     changer: Option<JoinHandle<()>>,
+    identity: Arc<Identity>,
 }
 
 impl RunningEmulator {
@@ -330,6 +381,17 @@ impl RunningEmulator {
     /// With TLS: the PEM of the CA a client must trust.
     pub fn ca_pem(&self) -> Option<&str> {
         self.ca_pem.as_deref()
+    }
+
+    /// The identity platform root to give a profile as `login_endpoint`:
+    /// `http://127.0.0.1:PORT` (token endpoint `{root}/{tenant}/oauth2/v2.0/token`).
+    pub fn login_endpoint(&self) -> String {
+        self.origin()
+    }
+
+    /// The identity endpoints: switches, counters, signing a device code in.
+    pub fn identity(&self) -> &Arc<Identity> {
+        &self.identity
     }
 
     /// Faults and counters, for tests.
@@ -385,7 +447,8 @@ pub async fn start(config: EmulatorConfig) -> io::Result<RunningEmulator> {
             io::ErrorKind::PermissionDenied,
             format!(
                 "refusing to listen on non-loopback address {} (the emulator accepts any \
-                 token); pass --allow-remote to do it anyway",
+                 opaque token, and its signing keys are public); pass --allow-remote to do it \
+                 anyway",
                 config.listen
             ),
         ));
@@ -447,7 +510,15 @@ pub async fn start(config: EmulatorConfig) -> io::Result<RunningEmulator> {
     if certs.is_some() {
         state.scheme = "https";
     }
-    let app = server::router(Arc::new(state));
+    let scheme = state.scheme;
+    let tenant_id = generate::tenant_id(config.seed);
+    let identity = Arc::new(Identity::new(
+        tenant_id.clone(),
+        config.seed,
+        config.identity.clone(),
+    ));
+    let app =
+        server::router(Arc::new(state)).merge(identity::router(identity.clone(), addr, scheme));
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let ca_pem = certs.as_ref().map(|c| c.ca_pem.clone());
     let task = if let Some(certs) = certs {
@@ -489,11 +560,12 @@ pub async fn start(config: EmulatorConfig) -> io::Result<RunningEmulator> {
         addr,
         controls,
         alerts: alert_count,
-        tenant_id: generate::tenant_id(config.seed),
+        tenant_id,
         ca_pem,
         stop: Some(stop_tx),
         task: Some(task),
         changer,
+        identity,
     })
 }
 
@@ -511,10 +583,30 @@ async fn serve_until(
     stop: impl std::future::Future<Output = io::Result<()>>,
 ) -> anyhow::Result<()> {
     let emu = start(EmulatorConfig::from(args)).await?;
+    if let Some(dir) = &args.write_app_cert {
+        let (cert, key) = identity::write_app_certificate(dir)?;
+        eprintln!(
+            "graphsec emulator: certificate app {}: certificate {}, key {}",
+            identity::CERTIFICATE_CLIENT_ID,
+            cert.display(),
+            key.display()
+        );
+    }
+    // After the CA and certificate files, so a script that read this line finds them.
     writeln!(out, "listening on {}", emu.origin())?;
     out.flush()?;
     eprintln!(
-        "graphsec emulator: {} alerts (seed {}), tenant {}; base URL {}; any bearer token is accepted",
+        "graphsec emulator: sign-in at {} (tenant {}): device code client {}, secret client {} \
+         (secret '{}'), certificate client {}",
+        emu.login_endpoint(),
+        emu.tenant_id(),
+        identity::PUBLIC_CLIENT_ID,
+        identity::CONFIDENTIAL_CLIENT_ID,
+        identity::CONFIDENTIAL_CLIENT_SECRET,
+        identity::CERTIFICATE_CLIENT_ID
+    );
+    eprintln!(
+        "graphsec emulator: {} alerts (seed {}), tenant {}; base URL {}; opaque bearer tokens and unexpired tokens it issued are accepted",
         emu.alert_count(),
         args.seed,
         emu.tenant_id(),
@@ -708,7 +800,35 @@ mod tests {
             ]
         );
 
+        let ident = Cli::try_parse_from([
+            "emulator",
+            "--pending-polls",
+            "3",
+            "--slow-down-once",
+            "--expire-codes",
+            "--decline",
+            "--invalid-client",
+            "--token-lifetime",
+            "30",
+        ])
+        .unwrap();
+        let cfg = EmulatorConfig::from(&ident.emulator);
+        assert_eq!(
+            cfg.identity,
+            IdentityConfig {
+                pending_polls: Some(3),
+                slow_down_once: true,
+                expire_codes: true,
+                decline: true,
+                invalid_client: true,
+                token_lifetime: std::time::Duration::from_secs(30),
+                ..IdentityConfig::default()
+            }
+        );
+        assert_eq!(defaults.identity, IdentityConfig::default());
+
         for bad in [
+            vec!["emulator", "--token-lifetime", "0"],
             vec!["emulator", "--page-size", "0"],
             vec!["emulator", "--page-size", "2001"],
             vec!["emulator", "--alerts", "99999999"],

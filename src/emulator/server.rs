@@ -233,6 +233,9 @@ async fn authorised(mut req: Request, next: Next) -> Response {
     match token {
         None => unauthenticated(req.headers().contains_key(AUTHORIZATION)),
         Some(token) => {
+            if let Err(why) = super::identity::check_graph_token(token) {
+                return rejected(why.message());
+            }
             let caller = Caller {
                 token: Arc::from(token),
             };
@@ -248,6 +251,11 @@ fn unauthenticated(header_present: bool) -> Response {
     } else {
         "Access token is empty."
     };
+    rejected(msg)
+}
+
+/// 401 InvalidAuthenticationToken with a Bearer challenge, as Graph answers.
+fn rejected(msg: &str) -> Response {
     let mut r = GraphError::unauthenticated(msg).into_response();
     r.headers_mut().insert(
         axum::http::header::WWW_AUTHENTICATE,

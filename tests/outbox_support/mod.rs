@@ -3,8 +3,6 @@
 
 #![allow(dead_code)] // each test file uses a different part
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use graphsec::emulator::{self, EmulatorConfig, RunningEmulator};
 use graphsec::graph::{BudgetConfig, Client, ClientConfig, StaticToken};
 use graphsec::outbox::{Journal, Outbox, OutboxEvent, WriterConfig, journal};
@@ -36,13 +34,9 @@ impl Drop for TempDir {
     }
 }
 
-/// An unsigned JWT whose `upn` is [`ANALYST`]: the emulator records it as comment author.
+/// An emulator-signed token whose `upn` is [`ANALYST`]: the emulator records it as comment author.
 pub fn analyst_token() -> String {
-    format!(
-        "{}.{}.sig",
-        URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#),
-        URL_SAFE_NO_PAD.encode(format!(r#"{{"upn":"{ANALYST}"}}"#))
-    )
+    graphsec::emulator::identity::user_token(ANALYST, std::time::Duration::from_secs(3600))
 }
 
 pub async fn emulator(alerts: usize, throttle_every: Option<u32>) -> RunningEmulator {
