@@ -293,6 +293,7 @@ impl Config {
         // sign-in takes the resolved base from its own settings.
         let mut auth = profile.auth;
         auth.login_endpoint = Some(login_base.clone());
+        auth.ca_file = profile.ca_file.clone();
         Ok(ResolvedProfile {
             cloud: profile.cloud.unwrap_or_default(),
             endpoint,

@@ -475,3 +475,48 @@ fn a_profiles_cloud_is_the_host_graphsec_connects_to() {
         );
     }
 }
+
+/// A proxy that re-signs TLS re-signs the sign-in host too: the profile's `ca_file` is
+/// trusted there as well, and without it the sign-in fails on the certificate.
+#[tokio::test]
+async fn sign_in_trusts_the_profiles_ca_file_too() {
+    use graphsec::emulator::identity::{CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET};
+    use graphsec::signin::profile::{AuthMethod, ProfileAuth, provider_for};
+    let emu = tls_emulator(10).await;
+    let dir = std::env::temp_dir().join(format!(
+        "graphsec-signin-ca-{}-{:x}",
+        std::process::id(),
+        graphsec::graph::retry::random_u64()
+    ));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let ca = dir.join("proxy-ca.pem");
+    std::fs::write(&ca, emu.ca_pem().expect("a CA with --tls")).expect("CA file");
+    let auth = |ca_file: Option<&Path>| ProfileAuth {
+        tenant: Some(emu.tenant_id().to_owned()),
+        client_id: Some(CONFIDENTIAL_CLIENT_ID.to_owned()),
+        method: Some(AuthMethod::ClientSecret),
+        login_endpoint: Some(emu.login_endpoint()),
+        client_secret: Some(graphsec::signin::Secret::new(CONFIDENTIAL_CLIENT_SECRET)),
+        ca_file: ca_file.map(Path::to_path_buf),
+        ..ProfileAuth::default()
+    };
+    assert!(emu.login_endpoint().starts_with("https://"));
+
+    let (trusted, _) = provider_for("lab", &auth(Some(&ca)), None, None).expect("provider");
+    let token = trusted.as_token_provider().token().await;
+    assert!(token.is_ok(), "signed in over TLS: {token:?}");
+
+    let (untrusted, _) = provider_for("lab", &auth(None), None, None).expect("provider");
+    let err = untrusted
+        .as_token_provider()
+        .token()
+        .await
+        .expect_err("the emulator's CA is not trusted");
+    let text = format!("{err:#}");
+    assert!(
+        text.contains("set ca_file in the profile") && text.contains("127.0.0.1:"),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    emu.shutdown().await;
+}

@@ -14,6 +14,8 @@ const MAX_REPLY: usize = 256 * 1024;
 pub struct Authority {
     login_base: String,
     tenant: String,
+    /// The profile's `ca_file`: a TLS-inspecting proxy re-signs the sign-in host too.
+    roots: Option<crate::graph::ExtraRoots>,
 }
 
 impl fmt::Debug for Authority {
@@ -57,7 +59,14 @@ impl Authority {
         Ok(Authority {
             login_base: base.to_owned(),
             tenant: tenant.to_owned(),
+            roots: None,
         })
+    }
+
+    /// Trusts `roots` on top of the system's CAs when talking to the sign-in host.
+    pub fn with_extra_roots(mut self, roots: Option<crate::graph::ExtraRoots>) -> Authority {
+        self.roots = roots;
+        self
     }
 
     pub fn tenant(&self) -> &str {
@@ -91,6 +100,12 @@ pub fn http_client(authority: &Authority) -> Result<reqwest::Client, SignInError
         .timeout(Duration::from_secs(30));
     if authority.is_loopback() {
         b = b.no_proxy();
+    }
+    if let Some(roots) = &authority.roots {
+        let certs = roots
+            .certificates()
+            .map_err(|e| SignInError::Transport(e.to_string()))?;
+        b = b.tls_certs_merge(certs);
     }
     b.build().map_err(|e| SignInError::Transport(e.to_string()))
 }
@@ -139,6 +154,19 @@ pub(crate) async fn post_form<T: for<'de> Deserialize<'de>>(
 }
 
 fn transport_text(e: &reqwest::Error) -> String {
+    // A TLS refusal (a re-signing proxy, mostly) gets the same one line as Graph's: which
+    // host, why, and what to set.
+    if let Some(problem) = crate::graph::TlsProblem::find(e) {
+        let host = e
+            .url()
+            .and_then(|u| {
+                u.host_str()
+                    .map(|h| format!("{h}:{}", u.port_or_known_default().unwrap_or(443)))
+            })
+            .unwrap_or_else(|| "the sign-in host".to_owned());
+        tracing::warn!(error = %crate::sanitize::line(&e.to_string()), "sign-in TLS handshake failed");
+        return problem.describe(&host);
+    }
     let mut s = e.to_string();
     let mut src = std::error::Error::source(e);
     while let Some(inner) = src {

@@ -53,6 +53,10 @@ pub struct ProfileAuth {
     /// Scopes to ask for; default `https://graph.microsoft.com/.default` (plus
     /// `offline_access` for device code).
     pub scopes: Option<Vec<String>>,
+    /// The profile's `ca_file`, put here by [`crate::config`] (which reads the key): the
+    /// sign-in host is trusted with the same extra CAs as Graph.
+    #[serde(skip)]
+    pub ca_file: Option<PathBuf>,
 }
 
 /// The profile keys [`ProfileAuth`] reads.
@@ -160,7 +164,13 @@ pub fn provider_for(
     }
     let tenant = need(&auth.tenant, "tenant")?;
     let client_id = need(&auth.client_id, "client_id")?;
-    let authority = Authority::new(&auth.login_base_url(), &tenant)?;
+    let roots = auth
+        .ca_file
+        .as_deref()
+        .map(crate::graph::ExtraRoots::load)
+        .transpose()
+        .map_err(|e| SignInError::Config(e.to_string()))?;
+    let authority = Authority::new(&auth.login_base_url(), &tenant)?.with_extra_roots(roots);
     let mut scopes = auth
         .scopes
         .clone()
