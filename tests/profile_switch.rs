@@ -3,57 +3,9 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::Duration;
+use support::tmux::{Tmux, quote};
 use support::{BIN, EmulatorProcess, Home, graphsec};
-
-/// A tmux server of this test's own (its own socket), killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux (installed with the test tools) runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "console"])
-    }
-
-    /// Waits until the screen satisfies `ok`; panics with the screen after a generous
-    /// deadline (this bounds a hang, it measures nothing).
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        for _ in 0..300 {
-            let screen = self.screen();
-            if ok(&screen) {
-                return screen;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("timed out waiting for {what}; screen:\n{}", self.screen());
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
-    }
-}
-
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
 
 #[test]
 fn profile_switch_rebuilds_the_console_on_the_other_tenant() {

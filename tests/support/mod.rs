@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test crate uses a different part
 
 pub mod console;
+pub mod tmux;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
