@@ -38,6 +38,12 @@ pub enum Route {
     IncidentComments,
     /// `/v1.0/security/incidents/{id}/alerts`
     IncidentAlerts,
+    /// `/v1.0/security/secureScores`
+    SecureScores,
+    /// `/v1.0/security/secureScoreControlProfiles`
+    ControlProfiles,
+    /// `/v1.0/security/secureScoreControlProfiles/{id}`
+    ControlProfile,
     /// Anything else.
     Other,
 }
@@ -62,7 +68,28 @@ impl Route {
                 _ => Route::Other,
             };
         }
+        if let Some(rest) = path.strip_prefix("/v1.0/security/secureScoreControlProfiles") {
+            return match Self::split(rest) {
+                Some((None, None)) => Route::ControlProfiles,
+                Some((Some(_), None)) => Route::ControlProfile,
+                _ => Route::Other,
+            };
+        }
+        if let Some(rest) = path.strip_prefix("/v1.0/security/secureScores") {
+            return match Self::split(rest) {
+                Some((None, None)) => Route::SecureScores,
+                _ => Route::Other,
+            };
+        }
         Route::Other
+    }
+
+    /// The Secure Score resources, which share one concurrency limit.
+    pub fn is_secure_score(self) -> bool {
+        matches!(
+            self,
+            Route::SecureScores | Route::ControlProfiles | Route::ControlProfile
+        )
     }
 
     /// What follows a collection path: `(id, sub-collection)`, or `None` when it is not a
@@ -274,6 +301,12 @@ pub enum RouteClass {
     IncidentPatch,
     /// Any method on `/security/incidents/{id}/comments`.
     IncidentComments,
+    /// `GET /security/secureScores` (the list and its pages).
+    ScoreList,
+    /// `GET /security/secureScoreControlProfiles[/{id}]`.
+    ControlGet,
+    /// `PATCH /security/secureScoreControlProfiles/{id}`.
+    ControlPatch,
 }
 
 impl RouteClass {
@@ -291,6 +324,12 @@ impl RouteClass {
             ],
             RouteClass::IncidentPatch => &[(Some("PATCH"), Route::Incident)],
             RouteClass::IncidentComments => &[(None, Route::IncidentComments)],
+            RouteClass::ScoreList => &[(Some("GET"), Route::SecureScores)],
+            RouteClass::ControlGet => &[
+                (Some("GET"), Route::ControlProfiles),
+                (Some("GET"), Route::ControlProfile),
+            ],
+            RouteClass::ControlPatch => &[(Some("PATCH"), Route::ControlProfile)],
         };
         routes
             .iter()
@@ -303,7 +342,7 @@ impl RouteClass {
 
     /// Parses a comma-separated list: `list`, `get`, `patch`, `comments` (alerts_v2),
     /// `incident-list`, `incident-get`, `incident-patch`, `incident-comments`, `incidents`
-    /// (all four), `reads` (every list and get), `writes` (every patch and comment) and `all`
+    /// (all four), `score-list`, `control-get`, `control-patch` (Secure Score), `reads` (every list and get), `writes` (every patch and comment) and `all`
     /// (every request, whatever its route).
     /// `all` gives an empty list, which a plan reads as "no restriction".
     pub fn parse_list(s: &str) -> Result<Vec<RouteClass>, String> {
@@ -321,13 +360,22 @@ impl RouteClass {
                 "incident-patch" => &[IncidentPatch],
                 "incident-comments" => &[IncidentComments],
                 "incidents" => &[IncidentList, IncidentGet, IncidentPatch, IncidentComments],
-                "reads" => &[List, Get, IncidentList, IncidentGet],
-                "writes" => &[Patch, Comments, IncidentPatch, IncidentComments],
+                "score-list" => &[ScoreList],
+                "control-get" => &[ControlGet],
+                "control-patch" => &[ControlPatch],
+                "reads" => &[List, Get, IncidentList, IncidentGet, ScoreList, ControlGet],
+                "writes" => &[
+                    Patch,
+                    Comments,
+                    IncidentPatch,
+                    IncidentComments,
+                    ControlPatch,
+                ],
                 _ => {
                     return Err(format!(
                         "unknown route class '{word}' (expected list, get, patch, comments, \
                          incident-list, incident-get, incident-patch, incident-comments, \
-                         incidents, reads, writes, all)"
+                         incidents, score-list, control-get, control-patch, reads, writes, all)"
                     ));
                 }
             };
@@ -880,11 +928,27 @@ mod tests {
         );
         assert_eq!(
             RouteClass::parse_list("reads").unwrap(),
-            vec![List, Get, IncidentList, IncidentGet]
+            vec![List, Get, IncidentList, IncidentGet, ScoreList, ControlGet]
         );
         assert_eq!(
             RouteClass::parse_list("writes,patch").unwrap(),
-            vec![Patch, Comments, IncidentPatch, IncidentComments]
+            vec![
+                Patch,
+                Comments,
+                IncidentPatch,
+                IncidentComments,
+                ControlPatch
+            ]
+        );
+        assert_eq!(
+            RouteClass::parse_list("score-list,control-get,control-patch").unwrap(),
+            vec![ScoreList, ControlGet, ControlPatch]
+        );
+        assert!(
+            ControlGet
+                .scopes()
+                .iter()
+                .any(|s| s.matches("GET", Route::ControlProfile))
         );
         assert_eq!(
             RouteClass::parse_list("incident-patch,incident-comments").unwrap(),

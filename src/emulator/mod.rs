@@ -40,6 +40,7 @@ pub mod incidents;
 pub mod json;
 pub mod paging;
 pub mod routes;
+pub mod score;
 pub mod server;
 pub mod store;
 pub mod tls;
@@ -453,10 +454,11 @@ pub async fn start(config: EmulatorConfig) -> io::Result<RunningEmulator> {
             ),
         ));
     }
+    let now = config.now.unwrap_or_else(OffsetDateTime::now_utc);
     let gen_cfg = generate::GenConfig {
         alerts: config.alerts.min(MAX_ALERTS),
         seed: config.seed,
-        now: config.now.unwrap_or_else(OffsetDateTime::now_utc),
+        now,
         hostile: config.hostile,
     };
     // Generation is CPU work (seconds for 100,000 alerts): keep it off the async workers.
@@ -506,6 +508,7 @@ pub async fn start(config: EmulatorConfig) -> io::Result<RunningEmulator> {
         config.page_size.clamp(1, paging::MAX_PAGE_SIZE),
         config.seed,
         addr,
+        now,
     );
     if certs.is_some() {
         state.scheme = "https";

@@ -412,6 +412,8 @@ pub async fn method_not_allowed(method: Method, uri: Uri) -> Response {
         Route::AlertComments | Route::IncidentComments => "POST",
         Route::Incidents | Route::IncidentAlerts => "GET, HEAD",
         Route::Incident => "GET, HEAD, PATCH",
+        Route::SecureScores | Route::ControlProfiles => "GET, HEAD",
+        Route::ControlProfile => "GET, HEAD, PATCH",
         Route::Other => "",
     };
     let mut r = GraphError::new(
@@ -427,7 +429,16 @@ pub async fn method_not_allowed(method: Method, uri: Uri) -> Response {
 
 /// Paths the emulator does not serve: Graph answers 400 naming the unknown segment.
 pub async fn unknown_path(uri: Uri) -> GraphError {
-    let known: [&[&str]; 3] = [&["v1.0"], &["security"], &["alerts_v2", "incidents"]];
+    let known: [&[&str]; 3] = [
+        &["v1.0"],
+        &["security"],
+        &[
+            "alerts_v2",
+            "incidents",
+            "secureScores",
+            "secureScoreControlProfiles",
+        ],
+    ];
     let segment = uri
         .path()
         .split('/')

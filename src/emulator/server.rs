@@ -9,8 +9,9 @@ use super::changes::Tenant;
 use super::conn::Cut;
 use super::error::GraphError;
 use super::faults::{Controls, Fault, Route};
+use super::score::ScoreState;
 use super::store::Store;
-use super::{incident_routes, routes};
+use super::{incident_routes, routes, score};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -43,6 +44,8 @@ pub struct AppState {
     pub local_addr: SocketAddr,
     /// `http` or `https`, for links in replies.
     pub scheme: &'static str,
+    /// Secure Score snapshots and control profiles.
+    pub score: ScoreState,
     seed: u64,
     request_seq: AtomicU64,
 }
@@ -54,6 +57,7 @@ impl AppState {
         page_size: usize,
         seed: u64,
         local_addr: SocketAddr,
+        now: time::OffsetDateTime,
     ) -> Self {
         let alerts = tenant.read().len() as u64;
         let token_key = super::generate::mix64(seed ^ alerts.rotate_left(32));
@@ -64,6 +68,7 @@ impl AppState {
             token_key,
             local_addr,
             scheme: "http",
+            score: ScoreState::new(seed, now, &super::generate::tenant_id(seed)),
             seed,
             request_seq: AtomicU64::new(0),
         }
@@ -152,6 +157,20 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/v1.0/security/incidents/{id}/alerts",
             get(incident_routes::list_alerts).fallback(routes::method_not_allowed),
         )
+        .route(
+            "/v1.0/security/secureScores",
+            get(score::list_scores).fallback(routes::method_not_allowed),
+        )
+        .route(
+            "/v1.0/security/secureScoreControlProfiles",
+            get(score::list_profiles).fallback(routes::method_not_allowed),
+        )
+        .route(
+            "/v1.0/security/secureScoreControlProfiles/{id}",
+            get(score::get_profile)
+                .patch(score::patch_profile)
+                .fallback(routes::method_not_allowed),
+        )
         .fallback(routes::unknown_path)
         .layer(middleware::from_fn_with_state(state.clone(), outer))
         .with_state(state)
@@ -173,6 +192,15 @@ async fn outer(State(state): State<Arc<AppState>>, req: Request, next: Next) -> 
     let method = req.method().as_str().to_owned();
 
     let fault = state.controls.on_request(&method, route);
+    // Secure Score allows a few requests in flight; the slot is held until the reply.
+    let _slot = if route.is_secure_score() {
+        match ScoreState::enter(&state) {
+            Some(slot) => Some(slot),
+            None => return score_throttled(&request_id),
+        }
+    } else {
+        None
+    };
     let mut resp = match fault {
         Some(Fault::Reset) => {
             if let Some(ConnectInfo(cut)) = req.extensions().get::<ConnectInfo<Cut>>() {
@@ -221,6 +249,24 @@ async fn outer(State(state): State<Arc<AppState>>, req: Request, next: Next) -> 
         Some(f @ (Fault::Truncate | Fault::Malformed)) => break_body(resp, &f).await,
         _ => resp,
     }
+}
+
+/// 429 for a request over the Secure Score concurrency limit, as Graph answers it.
+fn score_throttled(request_id: &str) -> Response {
+    let err = GraphError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "activityLimitReached",
+        "Too many concurrent requests to Secure Score; retry after the interval given.",
+    )
+    .with_inner("throttledRequest");
+    let mut r = (err.status, err.body(request_id, None)).into_response();
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+    r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(1u32));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        r.headers_mut().insert(REQUEST_ID, v);
+    }
+    r
 }
 
 /// Checks the bearer token, then routes.

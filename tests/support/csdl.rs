@@ -1,6 +1,8 @@
 //! The `microsoft.graph.security` schema's properties, read from the shared v1.0 CSDL with
 //! plain string scanning (the file is regular and machine-written).
 
+#![allow(dead_code)] // each test crate uses a different part
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -17,17 +19,30 @@ pub fn shared_graph(test: &str) -> Option<PathBuf> {
 
 pub struct Csdl {
     schema: String,
+    /// The schema's alias, as base types name it (`self`, `graph`).
+    alias: &'static str,
 }
 
 impl Csdl {
+    /// The `microsoft.graph.security` schema.
     pub fn load(dir: &Path) -> Csdl {
+        Self::load_namespace(dir, "microsoft.graph.security", "self")
+    }
+
+    /// The `microsoft.graph` schema (Secure Score lives there).
+    pub fn load_graph(dir: &Path) -> Csdl {
+        Self::load_namespace(dir, "microsoft.graph", "graph")
+    }
+
+    fn load_namespace(dir: &Path, namespace: &str, alias: &'static str) -> Csdl {
         let xml = std::fs::read_to_string(dir.join("v1.0-cleanMetadata.xml")).expect("CSDL");
         let start = xml
-            .find("<Schema Namespace=\"microsoft.graph.security\"")
-            .expect("security schema");
+            .find(&format!("<Schema Namespace=\"{namespace}\""))
+            .expect("schema");
         let end = xml[start..].find("</Schema>").expect("schema end") + start;
         Csdl {
             schema: xml[start..end].to_owned(),
+            alias,
         }
     }
 
@@ -57,7 +72,8 @@ impl Csdl {
                     }
                 }
             }
-            match head.split("BaseType=\"self.").nth(1) {
+            let base = format!("BaseType=\"{}.", self.alias);
+            match head.split(base.as_str()).nth(1) {
                 Some(rest) => name = rest[..rest.find('"')?].to_owned(),
                 None => return Some(out),
             }
