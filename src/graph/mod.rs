@@ -11,6 +11,7 @@ pub mod models;
 pub mod odata;
 mod pager;
 pub mod retry;
+pub mod score;
 pub mod tls;
 
 pub use auth::{AuthError, StaticToken, TokenProvider, jwt_user};
