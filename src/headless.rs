@@ -8,6 +8,7 @@
 //! protected against formula injection.
 
 pub mod incidents;
+pub mod score;
 
 use crate::graph::Client;
 use crate::graph::GraphError;

@@ -75,6 +75,14 @@ enum Command {
     /// Incidents (security/incidents).
     #[command(subcommand)]
     Incidents(incidents_cmd::IncidentsCommand),
+    /// Daily Secure Score (security/secureScores), newest first: date, currentScore,
+    /// maxScore and the percentage achieved.
+    Score {
+        /// Only the N newest daily snapshots (a day Graph has no snapshot for is skipped,
+        /// not filled in).
+        #[arg(long, value_name = "N")]
+        days: Option<usize>,
+    },
     /// Changes waiting in the on-disk outbox (<data dir>/outbox/<profile>.jsonl).
     #[command(subcommand)]
     Outbox(OutboxCommand),
@@ -219,6 +227,17 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(async {
                 let session = connect(&cli, &profile, false).await?;
                 incidents_cmd::run(&session, &profile, cmd, cli.output, read_only).await
+            })
+        }
+        Some(Command::Score { days }) => {
+            let profile = loaded.config.resolve_profile(cli.profile.as_deref())?;
+            runtime.block_on(async {
+                let session = connect(&cli, &profile, false).await?;
+                let mut out = std::io::stdout().lock();
+                headless::score::list_secure_scores(&session.client, days, cli.output, &mut out)
+                    .await?;
+                out.flush()?;
+                Ok(ExitCode::SUCCESS)
             })
         }
         Some(Command::Entities { kind, max, filter }) => {
