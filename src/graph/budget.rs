@@ -323,6 +323,8 @@ mod tests {
     use super::*;
 
     const SEC: Duration = Duration::from_secs(1);
+    /// The bucket maths works in floating point: waits it computes match to a microsecond.
+    const MICRO: Duration = Duration::from_micros(1);
 
     fn default_bucket(t0: Instant) -> Bucket {
         Bucket::new(BudgetConfig::default(), t0)
@@ -352,7 +354,10 @@ mod tests {
         assert_eq!(drain(&mut b, t0), 20);
         // 120 a minute: one every half second.
         let wait = b.try_take(t0).expect_err("empty");
-        assert!((wait.as_secs_f64() - 0.5).abs() < 1e-6, "{wait:?}");
+        assert!(
+            wait.abs_diff(Duration::from_millis(500)) < MICRO,
+            "{wait:?}"
+        );
         assert!(b.try_take(t0 + wait).is_ok());
         assert!(b.try_take(t0 + wait).is_err());
     }
@@ -395,7 +400,7 @@ mod tests {
         assert_eq!((s.available, s.per_minute, s.shrunk), (0.0, 60.0, true));
         // At 60 a minute the next token is a second away.
         let wait = b.try_take(t0).expect_err("emptied");
-        assert!((wait.as_secs_f64() - 1.0).abs() < 1e-6, "{wait:?}");
+        assert!(wait.abs_diff(Duration::from_secs(1)) < MICRO, "{wait:?}");
         // Requests sent after that 429 and throttled again halve it again, never below 10.
         let mut t = t0;
         for expect in [30.0, 15.0, 10.0, 10.0] {
