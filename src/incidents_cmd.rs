@@ -2,11 +2,11 @@
 //! straight to Graph; writes go through the outbox like alert writes (journaled first, sent
 //! once, held behind earlier changes to the same incident).
 
-use crate::{Session, report_write, settle, start_outbox};
+use crate::{Session, report_write, settle, start_outbox, verdict_args};
 use clap::Subcommand;
 use graphsec::config::ResolvedProfile;
 use graphsec::graph::ODataQuery;
-use graphsec::graph::enums::{AlertClassification, AlertDetermination, IncidentStatus};
+use graphsec::graph::enums::IncidentStatus;
 use graphsec::graph::incidents::IncidentUpdate;
 use graphsec::headless::{self, OutputFormat};
 use graphsec::outbox::{Op, Target};
@@ -108,19 +108,15 @@ pub async fn run(
             if read_only {
                 return refuse_writes();
             }
+            let (classification, determination) =
+                verdict_args(classification.as_deref(), determination.as_deref())?;
             let update = IncidentUpdate {
                 status: status
                     .as_deref()
                     .map(IncidentStatus::parse_input)
                     .transpose()?,
-                classification: classification
-                    .as_deref()
-                    .map(AlertClassification::parse_input)
-                    .transpose()?,
-                determination: determination
-                    .as_deref()
-                    .map(AlertDetermination::parse_input)
-                    .transpose()?,
+                classification,
+                determination,
                 assigned_to: assign,
                 custom_tags: (!tags.is_empty())
                     .then(|| tags.into_iter().filter(|t| !t.trim().is_empty()).collect()),

@@ -921,6 +921,22 @@ fn request_budget(profile: &ResolvedProfile, endpoint: &str) -> anyhow::Result<B
 
 const REQUEST_BUDGET_ENV: &str = "GRAPHSEC_REQUEST_BUDGET";
 
+/// `--classification` and `--determination` as typed, for alerts and incidents alike (the
+/// same enums): an unknown member is refused with the list of members.
+fn verdict_args(
+    classification: Option<&str>,
+    determination: Option<&str>,
+) -> anyhow::Result<(Option<AlertClassification>, Option<AlertDetermination>)> {
+    Ok((
+        classification
+            .map(AlertClassification::parse_input)
+            .transpose()?,
+        determination
+            .map(AlertDetermination::parse_input)
+            .transpose()?,
+    ))
+}
+
 async fn alerts_command(
     session: &Session,
     profile: &ResolvedProfile,
@@ -955,19 +971,15 @@ async fn alerts_command(
             if read_only {
                 return refuse_writes();
             }
+            let (classification, determination) =
+                verdict_args(classification.as_deref(), determination.as_deref())?;
             let update = AlertUpdate {
                 status: status
                     .as_deref()
                     .map(AlertStatus::parse_input)
                     .transpose()?,
-                classification: classification
-                    .as_deref()
-                    .map(AlertClassification::parse_input)
-                    .transpose()?,
-                determination: determination
-                    .as_deref()
-                    .map(AlertDetermination::parse_input)
-                    .transpose()?,
+                classification,
+                determination,
                 assigned_to: assign,
             };
             if update.is_empty() {
