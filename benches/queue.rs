@@ -128,6 +128,8 @@ fn bench_session() -> SessionInfo {
         read_only: false,
         keymap: KeyMap::default(),
         no_color: false,
+        planned: Default::default(),
+        planned_file: None,
     }
 }
 

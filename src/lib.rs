@@ -13,6 +13,7 @@ pub mod graph;
 pub mod headless;
 pub mod logging;
 pub mod outbox;
+pub mod planned;
 pub mod sanitize;
 pub mod signin;
 pub mod text;

@@ -393,6 +393,17 @@ async fn open_console(
         WriterConfig::default(),
         event_tx,
     );
+    // Planned controls are kept per profile in the XDG data dir (the demo's under "demo").
+    let planned_name = if cli.demo {
+        "demo"
+    } else {
+        profile.name.as_str()
+    };
+    let planned_file = config::paths().map(|p| graphsec::planned::file(&p.data_dir, planned_name));
+    let (planned, planned_problem) = match &planned_file {
+        Some(path) => graphsec::planned::load(path),
+        None => Default::default(),
+    };
     let info = SessionInfo {
         profile: if cli.demo {
             "demo".to_owned()
@@ -405,8 +416,17 @@ async fn open_console(
         read_only: cli.read_only || profile.read_only,
         keymap: settings.keymap.clone(),
         no_color: settings.no_color,
+        planned,
+        planned_file,
     };
-    let state = State::new(info, time::OffsetDateTime::now_utc());
+    let mut state = State::new(info, time::OffsetDateTime::now_utc());
+    if let Some(problem) = planned_problem {
+        tracing::warn!(%problem, "planned controls not read");
+        let _ = app::update(
+            &mut state,
+            app::Action::Notice(format!("planned controls not read: {problem}")),
+        );
+    }
     let (commands, command_rx) = mpsc::unbounded_channel();
     let (update_tx, updates) = mpsc::channel(256);
     let worker = tokio::spawn(worker::run(

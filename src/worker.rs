@@ -8,6 +8,7 @@
 
 use crate::app::incidents::IncidentRow;
 use crate::app::live::{Held, PollOf};
+use crate::app::score::HISTORY_DAYS;
 use crate::app::writes::{RESTORED_WRITE_IDS, WriteOp};
 use crate::app::{Action, AlertQuery, Command, IncidentQuery, OutboxRow, RestoredWrite};
 use crate::graph::models::Page;
@@ -300,6 +301,42 @@ impl Worker {
                         }
                     };
                     let _ = tx.send(action).await;
+                });
+            }
+            Command::LoadSecureScores => {
+                let (client, tx) = (self.client.clone(), self.updates.clone());
+                tokio::spawn(async move {
+                    let query = ODataQuery::new().top(HISTORY_DAYS as u32);
+                    let result = collect(client.list_secure_scores(&query), HISTORY_DAYS).await;
+                    if let Err(e) = &result {
+                        tracing::warn!(error = %e, "secure score history failed");
+                    }
+                    let _ = tx.send(Action::SecureScoresLoaded(result)).await;
+                });
+            }
+            Command::LoadControlProfiles => {
+                let (client, tx) = (self.client.clone(), self.updates.clone());
+                tokio::spawn(async move {
+                    let pages = client.list_control_profiles(&ODataQuery::new());
+                    let result = collect(pages, usize::MAX).await;
+                    if let Err(e) = &result {
+                        tracing::warn!(error = %e, "control profiles failed");
+                    }
+                    let _ = tx.send(Action::ControlProfilesLoaded(result)).await;
+                });
+            }
+            Command::SavePlanned { path, ids } => {
+                let tx = self.updates.clone();
+                tokio::spawn(async move {
+                    let saved =
+                        tokio::task::spawn_blocking(move || crate::planned::save(&path, &ids))
+                            .await;
+                    if let Ok(Err(e)) | Err(e) = saved.map_err(std::io::Error::other) {
+                        tracing::warn!(error = %e, "saving planned controls failed");
+                        let _ = tx
+                            .send(Action::Notice(format!("planned controls not saved: {e}")))
+                            .await;
+                    }
                 });
             }
             Command::GetAlert { id } => {
@@ -634,6 +671,23 @@ async fn load_incidents(
         }
     })
     .await;
+}
+
+/// Every item of `pages` up to `limit`, or the first failure as a line for the analyst.
+async fn collect<T>(
+    mut pages: impl futures_util::Stream<Item = Result<Page<T>, GraphError>> + Unpin,
+    limit: usize,
+) -> Result<Vec<T>, String> {
+    let mut items = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| e.to_string())?;
+        items.extend(page.items);
+        if items.len() >= limit {
+            items.truncate(limit);
+            break;
+        }
+    }
+    Ok(items)
 }
 
 /// One page of a list load, or why it stopped.

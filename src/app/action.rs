@@ -4,6 +4,7 @@ use super::incidents::IncidentRow;
 use super::live::{Held, PollOf};
 use super::writes::WriteOp;
 use crate::graph::models::{Alert, AlertComment};
+use crate::graph::score::{SecureScore, SecureScoreControlProfile};
 use crate::outbox::{FieldConflict, Target};
 use ratatui::crossterm::event::KeyEvent;
 
@@ -97,6 +98,10 @@ pub enum Action {
     },
     /// The outbox's unfinished entries, for the `:outbox` view.
     OutboxListed(Vec<OutboxRow>),
+    /// The Secure Score history, or why it could not be read.
+    SecureScoresLoaded(Result<Vec<SecureScore>, String>),
+    /// Every control profile, or why they could not be read.
+    ControlProfilesLoaded(Result<Vec<SecureScoreControlProfile>, String>),
     /// A one-line notice from the worker or the terminal layer (e.g. clipboard result).
     Notice(String),
     /// `:profile` could not open `profile` (its config, token or outbox); the console

@@ -6,6 +6,7 @@ use crate::graph::enums::{AlertStatus, IncidentStatus};
 use crate::graph::incidents::IncidentUpdate;
 use crate::graph::models::{Alert, AlertUpdate};
 use crate::outbox::{Base, Resolution, Target};
+use std::path::PathBuf;
 use time::{Duration, OffsetDateTime};
 
 /// The server-side part of the queue's filter (the presets); type-to-filter is local.
@@ -141,6 +142,13 @@ pub enum Command {
     /// layer builds a new client, outbox and worker and a fresh `State` (same keymap and
     /// size), or answers `Action::SwitchFailed` and stays.
     SwitchProfile(String),
+    /// Read the daily Secure Score history (up to [`super::score::HISTORY_DAYS`] snapshots);
+    /// answered with `Action::SecureScoresLoaded`.
+    LoadSecureScores,
+    /// Read every control profile; answered with `Action::ControlProfilesLoaded`.
+    LoadControlProfiles,
+    /// Keep the planned controls: write `ids` to `path` (off the terminal loop).
+    SavePlanned { path: PathBuf, ids: Vec<String> },
     /// Leave the console.
     Quit,
 }

@@ -22,6 +22,8 @@ pub fn session() -> SessionInfo {
         read_only: false,
         keymap: KeyMap::default(),
         no_color: false,
+        planned: Default::default(),
+        planned_file: None,
     }
 }
 

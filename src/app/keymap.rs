@@ -23,6 +23,12 @@ pub enum Mode {
     Incidents,
     /// One incident and its alerts (opened from the incidents queue) have focus.
     Incident,
+    /// The `:score` chart has focus.
+    Score,
+    /// The `:controls` table has focus.
+    Controls,
+    /// One control profile (opened from `:controls`) has focus.
+    Control,
 }
 
 impl Mode {
@@ -33,6 +39,9 @@ impl Mode {
             Mode::Entities => "entities",
             Mode::Incidents => "incidents",
             Mode::Incident => "incident",
+            Mode::Score => "score",
+            Mode::Controls => "controls",
+            Mode::Control => "control",
         }
     }
 }
@@ -81,6 +90,9 @@ pub const ALL: &[Mode] = &[
     Mode::Entities,
     Mode::Incidents,
     Mode::Incident,
+    Mode::Score,
+    Mode::Controls,
+    Mode::Control,
 ];
 /// Where alerts and incidents are changed: the same keys for both.
 pub const WRITES: &[Mode] = &[Mode::Queue, Mode::Detail, Mode::Incidents, Mode::Incident];

@@ -3,12 +3,14 @@
 
 use super::action::OutboxRow;
 use super::command::Command;
+use super::control_keys;
 use super::entity_keys;
 use super::format;
 use super::incident_keys;
 use super::incidents::OpenAlert;
 use super::keymap::KeyAction;
 use super::queue::{Column, Sort};
+use super::score_keys;
 use super::state::{
     Choice, ConflictPrompt, Focus, LoadMode, MenuKind, Overlay, PromptKind, State, StatusPreset,
     TimePreset,
@@ -73,6 +75,16 @@ fn on_action(state: &mut State, action: KeyAction) -> Vec<Command> {
         // The entities pane follows the alerts: refreshing it reloads them.
         KeyAction::Refresh if state.focus == Focus::Entities => {}
         _ if state.focus == Focus::Entities => return entity_keys::on_action(state, action),
+        _ if state.focus == Focus::Score => {
+            if let Some(commands) = score_keys::on_action(state, action) {
+                return commands;
+            }
+        }
+        _ if matches!(state.focus, Focus::Controls | Focus::Control) => {
+            if let Some(commands) = control_keys::on_action(state, action) {
+                return commands;
+            }
+        }
         _ if matches!(state.focus, Focus::Incidents | Focus::Incident) => {
             if let Some(commands) = incident_keys::on_action(state, action) {
                 return commands;
@@ -711,6 +723,8 @@ fn run_command(state: &mut State, line: &str) -> Vec<Command> {
         "incidents all" | "inc all" => {
             return incident_keys::open(state, Some(StatusPreset::All));
         }
+        "score" => return score_keys::open_score(state),
+        "controls" | "control" => return score_keys::open_controls(state),
         "entities" | "entity" | "ent" => {
             incident_keys::close(state);
             entity_keys::open_all(state);
@@ -745,7 +759,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Command> {
             return vec![Command::OutboxList];
         }
         other => state.error(&format!(
-            "Unknown command :{other} (try :alerts, :incidents, :entities, :outbox, :live, :profile, :q, :help)"
+            "Unknown command :{other} (try :alerts, :incidents, :entities, :score, :controls, :outbox, :live, :profile, :q, :help)"
         )),
     }
     vec![]

@@ -3,6 +3,8 @@
 
 pub mod action;
 pub mod command;
+mod control_keys;
+pub mod controls;
 pub mod detail;
 pub mod entities;
 mod entity_keys;
@@ -16,6 +18,8 @@ pub mod layout;
 pub mod live;
 pub mod queue;
 mod refresh;
+pub mod score;
+mod score_keys;
 mod state;
 mod update;
 pub mod writes;

@@ -2,12 +2,14 @@
 
 use super::action::OutboxRow;
 use super::command::{AlertQuery, Command};
+use super::controls::ControlsView;
 use super::entities::EntitiesView;
 use super::incidents::{IncidentsPane, OpenAlert, OpenedAlert};
 use super::keymap::{KeyMap, Mode};
 use super::layout::Screen;
 use super::live::Live;
 use super::queue::{self, Item, Queue};
+use super::score::{ScoreData, ScoreWindow};
 use super::writes::{WriteOp, Writes};
 use crate::graph::enums::{AlertClassification, AlertDetermination, AlertStatus, IncidentStatus};
 use crate::outbox::{FieldConflict, Target};
@@ -34,6 +36,11 @@ pub struct SessionInfo {
     pub keymap: KeyMap,
     /// `NO_COLOR`/`--no-color`: drop colours, keep bold/reverse/underline.
     pub no_color: bool,
+    /// Controls the analyst marked as planned in earlier sessions of this profile.
+    pub planned: BTreeSet<String>,
+    /// Where planned marks are kept (`<data dir>/planned/<profile>.json`); `None` keeps
+    /// them for this session only.
+    pub planned_file: Option<std::path::PathBuf>,
 }
 
 /// Which statuses the server-side query asks for.
@@ -318,6 +325,12 @@ pub enum Focus {
     Incidents,
     /// One incident with its alerts (full screen), opened from the incidents pane.
     Incident,
+    /// The `:score` pane: the trend chart and today's breakdown (full screen).
+    Score,
+    /// The `:controls` table of control profiles (full screen).
+    Controls,
+    /// One control profile in full, opened from `:controls`.
+    Control,
 }
 
 /// How the current load treats the rows already on screen.
@@ -470,6 +483,14 @@ pub struct State {
     pub(crate) entities: Option<EntitiesView>,
     /// The incidents pane (kept loaded while the analyst works in the alert queue).
     pub(crate) incidents: IncidentsPane,
+    /// Secure Score history, control profiles and planned controls (`:score`, `:controls`).
+    pub(crate) score: ScoreData,
+    /// How far back the `:score` chart looks.
+    pub(crate) score_window: ScoreWindow,
+    /// The `:controls` table and profile view.
+    pub(crate) controls: ControlsView,
+    /// The pane `Esc` goes back to from `:score` and `:controls`.
+    pub(crate) score_return: Focus,
     pub(crate) writes: Writes,
     /// Conflicts reported while another overlay was open; shown one at a time.
     pub(crate) conflicts: VecDeque<ConflictPrompt>,
@@ -481,6 +502,7 @@ pub struct State {
 
 impl State {
     pub fn new(session: SessionInfo, now: OffsetDateTime) -> State {
+        let planned = (session.planned.clone(), session.planned_file.clone());
         let me = session
             .me
             .as_deref()
@@ -510,6 +532,10 @@ impl State {
             overlay: None,
             entities: None,
             incidents: IncidentsPane::default(),
+            score: ScoreData::with_planned(planned.0, planned.1),
+            score_window: ScoreWindow::Month,
+            controls: ControlsView::default(),
+            score_return: Focus::Queue,
             writes: Writes::default(),
             conflicts: VecDeque::new(),
             message: None,
@@ -613,6 +639,9 @@ impl State {
             Focus::Entities => Mode::Entities,
             Focus::Incidents => Mode::Incidents,
             Focus::Incident => Mode::Incident,
+            Focus::Score => Mode::Score,
+            Focus::Controls => Mode::Controls,
+            Focus::Control => Mode::Control,
         }
     }
 

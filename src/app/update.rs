@@ -6,6 +6,7 @@ use super::incident_keys;
 use super::keys;
 use super::live;
 use super::refresh;
+use super::score_keys;
 use super::state::{ConflictPrompt, Overlay, PageIn, State};
 use crate::graph::models::{Alert, AlertComment};
 use crate::outbox::{Target, TargetKind};
@@ -93,6 +94,14 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
                     .on_held(live::Held::Failed(error.clone()), state.now, last_input);
                 state.error(&format!("Loading alerts failed: {error}"));
             }
+            vec![]
+        }
+        Action::SecureScoresLoaded(result) => {
+            score_keys::on_scores(state, result);
+            vec![]
+        }
+        Action::ControlProfilesLoaded(result) => {
+            score_keys::on_profiles(state, result);
             vec![]
         }
         Action::AlertLoaded(alert) => {

@@ -1,11 +1,13 @@
 //! Drawing: `State` in, frame out. Never mutates state, never does I/O.
 
 mod bars;
+mod controls;
 mod detail;
 mod entities;
 mod incidents;
 mod popup;
 mod queue;
+mod score;
 pub mod theme;
 
 use crate::app::layout::{MIN_HEIGHT, MIN_WIDTH};
@@ -45,6 +47,8 @@ fn draw(state: &State, frame: &mut Frame) {
         Focus::Entities => entities::render(state, &theme, frame, screen.middle),
         Focus::Incidents => incidents::render_queue(state, &theme, frame, screen.middle),
         Focus::Incident => incidents::render_view(state, &theme, frame, screen.middle),
+        Focus::Score => score::render(state, &theme, frame, screen.middle),
+        Focus::Controls | Focus::Control => controls::render(state, &theme, frame, screen.middle),
         Focus::Queue | Focus::Detail => {
             if let (Some(header), Some(body)) = (screen.queue_header, screen.queue_body) {
                 queue::render(state, &theme, frame, header, body);

@@ -67,6 +67,8 @@ impl Console {
             read_only: false,
             keymap: KeyMap::default(),
             no_color: true,
+            planned: Default::default(),
+            planned_file: None,
         };
         let mut state = State::new(session, OffsetDateTime::now_utc());
         update(&mut state, Action::Resize(size.0, size.1));

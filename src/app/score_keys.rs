@@ -1,0 +1,108 @@
+//! Opening `:score` and `:controls`, loading what they show, and the `:score` pane's keys.
+//! Both panes read one [`super::score::ScoreData`]: the history and the profiles are
+//! fetched once, on first open, and again with `r`.
+
+use super::command::Command;
+use super::keymap::KeyAction;
+use super::score::Fetch;
+use super::state::{Focus, State};
+use crate::graph::score::{SecureScore, SecureScoreControlProfile};
+
+/// `:score`: the trend pane.
+pub(crate) fn open_score(state: &mut State) -> Vec<Command> {
+    enter(state, Focus::Score);
+    state.info("Secure Score (esc goes back)");
+    load(state, false)
+}
+
+/// `:controls`: the control profiles.
+pub(crate) fn open_controls(state: &mut State) -> Vec<Command> {
+    enter(state, Focus::Controls);
+    super::control_keys::relocate(state);
+    state.info("Control profiles, most points available first (esc goes back)");
+    load(state, false)
+}
+
+fn enter(state: &mut State, focus: Focus) {
+    if !matches!(state.focus, Focus::Score | Focus::Controls | Focus::Control) {
+        state.score_return = state.focus;
+    }
+    state.focus = focus;
+    state.dirty = true;
+}
+
+/// Esc from `:score` or `:controls`: back where the analyst came from.
+pub(crate) fn leave(state: &mut State) {
+    state.focus = match state.score_return {
+        Focus::Score | Focus::Controls | Focus::Control => Focus::Queue,
+        other => other,
+    };
+    state.scroll_to_cursor();
+    state.dirty = true;
+}
+
+/// The reads the two panes need: what was never asked for, or everything with `force`.
+/// A read already running is not asked for again.
+pub(crate) fn load(state: &mut State, force: bool) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let score = &mut state.score;
+    let want = |f: &Fetch| !f.is_loading() && (force || *f == Fetch::NotAsked);
+    if want(&score.history_fetch) {
+        score.history_fetch = Fetch::Loading;
+        commands.push(Command::LoadSecureScores);
+    }
+    if want(&score.profiles_fetch) {
+        score.profiles_fetch = Fetch::Loading;
+        commands.push(Command::LoadControlProfiles);
+    }
+    if !commands.is_empty() {
+        state.dirty = true;
+    }
+    commands
+}
+
+pub(crate) fn on_scores(state: &mut State, result: Result<Vec<SecureScore>, String>) {
+    match result {
+        Ok(snapshots) => {
+            state.score.set_history(snapshots);
+            state.score.history_fetch = Fetch::Loaded;
+        }
+        Err(e) => {
+            state.error(&format!("Loading the Secure Score history failed: {e}"));
+            state.score.history_fetch = Fetch::Failed(e);
+        }
+    }
+    super::control_keys::relocate(state);
+    state.dirty = true;
+}
+
+pub(crate) fn on_profiles(
+    state: &mut State,
+    result: Result<Vec<SecureScoreControlProfile>, String>,
+) {
+    match result {
+        Ok(profiles) => {
+            state.score.set_profiles(profiles);
+            state.score.profiles_fetch = Fetch::Loaded;
+        }
+        Err(e) => {
+            state.error(&format!("Loading the control profiles failed: {e}"));
+            state.score.profiles_fetch = Fetch::Failed(e);
+        }
+    }
+    super::control_keys::relocate(state);
+    state.dirty = true;
+}
+
+/// Keys of the `:score` pane; `None` leaves the key to the common handling.
+pub(crate) fn on_action(state: &mut State, action: KeyAction) -> Option<Vec<Command>> {
+    match action {
+        KeyAction::Back => leave(state),
+        KeyAction::Refresh => {
+            state.info("Reloading the Secure Score…");
+            return Some(load(state, true));
+        }
+        _ => {}
+    }
+    Some(vec![])
+}
