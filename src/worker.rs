@@ -339,6 +339,13 @@ impl Worker {
                     }
                 });
             }
+            Command::UpdateControl { write_id, .. } => {
+                self.send(Action::WriteFailed {
+                    write_id,
+                    error: "control writes are not wired to the outbox yet".into(),
+                })
+                .await?;
+            }
             Command::GetAlert { id } => {
                 let (client, tx) = (self.client.clone(), self.updates.clone());
                 tokio::spawn(async move {

@@ -71,6 +71,11 @@ pub enum Action {
         write_id: u64,
         incident: Box<IncidentRow>,
     },
+    /// A control-profile PATCH landed; `profile` is the server's copy.
+    ControlWriteSucceeded {
+        write_id: u64,
+        profile: Box<SecureScoreControlProfile>,
+    },
     /// A PATCH succeeded; `alert` is the server's copy.
     WriteSucceeded { write_id: u64, alert: Alert },
     /// A comment POST succeeded; `comments` is the target's (alert's or incident's) whole

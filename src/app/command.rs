@@ -5,6 +5,7 @@
 use crate::graph::enums::{AlertStatus, IncidentStatus};
 use crate::graph::incidents::IncidentUpdate;
 use crate::graph::models::{Alert, AlertUpdate};
+use crate::graph::score::ControlStateUpdate;
 use crate::outbox::{Base, Resolution, Target};
 use std::path::PathBuf;
 use time::{Duration, OffsetDateTime};
@@ -112,6 +113,14 @@ pub enum Command {
         write_id: u64,
         incident_id: String,
         update: IncidentUpdate,
+        base: Option<Base>,
+    },
+    /// PATCH one control profile's state (with vendorInformation), through the outbox;
+    /// `base` is the newest state update the analyst saw (conflict detection).
+    UpdateControl {
+        write_id: u64,
+        profile_id: String,
+        update: ControlStateUpdate,
         base: Option<Base>,
     },
     /// POST a comment to one incident, through the outbox.

@@ -30,31 +30,33 @@ pub enum Tone {
 pub struct DocLine(pub Vec<(Tone, String)>);
 
 impl DocLine {
-    fn one(tone: Tone, text: impl Into<String>) -> DocLine {
+    pub(super) fn one(tone: Tone, text: impl Into<String>) -> DocLine {
         DocLine(vec![(tone, text.into())])
     }
 
-    fn blank() -> DocLine {
+    pub(super) fn blank() -> DocLine {
         DocLine(vec![])
     }
 }
 
 const LABEL: usize = 16;
 
-struct Doc {
-    lines: Vec<DocLine>,
-    width: usize,
+/// A document being built: sanitised, wrapped lines (shared by the alert, incident and
+/// control-profile views).
+pub(super) struct Doc {
+    pub(super) lines: Vec<DocLine>,
+    pub(super) width: usize,
 }
 
 impl Doc {
-    fn heading(&mut self, text: &str) {
+    pub(super) fn heading(&mut self, text: &str) {
         self.lines.push(DocLine::blank());
         self.lines
             .push(DocLine::one(Tone::Heading, truncate(text, self.width)));
     }
 
     /// `label  value`, the value wrapped under itself.
-    fn field(&mut self, label: &str, value: &str) {
+    pub(super) fn field(&mut self, label: &str, value: &str) {
         let value_width = self.width.saturating_sub(LABEL).max(8);
         for (i, line) in wrap(value, value_width).into_iter().enumerate() {
             let head = if i == 0 {
@@ -68,20 +70,20 @@ impl Doc {
     }
 
     /// The document's first line(s): a name from Graph, or `missing` when it has none.
-    fn title(&mut self, title: Option<&str>, missing: &str) {
+    pub(super) fn title(&mut self, title: Option<&str>, missing: &str) {
         let title = sanitize::opt_line(title);
         let text = if title.is_empty() { missing } else { &title };
         self.text(Tone::Title, text, 0);
     }
 
-    fn opt_field(&mut self, label: &str, value: Option<&str>) {
+    pub(super) fn opt_field(&mut self, label: &str, value: Option<&str>) {
         if let Some(v) = value.filter(|v| !v.is_empty()) {
             self.field(label, &sanitize::line(v));
         }
     }
 
     /// Free text (multi-line), indented by `indent` columns.
-    fn text(&mut self, tone: Tone, text: &str, indent: usize) {
+    pub(super) fn text(&mut self, tone: Tone, text: &str, indent: usize) {
         let pad = " ".repeat(indent);
         for line in wrap(text, self.width.saturating_sub(indent).max(8)) {
             self.lines.push(DocLine::one(tone, format!("{pad}{line}")));

@@ -2,7 +2,8 @@
 //! what the keys do.
 
 use super::keymap::{
-    ALL, BOTH, DETAIL, ENTITIES, FILTERED, KeyMap, Mode, OPENS, PRESETS, QUEUE, QUEUES, WRITES,
+    ALL, BOTH, CONTROLS, DETAIL, ENTITIES, FILTERED, KeyMap, Mode, OPENS, PRESETS, QUEUE, QUEUES,
+    WRITES,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,14 +26,15 @@ const SECTIONS: &[(&[Mode], &str)] = &[
         WRITES,
         "Alerts and incidents (queue, detail, incidents, incident)",
     ),
-    (OPENS, "Queue, incidents and incident view"),
+    (OPENS, "Queue, incidents, incident view and controls"),
     (QUEUES, "Queue and incidents"),
-    (FILTERED, "Queue, entities and incidents"),
+    (FILTERED, "Queue, entities, incidents and controls"),
     (PRESETS, "Queue, detail and incidents"),
     (BOTH, "Queue and detail"),
     (QUEUE, "Queue"),
     (DETAIL, "Detail"),
     (ENTITIES, "Entities (:entities)"),
+    (CONTROLS, "Control profiles (:controls) and a profile"),
 ];
 
 /// Every help line, in order.
@@ -70,6 +72,10 @@ pub fn lines(keymap: &KeyMap) -> Vec<HelpLine> {
         "  in the loaded alerts' evidence, by",
         SCORE_FORMULA_HELP,
         "  (several incidents link attacks; several products corroborate)",
+        ":controls lists the Secure Score controls, most points still available first;",
+        "  p marks a control as planned: the pane shows the score if all planned",
+        "  controls were done (kept per profile); e edits state, assignee, comment:",
+        "  tab moves between them, ctrl-s sends (through the outbox), esc cancels",
         "ctrl-c cancels the open input or menu first; in the detail it goes",
         "  back; in the queue it clears marks and filter; twice in a row quits",
     ] {

@@ -78,6 +78,8 @@ pub enum KeyAction {
     EntityKind,
     CommandLine,
     Help,
+    EditControl,
+    PlanControl,
     Interrupt,
     Suspend,
     Quit,
@@ -97,17 +99,19 @@ pub const ALL: &[Mode] = &[
 /// Where alerts and incidents are changed: the same keys for both.
 pub const WRITES: &[Mode] = &[Mode::Queue, Mode::Detail, Mode::Incidents, Mode::Incident];
 /// Where `enter` opens something (an alert, an incident, an incident's alert).
-pub const OPENS: &[Mode] = &[Mode::Queue, Mode::Incidents, Mode::Incident];
+pub const OPENS: &[Mode] = &[Mode::Queue, Mode::Incidents, Mode::Incident, Mode::Controls];
 /// Where statuses to load are picked.
 pub const PRESETS: &[Mode] = &[Mode::Queue, Mode::Detail, Mode::Incidents];
 /// The lists that type-to-filter narrows.
-pub const FILTERED: &[Mode] = &[Mode::Queue, Mode::Entities, Mode::Incidents];
+pub const FILTERED: &[Mode] = &[Mode::Queue, Mode::Entities, Mode::Incidents, Mode::Controls];
 /// The two queues: marks and sorting.
 pub const QUEUES: &[Mode] = &[Mode::Queue, Mode::Incidents];
 pub const BOTH: &[Mode] = &[Mode::Queue, Mode::Detail];
 pub const QUEUE: &[Mode] = &[Mode::Queue];
 pub const DETAIL: &[Mode] = &[Mode::Detail];
 pub const ENTITIES: &[Mode] = &[Mode::Entities];
+/// The control table and the profile view.
+pub const CONTROLS: &[Mode] = &[Mode::Controls, Mode::Control];
 
 struct Spec {
     action: KeyAction,
@@ -285,11 +289,25 @@ const SPECS: &[Spec] = &[
         "kind filter: all, user, device, ip, file, url, mailbox",
     ),
     spec(
+        KeyAction::EditControl,
+        "edit_control",
+        "e",
+        CONTROLS,
+        "edit the control's state, assignee and comment (ctrl-s sends)",
+    ),
+    spec(
+        KeyAction::PlanControl,
+        "plan_control",
+        "p",
+        CONTROLS,
+        "mark / unmark as planned (the what-if projection counts it)",
+    ),
+    spec(
         KeyAction::CommandLine,
         "command",
         ":",
         ALL,
-        "command line (:alerts, :incidents, :entities, :outbox, :q)",
+        "command line (:alerts, :incidents, :entities, :score, :controls, :outbox, :q)",
     ),
     spec(KeyAction::Help, "help", "?", ALL, "this help"),
     spec(

@@ -19,6 +19,7 @@ use super::writes::{self, WriteOp};
 use crate::graph::enums::{AlertStatus, IncidentStatus};
 use crate::graph::incidents::IncidentUpdate;
 use crate::graph::models::AlertUpdate;
+use crate::graph::score::ControlStateUpdate;
 use crate::outbox::{Base, Resolution, Target, TargetKind, check};
 use crate::sanitize;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -148,6 +149,11 @@ fn on_action(state: &mut State, action: KeyAction) -> Vec<Command> {
                 let menu = match kind_of(&targets) {
                     TargetKind::Alert => MenuKind::Status,
                     TargetKind::Incident => MenuKind::IncidentStatus,
+                    // A control's state is set in the control editor.
+                    TargetKind::Control => {
+                        state.info("A control's state is set with e (the control editor)");
+                        return vec![];
+                    }
                 };
                 open_menu(state, menu, 0, targets);
             }
@@ -206,6 +212,8 @@ fn on_action(state: &mut State, action: KeyAction) -> Vec<Command> {
         KeyAction::Interrupt => return interrupt(state),
         KeyAction::Suspend => return vec![Command::Suspend],
         KeyAction::Quit => return quit(state),
+        // Only the control panes bind these; they answer above.
+        KeyAction::EditControl | KeyAction::PlanControl => {}
     }
     vec![]
 }
@@ -419,6 +427,7 @@ fn on_overlay_key(state: &mut State, key: KeyEvent, interrupt: bool) -> Vec<Comm
             }
             vec![]
         }
+        Overlay::ControlEditor(editor) => control_keys::editor_key(state, editor, key, cancel),
         Overlay::Comment {
             mut editor,
             targets,
@@ -577,6 +586,7 @@ fn list_query(state: &State) -> &str {
     match state.focus {
         Focus::Entities => entity_keys::query(state),
         Focus::Incidents => state.incidents.queue.query(),
+        Focus::Controls => &state.controls.filter,
         _ => state.queue.query(),
     }
 }
@@ -585,6 +595,7 @@ fn set_list_query(state: &mut State, query: &str) {
     match state.focus {
         Focus::Entities => entity_keys::set_query(state, query),
         Focus::Incidents => incident_keys::set_query(state, query),
+        Focus::Controls => control_keys::set_query(state, query),
         _ => {
             state.queue.set_query(query);
             state.relocate_cursor();
@@ -1006,6 +1017,7 @@ pub(crate) fn write_command(
             check::incident_base_for(seen.as_ref().unwrap_or(&row.incident), update)
         }),
         WriteOp::Comment(_) => None,
+        WriteOp::UpdateControl(_) => super::score_writes::control_base(state, &id),
     };
     let write_id = state.writes.start(target.clone(), op.clone());
     match (op, target.kind) {
@@ -1031,6 +1043,23 @@ pub(crate) fn write_command(
             write_id,
             incident_id: id,
             text,
+        },
+        (WriteOp::UpdateControl(update), _) => Command::UpdateControl {
+            write_id,
+            profile_id: id,
+            update,
+            base,
+        },
+        // A control's comment is part of a state update: Graph appends it to the
+        // control's history with the current state.
+        (WriteOp::Comment(text), TargetKind::Control) => Command::UpdateControl {
+            write_id,
+            profile_id: id,
+            update: ControlStateUpdate {
+                comment: Some(text),
+                ..ControlStateUpdate::keep_state()
+            },
+            base,
         },
     }
 }
@@ -1077,6 +1106,9 @@ pub(crate) fn on_paste(state: &mut State, text: &str) {
         }
         Some(Overlay::Comment { editor, .. }) => {
             editor.insert_str(sanitize::text(text));
+        }
+        Some(Overlay::ControlEditor(editor)) => {
+            control_keys::editor_paste(editor, &sanitize::text(text));
         }
         _ => return,
     }

@@ -3,7 +3,8 @@
 
 pub mod action;
 pub mod command;
-mod control_keys;
+pub mod control_detail;
+pub mod control_keys;
 pub mod controls;
 pub mod detail;
 pub mod entities;
@@ -20,6 +21,7 @@ pub mod queue;
 mod refresh;
 pub mod score;
 mod score_keys;
+mod score_writes;
 mod state;
 mod update;
 pub mod writes;
@@ -34,6 +36,8 @@ pub use state::{
 pub use update::update;
 
 #[cfg(test)]
+mod control_tests;
+#[cfg(test)]
 mod entity_tests;
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -41,5 +45,7 @@ pub(crate) mod fixtures;
 mod incident_tests;
 #[cfg(test)]
 mod live_tests;
+#[cfg(test)]
+pub(crate) mod score_fixtures;
 #[cfg(test)]
 mod tests;

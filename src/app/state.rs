@@ -296,6 +296,8 @@ pub enum Overlay {
     },
     /// A write stopped in conflict: both values, keep mine or take theirs.
     Conflict(ConflictPrompt),
+    /// The control editor (state, assignee, comment) for one control profile.
+    ControlEditor(Box<super::controls::ControlEditor>),
     /// The `:outbox` view: unfinished writes with their state; retry, drop, resolve.
     Outbox {
         rows: Vec<OutboxRow>,

@@ -96,6 +96,9 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
             }
             vec![]
         }
+        Action::ControlWriteSucceeded { write_id, profile } => {
+            super::score_writes::on_succeeded(state, write_id, *profile)
+        }
         Action::SecureScoresLoaded(result) => {
             score_keys::on_scores(state, result);
             vec![]
@@ -181,7 +184,7 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
             if state.writes.finish(write_id).is_some() {
                 state.info(format!("Saved {target}"));
                 // The reply was unreadable: read the target to show what Graph has.
-                return read_again(target);
+                return read_again(state, target);
             }
             vec![]
         }
@@ -269,14 +272,22 @@ fn set_comments(state: &mut State, target: Target, comments: Vec<AlertComment>) 
             state.queue.modify(&target.id, |a| a.comments = comments);
         }
         TargetKind::Incident => state.incidents.set_comments(&target.id, comments),
+        // Control profiles have no comments of this kind (a comment is part of a state
+        // update).
+        TargetKind::Control => {}
     }
 }
 
 /// Commands that read a target again after a write whose reply was unreadable.
-fn read_again(target: Target) -> Vec<Command> {
+fn read_again(state: &mut State, target: Target) -> Vec<Command> {
     match target.kind {
         TargetKind::Alert => vec![Command::GetAlert { id: target.id }],
         TargetKind::Incident => vec![Command::GetIncident { id: target.id }],
+        TargetKind::Control => {
+            let mut commands = super::score_keys::load(state, true);
+            commands.extend(super::score_writes::reload_history(state));
+            commands
+        }
     }
 }
 

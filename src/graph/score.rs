@@ -389,7 +389,7 @@ raw_traits!(SecureScore);
 raw_traits!(SecureScoreControlProfile);
 
 /// A control-profile PATCH body. `vendorInformation` is always sent (Graph requires it).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ControlStateUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -408,6 +408,14 @@ impl ControlStateUpdate {
     pub fn new(state: ControlState) -> Self {
         ControlStateUpdate {
             state: Some(state),
+            ..Self::keep_state()
+        }
+    }
+
+    /// An update that sets no state (an assignee or a comment alone).
+    pub fn keep_state() -> Self {
+        ControlStateUpdate {
+            state: None,
             assigned_to: None,
             comment: None,
             updated_by: None,

@@ -65,6 +65,13 @@ impl Target {
             id: id.into(),
         }
     }
+
+    pub fn control(id: impl Into<String>) -> Target {
+        Target {
+            kind: TargetKind::Control,
+            id: id.into(),
+        }
+    }
 }
 
 impl std::fmt::Display for Target {
@@ -72,6 +79,7 @@ impl std::fmt::Display for Target {
         let kind = match self.kind {
             TargetKind::Alert => "alert",
             TargetKind::Incident => "incident",
+            TargetKind::Control => "control",
         };
         write!(f, "{kind} {}", crate::sanitize::line(&self.id))
     }
@@ -85,6 +93,8 @@ pub enum TargetKind {
     Alert,
     /// `security/incidents/{id}`
     Incident,
+    /// `security/secureScoreControlProfiles/{id}`
+    Control,
 }
 
 /// What the write does.

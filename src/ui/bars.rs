@@ -42,6 +42,11 @@ pub fn top(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         frame.render_widget(fit_line(spans, usize::from(area.width)), area);
         return;
     }
+    if matches!(state.focus, Focus::Score | Focus::Controls | Focus::Control) {
+        spans.extend(score_top(state, theme, typing));
+        frame.render_widget(fit_line(spans, usize::from(area.width)), area);
+        return;
+    }
     // The entities pane has its own filters; the queue's presets and sort do not apply.
     if let (Focus::Entities, Some(v)) = (state.focus, state.entities.as_ref()) {
         spans.push(Span::styled(" │ ", theme.dim()));
@@ -103,6 +108,47 @@ pub fn top(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 /// The top bar's part for the incidents pane, the incident view and an alert opened from
 /// it: what is loaded and how it is sorted, or which incident is open.
+/// `:score` and `:controls`: which pane, how many controls, the filter.
+fn score_top(state: &State, theme: &Theme, typing: bool) -> Vec<Span<'static>> {
+    let sep = || Span::styled(" │ ", theme.dim());
+    let mut spans = vec![sep()];
+    match state.focus {
+        Focus::Score => spans.push(Span::styled("secure score", theme.bold())),
+        Focus::Control => {
+            let id = state.controls.cursor_id.as_deref().unwrap_or("");
+            spans.push(Span::styled(
+                format!("control {}", sanitize::line(id)),
+                theme.bold(),
+            ));
+        }
+        _ => {
+            let shown = crate::app::control_keys::table(state).len();
+            let all = state.score.profiles.len();
+            let count = if shown == all {
+                format::count(all)
+            } else {
+                format!("{} of {}", format::count(shown), format::count(all))
+            };
+            spans.push(Span::styled(format!("controls · {count}"), theme.bold()));
+            if !state.score.planned.is_empty() {
+                spans.push(sep());
+                spans.push(Span::styled(
+                    format!("{} planned", state.score.planned.len()),
+                    theme.marked(),
+                ));
+            }
+            if !state.controls.filter.is_empty() && !typing {
+                spans.push(sep());
+                spans.push(Span::styled(
+                    format!("/{}", sanitize::line(&state.controls.filter)),
+                    theme.warn(),
+                ));
+            }
+        }
+    }
+    spans
+}
+
 fn incidents_top(state: &State, typing: bool) -> Vec<Span<'static>> {
     let theme = Theme::new(state.session.no_color);
     let pane = &state.incidents;
@@ -311,6 +357,11 @@ pub fn bottom(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                     let q = &state.incidents.queue;
                     (q.query(), q.view().len(), q.len())
                 }
+                (Focus::Controls, _) => (
+                    state.controls.filter.as_str(),
+                    crate::app::control_keys::table(state).len(),
+                    state.score.profiles.len(),
+                ),
                 _ => (
                     state.queue.query(),
                     state.queue.view().len(),

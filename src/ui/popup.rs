@@ -52,6 +52,9 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, middle: Rect) {
                 inner,
             );
         }
+        Some(Overlay::ControlEditor(editor)) => {
+            super::controls::render_editor(theme, frame, middle, editor);
+        }
         Some(Overlay::Help { scroll }) => help_box(state, theme, frame, middle, *scroll),
         Some(Overlay::Conflict(prompt)) => conflict_box(theme, frame, middle, prompt),
         Some(Overlay::Outbox {
