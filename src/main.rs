@@ -556,6 +556,7 @@ fn report_write(
             match reply {
                 Reply::Alert(alert) => headless::write_alert(&alert, format, out)?,
                 Reply::Incident(i) => headless::incidents::write_incident(&i, format, out)?,
+                Reply::Control(p) => headless::controls::write_control_profile(&p, format, out)?,
                 Reply::Comments(c) | Reply::AlreadyThere(c) => {
                     headless::write_comments(&c, format, out)?
                 }

@@ -4,6 +4,7 @@ use super::incidents::IncidentRow;
 use super::live::{Held, PollOf};
 use super::writes::WriteOp;
 use crate::graph::models::{Alert, AlertComment};
+use crate::graph::score::SecureScoreControlProfile;
 use crate::outbox::{FieldConflict, Target};
 use ratatui::crossterm::event::KeyEvent;
 
@@ -72,6 +73,12 @@ pub enum Action {
     },
     /// A PATCH succeeded; `alert` is the server's copy.
     WriteSucceeded { write_id: u64, alert: Alert },
+    /// A control-state PATCH landed; `profile` is the server's copy (its newest
+    /// `controlStateUpdates` entry is the write).
+    ControlWriteSucceeded {
+        write_id: u64,
+        profile: Box<SecureScoreControlProfile>,
+    },
     /// A comment POST succeeded; `comments` is the target's (alert's or incident's) whole
     /// comment list.
     CommentAdded {

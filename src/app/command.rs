@@ -5,6 +5,7 @@
 use crate::graph::enums::{AlertStatus, IncidentStatus};
 use crate::graph::incidents::IncidentUpdate;
 use crate::graph::models::{Alert, AlertUpdate};
+use crate::graph::score::ControlStateUpdate;
 use crate::outbox::{Base, Resolution, Target};
 use time::{Duration, OffsetDateTime};
 
@@ -118,6 +119,15 @@ pub enum Command {
         write_id: u64,
         incident_id: String,
         text: String,
+    },
+    /// PATCH one Secure Score control's state, through the outbox. `base` is the newest
+    /// `controlStateUpdates` entry the analyst saw (`outbox::check::control_base`); the
+    /// write stops as a conflict when someone else changed the state since.
+    UpdateControl {
+        write_id: u64,
+        profile_id: String,
+        update: ControlStateUpdate,
+        base: Option<Base>,
     },
     /// List the outbox's unfinished entries (answered with `Action::OutboxListed`, again
     /// whenever an entry lands or stops, until `OutboxClosed`).

@@ -134,10 +134,14 @@ fn on_action(state: &mut State, action: KeyAction) -> Vec<Command> {
         KeyAction::SetStatus => {
             if let Some(targets) = require_targets(state) {
                 let menu = match kind_of(&targets) {
-                    TargetKind::Alert => MenuKind::Status,
-                    TargetKind::Incident => MenuKind::IncidentStatus,
+                    TargetKind::Alert => Some(MenuKind::Status),
+                    TargetKind::Incident => Some(MenuKind::IncidentStatus),
+                    // A control's state is not an alert status; this menu never offers it.
+                    TargetKind::Control => None,
                 };
-                open_menu(state, menu, 0, targets);
+                if let Some(menu) = menu {
+                    open_menu(state, menu, 0, targets);
+                }
             }
         }
         KeyAction::Classify => {
@@ -991,7 +995,8 @@ pub(crate) fn write_command(
             let seen = state.writes.preview_incident(&row.incident);
             check::incident_base_for(seen.as_ref().unwrap_or(&row.incident), update)
         }),
-        WriteOp::Comment(_) => None,
+        // The control pane builds its writes (and their base) itself.
+        WriteOp::Comment(_) | WriteOp::UpdateControl(_) => None,
     };
     let write_id = state.writes.start(target.clone(), op.clone());
     match (op, target.kind) {
@@ -1017,6 +1022,26 @@ pub(crate) fn write_command(
             write_id,
             incident_id: id,
             text,
+        },
+        (WriteOp::UpdateControl(update), _) => Command::UpdateControl {
+            write_id,
+            profile_id: id,
+            update,
+            base,
+        },
+        // A control has no comment list: its note travels in a state update that leaves
+        // the state as it is.
+        (WriteOp::Comment(text), TargetKind::Control) => Command::UpdateControl {
+            write_id,
+            profile_id: id,
+            update: crate::graph::score::ControlStateUpdate {
+                state: None,
+                comment: Some(text),
+                ..crate::graph::score::ControlStateUpdate::new(
+                    crate::graph::score::ControlState::Default,
+                )
+            },
+            base,
         },
     }
 }

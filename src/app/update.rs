@@ -150,6 +150,17 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
             on_write_succeeded(state, write_id, alert);
             vec![]
         }
+        Action::ControlWriteSucceeded { write_id, profile } => {
+            if state.writes.finish(write_id).is_some() {
+                let now = profile.state().map_or("Default", |s| s.as_str());
+                state.info(format!(
+                    "Control {} is now {}",
+                    sanitize::line(&profile.id),
+                    sanitize::line(now)
+                ));
+            }
+            vec![]
+        }
         Action::CommentAdded {
             write_id,
             target,
@@ -260,6 +271,8 @@ fn set_comments(state: &mut State, target: Target, comments: Vec<AlertComment>) 
             state.queue.modify(&target.id, |a| a.comments = comments);
         }
         TargetKind::Incident => state.incidents.set_comments(&target.id, comments),
+        // Controls have no comment list (their notes are in controlStateUpdates).
+        TargetKind::Control => {}
     }
 }
 
@@ -268,6 +281,8 @@ fn read_again(target: Target) -> Vec<Command> {
     match target.kind {
         TargetKind::Alert => vec![Command::GetAlert { id: target.id }],
         TargetKind::Incident => vec![Command::GetIncident { id: target.id }],
+        // No console pane holds control profiles yet: nothing to read again into.
+        TargetKind::Control => vec![],
     }
 }
 

@@ -4,6 +4,7 @@
 use crate::graph::enums::{AlertClassification, AlertDetermination};
 use crate::graph::incidents::{Incident, IncidentUpdate};
 use crate::graph::models::{Alert, AlertUpdate};
+use crate::graph::score::ControlStateUpdate;
 use crate::outbox::check;
 use crate::outbox::{Target, TargetKind};
 use serde::Serialize;
@@ -23,6 +24,8 @@ pub enum WriteOp {
     UpdateIncident(IncidentUpdate),
     /// Comment on the target (alert or incident).
     Comment(String),
+    /// PATCH a Secure Score control's state (appends to its `controlStateUpdates`).
+    UpdateControl(ControlStateUpdate),
 }
 
 /// The fields an update sets, as text, whatever the target (for messages and the
@@ -76,6 +79,12 @@ impl WriteOp {
                 determination,
                 ..Default::default()
             }),
+            // A control has no verdict: only the assignment, its state left as it is.
+            TargetKind::Control => WriteOp::UpdateControl(ControlStateUpdate {
+                state: None,
+                assigned_to,
+                ..ControlStateUpdate::new(crate::graph::score::ControlState::Default)
+            }),
         }
     }
 
@@ -85,6 +94,11 @@ impl WriteOp {
             WriteOp::Update(u) => u.into(),
             WriteOp::UpdateIncident(u) => u.into(),
             WriteOp::Comment(_) => Fields::default(),
+            WriteOp::UpdateControl(u) => Fields {
+                status: u.state.as_ref().map(|s| s.as_str()),
+                assigned_to: u.assigned_to.as_deref(),
+                ..Fields::default()
+            },
         }
     }
 }
@@ -104,6 +118,7 @@ pub struct Writes {
     /// drawn, so the ids are not wrapped in a [`Target`] key).
     by_alert: HashMap<String, Vec<u64>>,
     by_incident: HashMap<String, Vec<u64>>,
+    by_control: HashMap<String, Vec<u64>>,
     /// Writes that failed for good this session.
     pub failed: u64,
     /// Writes that landed since the last time none was pending (for "Saved 5 changes").
@@ -142,6 +157,7 @@ impl Writes {
         match kind {
             TargetKind::Alert => &self.by_alert,
             TargetKind::Incident => &self.by_incident,
+            TargetKind::Control => &self.by_control,
         }
     }
 
@@ -149,6 +165,7 @@ impl Writes {
         match kind {
             TargetKind::Alert => &mut self.by_alert,
             TargetKind::Incident => &mut self.by_incident,
+            TargetKind::Control => &mut self.by_control,
         }
     }
 
