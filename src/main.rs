@@ -1,5 +1,6 @@
 //! The `graphsec` binary: CLI parsing and wiring only. Behaviour lives in the library.
 
+mod controls_cmd;
 mod incidents_cmd;
 
 use anyhow::Context;
@@ -83,6 +84,11 @@ enum Command {
         #[arg(long, value_name = "N")]
         days: Option<usize>,
     },
+    /// Secure Score control profiles (security/secureScoreControlProfiles): list them, show
+    /// one, or set a control's state (Default, Ignored, ThirdParty, Reviewed) through the
+    /// outbox.
+    #[command(subcommand)]
+    Controls(controls_cmd::ControlsCommand),
     /// Changes waiting in the on-disk outbox (<data dir>/outbox/<profile>.jsonl).
     #[command(subcommand)]
     Outbox(OutboxCommand),
@@ -227,6 +233,14 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(async {
                 let session = connect(&cli, &profile, false).await?;
                 incidents_cmd::run(&session, &profile, cmd, cli.output, read_only).await
+            })
+        }
+        Some(Command::Controls(cmd)) => {
+            let profile = loaded.config.resolve_profile(cli.profile.as_deref())?;
+            let read_only = cli.read_only || profile.read_only;
+            runtime.block_on(async {
+                let session = connect(&cli, &profile, false).await?;
+                controls_cmd::run(&session, &profile, cmd, cli.output, read_only).await
             })
         }
         Some(Command::Score { days }) => {
@@ -576,6 +590,7 @@ fn report_write(
             match reply {
                 Reply::Alert(alert) => headless::write_alert(&alert, format, out)?,
                 Reply::Incident(i) => headless::incidents::write_incident(&i, format, out)?,
+                Reply::Control(p) => headless::controls::write_control_profile(&p, format, out)?,
                 Reply::Comments(c) | Reply::AlreadyThere(c) => {
                     headless::write_comments(&c, format, out)?
                 }

@@ -228,6 +228,18 @@ impl Worker {
                         ),
                     ));
                 }
+                Command::UpdateControl {
+                    write_id,
+                    profile_id,
+                    update,
+                    base,
+                } => run.push((
+                    write_id,
+                    entry(
+                        Target::control(profile_id),
+                        Op::ControlUpdate { update, base },
+                    ),
+                )),
                 other => {
                     self.submit(std::mem::take(&mut run)).await?;
                     self.handle(other).await?;
@@ -339,13 +351,6 @@ impl Worker {
                     }
                 });
             }
-            Command::UpdateControl { write_id, .. } => {
-                self.send(Action::WriteFailed {
-                    write_id,
-                    error: "control writes are not wired to the outbox yet".into(),
-                })
-                .await?;
-            }
             Command::GetAlert { id } => {
                 let (client, tx) = (self.client.clone(), self.updates.clone());
                 tokio::spawn(async move {
@@ -362,7 +367,8 @@ impl Worker {
             Command::UpdateAlert { .. }
             | Command::AddComment { .. }
             | Command::UpdateIncident { .. }
-            | Command::AddIncidentComment { .. } => {
+            | Command::AddIncidentComment { .. }
+            | Command::UpdateControl { .. } => {
                 // Batched by `handle_all`; one on its own is a batch of one.
                 return Box::pin(self.handle_all(vec![command])).await;
             }
@@ -531,6 +537,7 @@ impl WriteIds {
             Op::AlertComment { text, .. } | Op::IncidentComment { text, .. } => {
                 WriteOp::Comment(text.clone())
             }
+            Op::ControlUpdate { update, .. } => WriteOp::UpdateControl(update.clone()),
         };
         let write_id = RESTORED_WRITE_IDS + self.next_restored;
         self.next_restored += 1;
@@ -591,6 +598,9 @@ impl WriteIds {
                     (None, Reply::Incident(incident)) => vec![Action::IncidentLoaded(Box::new(
                         IncidentRow::from_incident(*incident),
                     ))],
+                    (Some(write_id), Reply::Control(profile)) => {
+                        vec![Action::ControlWriteSucceeded { write_id, profile }]
+                    }
                     (None, _) => vec![],
                 }
             }
@@ -912,5 +922,43 @@ mod tests {
         assert!(restored[0].write_id >= RESTORED_WRITE_IDS);
         assert_eq!(ids.by_entry["e1"], restored[0].write_id);
         assert!(notice.contains("1 change"), "{notice}");
+    }
+
+    #[test]
+    fn control_writes_answer_with_the_servers_profile_and_restore_as_control_updates() {
+        use crate::graph::score::{ControlState, ControlStateUpdate, SecureScoreControlProfile};
+        let mut ids = WriteIds::default();
+        let update = ControlStateUpdate::new(ControlState::Ignored);
+        let mut pending = view(
+            "e1",
+            Op::ControlUpdate {
+                update: update.clone(),
+                base: None,
+            },
+            Status::Pending,
+        );
+        pending.entry.target = Target::control("AdminMFA");
+        let actions = ids.on_event(OutboxEvent::Restored(vec![pending]));
+        let [Action::OutboxRestored(restored)] = actions.as_slice() else {
+            panic!("one restored write");
+        };
+        assert_eq!(restored[0].op, WriteOp::UpdateControl(update));
+        assert_eq!(restored[0].target, Target::control("AdminMFA"));
+        let write_id = restored[0].write_id;
+
+        let profile = SecureScoreControlProfile::from_json(
+            r#"{"id":"AdminMFA","controlStateUpdates":[{"state":"Ignored"}]}"#,
+        )
+        .unwrap();
+        let done = ids.on_event(OutboxEvent::Done {
+            id: "e1".into(),
+            target: Target::control("AdminMFA"),
+            reply: Reply::Control(Box::new(profile.clone())),
+        });
+        assert!(matches!(
+            done.as_slice(),
+            [Action::ControlWriteSucceeded { write_id: w, profile: p }]
+                if *w == write_id && **p == profile
+        ));
     }
 }

@@ -71,13 +71,14 @@ pub enum Action {
         write_id: u64,
         incident: Box<IncidentRow>,
     },
-    /// A control-profile PATCH landed; `profile` is the server's copy.
+    /// A PATCH succeeded; `alert` is the server's copy.
+    WriteSucceeded { write_id: u64, alert: Alert },
+    /// A control-state PATCH landed; `profile` is the server's copy (its newest
+    /// `controlStateUpdates` entry is the write).
     ControlWriteSucceeded {
         write_id: u64,
         profile: Box<SecureScoreControlProfile>,
     },
-    /// A PATCH succeeded; `alert` is the server's copy.
-    WriteSucceeded { write_id: u64, alert: Alert },
     /// A comment POST succeeded; `comments` is the target's (alert's or incident's) whole
     /// comment list.
     CommentAdded {

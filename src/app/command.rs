@@ -115,19 +115,20 @@ pub enum Command {
         update: IncidentUpdate,
         base: Option<Base>,
     },
-    /// PATCH one control profile's state (with vendorInformation), through the outbox;
-    /// `base` is the newest state update the analyst saw (conflict detection).
-    UpdateControl {
-        write_id: u64,
-        profile_id: String,
-        update: ControlStateUpdate,
-        base: Option<Base>,
-    },
     /// POST a comment to one incident, through the outbox.
     AddIncidentComment {
         write_id: u64,
         incident_id: String,
         text: String,
+    },
+    /// PATCH one Secure Score control's state, through the outbox. `base` is the newest
+    /// `controlStateUpdates` entry the analyst saw (`outbox::check::control_base`); the
+    /// write stops as a conflict when someone else changed the state since.
+    UpdateControl {
+        write_id: u64,
+        profile_id: String,
+        update: ControlStateUpdate,
+        base: Option<Base>,
     },
     /// List the outbox's unfinished entries (answered with `Action::OutboxListed`, again
     /// whenever an entry lands or stops, until `OutboxClosed`).

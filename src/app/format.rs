@@ -117,6 +117,7 @@ pub fn count(n: usize) -> String {
 pub fn count_of(targets: &[Target]) -> String {
     let noun = match targets.first().map(|t| t.kind) {
         Some(TargetKind::Incident) => "incident",
+        Some(TargetKind::Control) => "control",
         _ => "alert",
     };
     let n = targets.len();

@@ -147,15 +147,14 @@ fn on_action(state: &mut State, action: KeyAction) -> Vec<Command> {
         KeyAction::SetStatus => {
             if let Some(targets) = require_targets(state) {
                 let menu = match kind_of(&targets) {
-                    TargetKind::Alert => MenuKind::Status,
-                    TargetKind::Incident => MenuKind::IncidentStatus,
-                    // A control's state is set in the control editor.
-                    TargetKind::Control => {
-                        state.info("A control's state is set with e (the control editor)");
-                        return vec![];
-                    }
+                    TargetKind::Alert => Some(MenuKind::Status),
+                    TargetKind::Incident => Some(MenuKind::IncidentStatus),
+                    // A control's state is not an alert status; this menu never offers it.
+                    TargetKind::Control => None,
                 };
-                open_menu(state, menu, 0, targets);
+                if let Some(menu) = menu {
+                    open_menu(state, menu, 0, targets);
+                }
             }
         }
         KeyAction::Classify => {
@@ -1017,7 +1016,10 @@ pub(crate) fn write_command(
             check::incident_base_for(seen.as_ref().unwrap_or(&row.incident), update)
         }),
         WriteOp::Comment(_) => None,
-        WriteOp::UpdateControl(_) => super::score_writes::control_base(state, &id),
+        WriteOp::UpdateControl(update) => state
+            .score
+            .profile(&id)
+            .map(|p| check::control_base(p, update)),
     };
     let write_id = state.writes.start(target.clone(), op.clone());
     match (op, target.kind) {

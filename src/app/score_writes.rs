@@ -8,9 +8,8 @@ use super::score::Fetch;
 use super::state::State;
 use super::writes::WriteOp;
 use crate::graph::score::{ControlStateUpdate, SecureScoreControlProfile, VendorInformation};
-use crate::outbox::{Base, Target, TargetKind};
+use crate::outbox::{Target, TargetKind};
 use crate::sanitize;
-use std::collections::BTreeMap;
 
 /// Ctrl-S in the editor: journal and send the change, or say why nothing was sent.
 pub(crate) fn send(state: &mut State, editor: ControlEditor) -> Vec<Command> {
@@ -47,29 +46,6 @@ pub(crate) fn send(state: &mut State, editor: ControlEditor) -> Vec<Command> {
     ));
     state.dirty = true;
     vec![command]
-}
-
-/// What the analyst saw of control `id` before changing it: its newest state update (when
-/// it was made, its state and assignee). Someone else's newer update is a conflict the
-/// outbox reports instead of silently overwriting it.
-pub(crate) fn control_base(state: &State, id: &str) -> Option<Base> {
-    let profile = state.score.profile(id)?;
-    let last = profile.control_state_updates.last();
-    let was = super::score::current_state(profile);
-    Some(Base {
-        last_update: last.and_then(|u| u.updated_date_time),
-        fields: BTreeMap::from([
-            (
-                "state".to_owned(),
-                serde_json::Value::String(was.as_str().to_owned()),
-            ),
-            (
-                "assignedTo".to_owned(),
-                last.and_then(|u| u.assigned_to.clone())
-                    .map_or(serde_json::Value::Null, serde_json::Value::String),
-            ),
-        ]),
-    })
 }
 
 /// The newest pending change to control `id`, as one line ("ThirdParty, assigned to X").
@@ -109,11 +85,15 @@ pub(crate) fn on_succeeded(
     write_id: u64,
     profile: SecureScoreControlProfile,
 ) -> Vec<Command> {
-    state.writes.finish(write_id);
+    let answered = state.writes.finish(write_id).is_some();
     let name = super::controls::title(&profile);
     let now = super::score::current_state(&profile);
     state.score.replace_profile(profile);
     super::control_keys::relocate(state);
+    if !answered {
+        // A second answer for the same write: the copy is fresh, the news is not.
+        return vec![];
+    }
     state.info(format!(
         "Saved: {name} is now {}",
         sanitize::line(now.as_str())

@@ -1118,3 +1118,51 @@ fn the_outbox_view_lists_retries_and_drops_after_a_yes() {
     );
     assert!(s.overlay.is_none());
 }
+
+#[test]
+fn a_landed_control_write_finishes_and_names_the_new_state() {
+    use crate::graph::score::{ControlState, ControlStateUpdate, SecureScoreControlProfile};
+    let mut s = sample_state();
+    let wanted = ControlStateUpdate::new(ControlState::Ignored);
+    let cmd = keys::write_command(
+        &mut s,
+        &Target::control("AdminMFA"),
+        writes::WriteOp::UpdateControl(wanted.clone()),
+        None,
+    );
+    let Command::UpdateControl {
+        write_id,
+        profile_id,
+        update: sent,
+        base: None,
+    } = cmd
+    else {
+        panic!("{cmd:?}");
+    };
+    assert_eq!((profile_id.as_str(), &sent), ("AdminMFA", &wanted));
+    assert!(s.writes.any_pending(TargetKind::Control, "AdminMFA"));
+
+    let profile = SecureScoreControlProfile::from_json(
+        r#"{"id":"AdminMFA","controlStateUpdates":[{"state":"Default"},{"state":"Ignored"}]}"#,
+    )
+    .unwrap();
+    update(
+        &mut s,
+        Action::ControlWriteSucceeded {
+            write_id,
+            profile: Box::new(profile.clone()),
+        },
+    );
+    assert!(s.writes.is_empty());
+    assert_eq!(message(&s), "Saved: AdminMFA is now Ignored");
+    // A second answer for the same write changes nothing.
+    s.message = None;
+    update(
+        &mut s,
+        Action::ControlWriteSucceeded {
+            write_id,
+            profile: Box::new(profile),
+        },
+    );
+    assert_eq!(message(&s), "");
+}

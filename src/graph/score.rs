@@ -389,17 +389,19 @@ raw_traits!(SecureScore);
 raw_traits!(SecureScoreControlProfile);
 
 /// A control-profile PATCH body. `vendorInformation` is always sent (Graph requires it).
+/// Also the outbox's journal form of a control write, so it reads back what it wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ControlStateUpdate {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<ControlState>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
+    #[serde(default = "VendorInformation::secure_score")]
     pub vendor_information: VendorInformation,
 }
 
@@ -439,6 +441,19 @@ mod tests {
                    "vendorInformation": {"provider": "SecureScore", "providerVersion": null,
                                          "subProvider": null, "vendor": "Microsoft"}})
         );
+    }
+
+    #[test]
+    fn update_reads_back_what_it_writes() {
+        let mut u = ControlStateUpdate::new(ControlState::Reviewed);
+        u.assigned_to = Some("tess".into());
+        let text = serde_json::to_string(&u).unwrap();
+        let back: ControlStateUpdate = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, u);
+        // A body without vendorInformation gets the docs' one back, never none.
+        let bare: ControlStateUpdate = serde_json::from_str(r#"{"state":"Ignored"}"#).unwrap();
+        assert_eq!(bare.vendor_information, VendorInformation::secure_score());
+        assert_eq!(bare.state, Some(ControlState::Ignored));
     }
 
     #[test]

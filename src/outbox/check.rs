@@ -6,6 +6,7 @@
 use super::{Base, FieldConflict};
 use crate::graph::incidents::{Incident, IncidentUpdate};
 use crate::graph::models::{Alert, AlertComment, AlertUpdate};
+use crate::graph::score::{ControlStateUpdate, SecureScoreControlProfile, StateUpdate};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -115,12 +116,21 @@ fn conflicts_with(
     server_last_update: Option<OffsetDateTime>,
     theirs_all: &BTreeMap<String, Value>,
 ) -> Vec<FieldConflict> {
+    conflicts_of(base, update_fields(update), server_last_update, theirs_all)
+}
+
+fn conflicts_of(
+    base: &Base,
+    mine_all: BTreeMap<String, Value>,
+    server_last_update: Option<OffsetDateTime>,
+    theirs_all: &BTreeMap<String, Value>,
+) -> Vec<FieldConflict> {
     if let (Some(seen), Some(now)) = (base.last_update, server_last_update)
         && now <= seen
     {
         return Vec::new();
     }
-    update_fields(update)
+    mine_all
         .into_iter()
         .filter_map(|(field, mine)| {
             let base_v = base.fields.get(&field).cloned().unwrap_or(Value::Null);
@@ -160,6 +170,107 @@ pub fn comment_landed(
         // twice.
         let time_ok = c.created_date_time.is_none_or(|t| t >= since);
         text_ok && author_ok && time_ok
+    })
+}
+
+/// The state fields a control write decides, by Graph property name: `state` when it sets
+/// one (without, Graph keeps the current state), and always `assignedTo`, since each PATCH
+/// writes a whole new `controlStateUpdates` entry (`null` there unassigns the control).
+/// `comment` is a note on the change, not state anyone else's change could clash with.
+pub fn control_fields(update: &ControlStateUpdate) -> BTreeMap<String, Value> {
+    let mut fields = BTreeMap::new();
+    if let Some(state) = &update.state {
+        fields.insert("state".to_owned(), Value::from(state.as_str()));
+    }
+    fields.insert(
+        "assignedTo".to_owned(),
+        update
+            .assigned_to
+            .as_deref()
+            .map_or(Value::Null, Value::from),
+    );
+    fields
+}
+
+/// A control's current state as its newest `controlStateUpdates` entry has it: that
+/// entry's `updatedDateTime`, and its `state` and `assignedTo` (`null` when unset, or when
+/// the control has no entry at all).
+pub fn control_values(
+    profile: &SecureScoreControlProfile,
+) -> (Option<OffsetDateTime>, BTreeMap<String, Value>) {
+    let newest = profile.control_state_updates.last();
+    let text = |v: Option<&str>| v.map_or(Value::Null, Value::from);
+    let values = [
+        (
+            "state".to_owned(),
+            text(newest.and_then(|u| u.state.as_ref()).map(|s| s.as_str())),
+        ),
+        (
+            "assignedTo".to_owned(),
+            text(newest.and_then(|u| u.assigned_to.as_deref())),
+        ),
+    ]
+    .into();
+    (newest.and_then(|u| u.updated_date_time), values)
+}
+
+/// The base to journal with a control write: the newest state entry the analyst saw in
+/// `seen`, for the fields `update` decides.
+pub fn control_base(seen: &SecureScoreControlProfile, update: &ControlStateUpdate) -> Base {
+    let (last_update, values) = control_values(seen);
+    Base {
+        last_update,
+        fields: control_fields(update)
+            .into_keys()
+            .map(|k| {
+                let v = values.get(&k).cloned().unwrap_or(Value::Null);
+                (k, v)
+            })
+            .collect(),
+    }
+}
+
+/// The control-state fields someone else changed since the analyst's base: the server's
+/// newest entry is newer than the one the analyst saw and holds, for a field this write
+/// decides, a value that is neither the base's nor the analyst's.
+pub fn control_conflicts(
+    base: &Base,
+    update: &ControlStateUpdate,
+    server: &SecureScoreControlProfile,
+) -> Vec<FieldConflict> {
+    let (last_update, theirs) = control_values(server);
+    conflicts_of(base, control_fields(update), last_update, &theirs)
+}
+
+/// True when `updates` already holds the entry an earlier attempt of this write appended:
+/// the same state (any, when the write sets none), assignment and comment, by the same
+/// author (when both sides name one), dated no earlier than `created` less [`CLOCK_SKEW`].
+/// An entry without a date can't be placed and is not taken for ours: the controls' first
+/// entries (the service's defaults) have none, and taking one for ours would lose the write.
+pub fn control_update_landed(
+    updates: &[StateUpdate],
+    update: &ControlStateUpdate,
+    author: Option<&str>,
+    created: OffsetDateTime,
+) -> bool {
+    let since = created - CLOCK_SKEW;
+    let text = |v: Option<&str>| v.map_or(Value::Null, |s| Value::from(s.trim()));
+    updates.iter().any(|u| {
+        let state_ok = update.state.is_none() || u.state == update.state;
+        let assigned_ok = same(
+            &text(u.assigned_to.as_deref()),
+            &text(update.assigned_to.as_deref()),
+        );
+        let comment_ok = same(
+            &text(u.comment.as_deref()),
+            &text(update.comment.as_deref()),
+        );
+        let author_ok = match (author, u.updated_by.as_deref()) {
+            (Some(a), Some(b)) => a.trim().eq_ignore_ascii_case(b.trim()),
+            _ => true,
+        };
+        let time_ok = u.updated_date_time.is_some_and(|t| t >= since);
+        state_ok && assigned_ok && comment_ok && author_ok && time_ok
     })
 }
 
@@ -310,6 +421,165 @@ mod tests {
         assert!(comment_landed(
             &[c("hi", "whoever", created)],
             "hi",
+            None,
+            created
+        ));
+    }
+
+    fn profile(updates: Value) -> SecureScoreControlProfile {
+        let raw = serde_json::value::to_raw_value(&json!({
+            "id": "AdminMFA",
+            "controlStateUpdates": updates,
+        }))
+        .unwrap();
+        SecureScoreControlProfile::from_raw(&raw).unwrap()
+    }
+
+    fn third_party() -> ControlStateUpdate {
+        ControlStateUpdate::new(crate::graph::score::ControlState::ThirdParty)
+    }
+
+    #[test]
+    fn control_base_is_the_newest_state_entry_seen() {
+        let seen = profile(json!([
+            {"state": "Default", "assignedTo": null, "updatedDateTime": null},
+            {"state": "Reviewed", "assignedTo": "bob", "updatedDateTime": "2026-01-02T00:00:00Z"},
+        ]));
+        let base = control_base(&seen, &third_party());
+        assert_eq!(base.last_update, Some(datetime!(2026-01-02 00:00 UTC)));
+        assert_eq!(
+            base.fields.into_iter().collect::<Vec<_>>(),
+            vec![
+                ("assignedTo".to_owned(), json!("bob")),
+                ("state".to_owned(), json!("Reviewed")),
+            ]
+        );
+        // No history at all: nothing was set.
+        let bare = control_base(&profile(json!([])), &third_party());
+        assert_eq!(bare.last_update, None);
+        assert_eq!(bare.fields["state"], Value::Null);
+    }
+
+    #[test]
+    fn control_conflict_only_when_someone_else_changed_the_state_after_the_base() {
+        let seen = profile(json!([
+            {"state": "Default", "updatedDateTime": "2026-01-01T00:00:00Z"},
+        ]));
+        let mine = third_party();
+        let base = control_base(&seen, &mine);
+        // Nothing newer on the server.
+        assert!(control_conflicts(&base, &mine, &seen).is_empty());
+        // A newer entry that only adds a note: same state, same (no) assignment.
+        let noted = profile(json!([
+            {"state": "Default", "updatedDateTime": "2026-01-01T00:00:00Z"},
+            {"state": "Default", "comment": "looked", "updatedDateTime": "2026-01-02T00:00:00Z"},
+        ]));
+        assert!(control_conflicts(&base, &mine, &noted).is_empty());
+        // Someone already set what I want.
+        let same_state = profile(json!([
+            {"state": "ThirdParty", "updatedDateTime": "2026-01-02T00:00:00Z"},
+        ]));
+        assert!(control_conflicts(&base, &mine, &same_state).is_empty());
+        // Someone set another state and took the control.
+        let moved = profile(json!([
+            {"state": "Default", "updatedDateTime": "2026-01-01T00:00:00Z"},
+            {"state": "Ignored", "assignedTo": "eve", "updatedDateTime": "2026-01-02T00:00:00Z"},
+        ]));
+        let c = control_conflicts(&base, &mine, &moved);
+        assert_eq!(
+            c,
+            vec![
+                FieldConflict {
+                    field: "assignedTo".into(),
+                    base: Value::Null,
+                    mine: Value::Null,
+                    theirs: json!("eve"),
+                },
+                FieldConflict {
+                    field: "state".into(),
+                    base: json!("Default"),
+                    mine: json!("ThirdParty"),
+                    theirs: json!("Ignored"),
+                },
+            ]
+        );
+        // A write that sets no state never conflicts on it (Graph keeps the current one).
+        let note_only = ControlStateUpdate {
+            state: None,
+            comment: Some("n".into()),
+            ..third_party()
+        };
+        let base = control_base(&seen, &note_only);
+        let c = control_conflicts(&base, &note_only, &moved);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].field, "assignedTo");
+    }
+
+    #[test]
+    fn control_update_recognised_by_state_assignment_comment_author_and_time() {
+        let created = datetime!(2026-01-01 12:00 UTC);
+        let mut mine = third_party();
+        mine.comment = Some("covered by EDR".into());
+        let entry = |state: &str, comment: &str, by: &str, at: Option<&str>| {
+            json!({"state": state, "comment": comment, "assignedTo": null,
+                   "updatedBy": by, "updatedDateTime": at})
+        };
+        let landed = |e: Value| {
+            let p = profile(json!([e]));
+            control_update_landed(&p.control_state_updates, &mine, Some(ANALYST), created)
+        };
+        const ANALYST: &str = "me@x.com";
+        assert!(landed(entry(
+            "ThirdParty",
+            "covered by EDR",
+            "ME@x.com",
+            Some("2026-01-01T12:00:01Z")
+        )));
+        // Within the allowed skew.
+        assert!(landed(entry(
+            "ThirdParty",
+            "covered by EDR",
+            ANALYST,
+            Some("2026-01-01T11:59:30Z")
+        )));
+        // An older identical entry is an earlier change, not this write.
+        assert!(!landed(entry(
+            "ThirdParty",
+            "covered by EDR",
+            ANALYST,
+            Some("2026-01-01T11:00:00Z")
+        )));
+        // An undated entry (the service's default) is never taken for ours.
+        assert!(!landed(entry(
+            "ThirdParty",
+            "covered by EDR",
+            ANALYST,
+            None
+        )));
+        assert!(!landed(entry(
+            "Ignored",
+            "covered by EDR",
+            ANALYST,
+            Some("2026-01-01T12:00:01Z")
+        )));
+        assert!(!landed(entry(
+            "ThirdParty",
+            "other note",
+            ANALYST,
+            Some("2026-01-01T12:00:01Z")
+        )));
+        assert!(!landed(entry(
+            "ThirdParty",
+            "covered by EDR",
+            "eve@x.com",
+            Some("2026-01-01T12:00:01Z")
+        )));
+        // A different assignment is a different change.
+        let p = profile(json!([{"state": "ThirdParty", "comment": "covered by EDR",
+            "assignedTo": "bob", "updatedDateTime": "2026-01-01T12:00:01Z"}]));
+        assert!(!control_update_landed(
+            &p.control_state_updates,
+            &mine,
             None,
             created
         ));

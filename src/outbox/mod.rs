@@ -18,6 +18,7 @@ pub use writer::{Outbox, OutboxEvent, Reply, WriterConfig};
 
 use crate::graph::incidents::IncidentUpdate;
 use crate::graph::models::AlertUpdate;
+use crate::graph::score::ControlStateUpdate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -66,6 +67,7 @@ impl Target {
         }
     }
 
+    /// A Secure Score control profile (its id is the control's name).
     pub fn control(id: impl Into<String>) -> Target {
         Target {
             kind: TargetKind::Control,
@@ -127,11 +129,23 @@ pub enum Op {
         #[serde(default)]
         author: Option<String>,
     },
+    /// `PATCH security/secureScoreControlProfiles/{id}` with this body: Graph appends it to
+    /// the control's `controlStateUpdates`. `base` holds the newest entry the analyst saw
+    /// (`state`, `assignedTo` and its `updatedDateTime`, see [`check::control_base`]);
+    /// `None` (headless) means "set it regardless".
+    ControlUpdate {
+        update: ControlStateUpdate,
+        #[serde(default)]
+        base: Option<Base>,
+    },
 }
 
 impl Op {
     pub(crate) fn set_base(&mut self, new: Base) {
-        if let Op::AlertUpdate { base, .. } | Op::IncidentUpdate { base, .. } = self {
+        if let Op::AlertUpdate { base, .. }
+        | Op::IncidentUpdate { base, .. }
+        | Op::ControlUpdate { base, .. } = self
+        {
             *base = Some(new);
         }
     }
@@ -141,7 +155,7 @@ impl Op {
         let fields = match self {
             Op::AlertUpdate { update, .. } => Some(check::update_fields(update)),
             Op::IncidentUpdate { update, .. } => Some(check::update_fields(update)),
-            Op::AlertComment { .. } | Op::IncidentComment { .. } => None,
+            Op::AlertComment { .. } | Op::IncidentComment { .. } | Op::ControlUpdate { .. } => None,
         };
         match self {
             Op::AlertUpdate { .. } | Op::IncidentUpdate { .. } => {
@@ -153,12 +167,30 @@ impl Op {
                 format!("update {}", parts.join(" "))
             }
             Op::AlertComment { text, .. } | Op::IncidentComment { text, .. } => {
-                let first: String = text.chars().take(40).collect();
-                let cut = if text.chars().count() > 40 { "…" } else { "" };
-                format!("comment \"{}{cut}\"", crate::sanitize::line(&first))
+                format!("comment {}", quoted(text))
+            }
+            Op::ControlUpdate { update, .. } => {
+                let mut parts = vec!["update".to_owned()];
+                if let Some(state) = &update.state {
+                    parts.push(format!("state={}", crate::sanitize::line(state.as_str())));
+                }
+                if let Some(to) = &update.assigned_to {
+                    parts.push(format!("assignedTo={}", check::show(&to.as_str().into())));
+                }
+                if let Some(comment) = &update.comment {
+                    parts.push(format!("comment {}", quoted(comment)));
+                }
+                parts.join(" ")
             }
         }
     }
+}
+
+/// Free text for a one-line description: the first 40 characters, quoted, sanitised.
+fn quoted(text: &str) -> String {
+    let first: String = text.chars().take(40).collect();
+    let cut = if text.chars().count() > 40 { "…" } else { "" };
+    format!("\"{}{cut}\"", crate::sanitize::line(&first))
 }
 
 /// The version of a resource the analyst saw: its `lastUpdateDateTime` and the values of
@@ -300,6 +332,48 @@ pub enum OutboxError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_updates_round_trip_and_describe_themselves() {
+        use crate::graph::score::ControlState;
+        let mut update = ControlStateUpdate::new(ControlState::ThirdParty);
+        update.assigned_to = Some("tess@contoso.com".into());
+        update.comment = Some("covered by our EDR \x1b[31m".into());
+        let entry = Entry {
+            id: "0001".into(),
+            created: time::macros::datetime!(2026-11-26 12:00 UTC),
+            profile: "p".into(),
+            endpoint: "e".into(),
+            target: Target::control("AdminMFA"),
+            op: Op::ControlUpdate { update, base: None },
+            after: None,
+        };
+        let text = serde_json::to_string(&entry).expect("write");
+        assert!(text.contains(r#""kind":"control""#), "{text}");
+        assert!(text.contains(r#""kind":"controlUpdate""#), "{text}");
+        let back: Entry = serde_json::from_str(&text).expect("read");
+        assert_eq!(back, entry);
+        assert_eq!(entry.target.to_string(), "control AdminMFA");
+        let what = entry.op.describe();
+        assert_eq!(
+            what,
+            "update state=ThirdParty assignedTo=tess@contoso.com comment \"covered by our EDR \u{FFFD}[31m\""
+        );
+    }
+
+    #[test]
+    fn a_resolved_control_conflict_gets_the_servers_values_as_base() {
+        let mut op = Op::ControlUpdate {
+            update: ControlStateUpdate::new(crate::graph::score::ControlState::Ignored),
+            base: None,
+        };
+        let theirs = Base {
+            last_update: None,
+            fields: [("state".to_owned(), serde_json::json!("Reviewed"))].into(),
+        };
+        op.set_base(theirs.clone());
+        assert!(matches!(op, Op::ControlUpdate { base: Some(b), .. } if b == theirs));
+    }
 
     #[test]
     fn journals_from_before_after_still_read_and_after_round_trips() {

@@ -15,6 +15,10 @@
 //!   entry without posting when the comment is already there; otherwise journal `sent`,
 //!   then POST. The `sent` record is fsynced before the POST leaves, so a crash at any point
 //!   leaves either no request or a record that triggers the check.
+//! - Control-state PATCH: each one appends a `controlStateUpdates` entry, so it is not
+//!   idempotent. If an earlier attempt was journaled as sent, GET the profile and finish
+//!   without sending when the entry is already there; then the conflict check (on the
+//!   newest entry) when there is a base; then `sent` and the PATCH.
 //! - Transient failures (throttling, 5xx, timeouts, resets) are retried with exponential
 //!   backoff and full jitter on top of the client's own retries, honouring `Retry-After`.
 //!   Other failures stop the entry with Graph's answer, for the analyst to retry or drop.
@@ -28,6 +32,7 @@ use super::{EntryView, Journal, Op, OutboxError, Resolution, Status, Target, jou
 use crate::graph::incidents::Incident;
 use crate::graph::models::{Alert, AlertComment};
 use crate::graph::retry::{backoff_ceiling, full_jitter, random_u64};
+use crate::graph::score::SecureScoreControlProfile;
 use crate::graph::{Client, GraphError};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -68,6 +73,9 @@ pub enum Reply {
     Alert(Box<Alert>),
     /// The incident PATCH reply: the incident as it is now.
     Incident(Box<Incident>),
+    /// The control-profile PATCH reply (or, after a bare 204, the profile read back; or the
+    /// profile found already holding the write): the control as it is now.
+    Control(Box<SecureScoreControlProfile>),
     /// The comment POST reply: every comment on the alert (or incident).
     Comments(Vec<AlertComment>),
     /// The comment was found on the alert already (an earlier attempt landed); not posted.
@@ -352,16 +360,23 @@ impl Outbox {
             };
             let at = OffsetDateTime::now_utc();
             let id = s.entry.id.clone();
+            // The server's values of the conflicting fields over the old base: a field
+            // that did not conflict keeps what the analyst saw, so it can't stop the
+            // write again just for having been left out of the new base.
+            let mut base_fields = match &s.entry.op {
+                Op::AlertUpdate { base: Some(b), .. }
+                | Op::IncidentUpdate { base: Some(b), .. }
+                | Op::ControlUpdate { base: Some(b), .. } => b.fields.clone(),
+                _ => Default::default(),
+            };
+            base_fields.extend(fields.iter().map(|c| (c.field.clone(), c.theirs.clone())));
             Ok(Some(match resolution {
                 Resolution::KeepMine => Record::Retry {
                     id,
                     at,
                     base: Some(super::Base {
                         last_update: None,
-                        fields: fields
-                            .iter()
-                            .map(|c| (c.field.clone(), c.theirs.clone()))
-                            .collect(),
+                        fields: base_fields,
                     }),
                 },
                 Resolution::TakeTheirs => Record::Dropped {
@@ -669,6 +684,59 @@ impl Outbox {
                         .await
                         .map(Reply::Comments),
                 )
+            }
+            Op::ControlUpdate { update, base } => {
+                let control_id = alert_id;
+                let mut read = None;
+                if state.sent > 0 {
+                    // Each PATCH appends a history entry: after a lost reply, look first.
+                    // (Before the conflict check: our own landed entry is not someone
+                    // else's change.)
+                    let server = client
+                        .get_control_profile(control_id)
+                        .await
+                        .map_err(AttemptError::Check)?;
+                    if check::control_update_landed(
+                        &server.control_state_updates,
+                        update,
+                        self.shared.author.as_deref(),
+                        state.entry.created,
+                    ) {
+                        tracing::info!(entry = %state.entry.id, "outbox: control state already updated; not sending again");
+                        return Ok(Attempt::Landed(Reply::Control(Box::new(server))));
+                    }
+                    read = Some(server);
+                }
+                if let Some(base) = base {
+                    let server = match read {
+                        Some(server) => server,
+                        None => client
+                            .get_control_profile(control_id)
+                            .await
+                            .map_err(AttemptError::Check)?,
+                    };
+                    let conflicts = check::control_conflicts(base, update, &server);
+                    if !conflicts.is_empty() {
+                        return Ok(Attempt::Conflict(conflicts));
+                    }
+                }
+                self.mark_sent(&state.entry.id).await?;
+                match client
+                    .update_control_profile(control_id, update, true)
+                    .await
+                {
+                    Ok(Some(profile)) => Ok(Attempt::Landed(Reply::Control(Box::new(profile)))),
+                    // A bare 204 (the Prefer header ignored): it landed; read it back.
+                    Ok(None) => match client.get_control_profile(control_id).await {
+                        Ok(profile) => Ok(Attempt::Landed(Reply::Control(Box::new(profile)))),
+                        Err(e) => {
+                            tracing::warn!(entry = %state.entry.id, error = %e, "outbox: control updated but not read back");
+                            Ok(Attempt::Landed(Reply::Unreadable))
+                        }
+                    },
+                    Err(e) if accepted_but_unreadable(&e) => Ok(Attempt::Landed(Reply::Unreadable)),
+                    Err(e) => Err(e.into()),
+                }
             }
         }
     }
