@@ -244,7 +244,27 @@ fn list_status(state: &State) -> ListStatus<'_> {
     }
 }
 
-pub fn status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+/// `:score` and `:controls`: what is loaded, and a spinner while a read runs.
+fn score_status(state: &State, theme: &Theme, spin: &str) -> Vec<Span<'static>> {
+    let score = &state.score;
+    let counts = match state.focus {
+        Focus::Score => format!(" {} days of history", format::count(score.history.len())),
+        _ => {
+            let shown = crate::app::control_keys::table(state).len();
+            counts(shown, score.profiles.len(), None, "controls")
+        }
+    };
+    let mut spans = vec![Span::styled(counts, theme.bold())];
+    if score.history_fetch.is_loading() || score.profiles_fetch.is_loading() {
+        spans.push(Span::styled(" · ", theme.dim()));
+        spans.push(Span::styled(format!("{spin} loading"), theme.warn()));
+    }
+    spans
+}
+
+/// The counts, marks, load progress and live-poll part of the status line for the alert
+/// queue, the incidents and the entities; `refreshed` is where the live part starts.
+fn list_spans(state: &State, theme: &Theme, spin: &str) -> (Vec<Span<'static>>, Option<usize>) {
     let list = list_status(state);
     let counts = list.counts;
     let mut spans = vec![Span::styled(counts, theme.bold())];
@@ -256,7 +276,6 @@ pub fn status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.marked(),
         ));
     }
-    let spin = SPINNER[(state.ticks % SPINNER.len() as u64) as usize];
     let load = list.load;
     if load.loading {
         spans.push(sep());
@@ -292,6 +311,18 @@ pub fn status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         spans.push(sep());
         spans.push(Span::styled(text, theme.dim()));
     }
+    (spans, refreshed)
+}
+
+pub fn status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let spin = SPINNER[(state.ticks % SPINNER.len() as u64) as usize];
+    let (mut spans, refreshed) =
+        if matches!(state.focus, Focus::Score | Focus::Controls | Focus::Control) {
+            (score_status(state, theme, spin), None)
+        } else {
+            list_spans(state, theme, spin)
+        };
+    let sep = || Span::styled(" · ", theme.dim());
     if !state.writes.is_empty() {
         spans.push(sep());
         spans.push(Span::styled(

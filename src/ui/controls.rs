@@ -43,9 +43,9 @@ impl Columns {
             points: 7,
             title: 0,
             category: if wide { 12 } else { 9 },
-            cost: if wide { 8 } else { 6 },
-            impact: if wide { 8 } else { 6 },
-            tier: if wide { 14 } else { 0 },
+            cost: 8,
+            impact: 8,
+            tier: if wide { 16 } else { 0 },
             state: 11,
         };
         let gaps = if wide { 7 } else { 6 };

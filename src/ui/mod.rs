@@ -90,4 +90,6 @@ fn sweep(frame: &mut Frame) {
 }
 
 #[cfg(test)]
+mod control_tests;
+#[cfg(test)]
 mod tests;

@@ -14,7 +14,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Color;
 use ratatui::{TerminalOptions, Viewport};
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+pub(super) const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
 /// Draws without the final sweep, so the checks below see what sanitising alone produced.
 fn draw(state: &mut State, (w, h): (u16, u16)) -> Buffer {
@@ -25,7 +25,7 @@ fn draw(state: &mut State, (w, h): (u16, u16)) -> Buffer {
 }
 
 /// The buffer as text, one line per row, wide glyphs once (their trailing cell skipped).
-fn screen_text(buf: &Buffer) -> String {
+pub(super) fn screen_text(buf: &Buffer) -> String {
     let mut out = String::new();
     for y in 0..buf.area.height {
         let mut line = String::new();
@@ -55,7 +55,7 @@ fn assert_no_dangerous_cells(buf: &Buffer) {
     }
 }
 
-fn snapshot(name: &str, state: &mut State, size: (u16, u16)) -> Buffer {
+pub(super) fn snapshot(name: &str, state: &mut State, size: (u16, u16)) -> Buffer {
     let buf = draw(state, size);
     assert_no_dangerous_cells(&buf);
     insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), screen_text(&buf));
