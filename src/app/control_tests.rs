@@ -82,9 +82,23 @@ fn controls_open_loaded_once_most_points_available_first() {
 }
 
 #[test]
-fn the_cursor_follows_its_control_through_a_reload() {
-    let mut s = controls();
+fn the_first_rows_wait_for_both_reads_then_the_cursor_follows_its_control() {
+    // Profiles first: without today's snapshot every control looks fully available.
+    let mut s = State::new(session(), NOW);
+    press(&mut s, ":controls");
+    update(&mut s, code(KeyCode::Enter));
+    update(&mut s, Action::ControlProfilesLoaded(Ok(profiles())));
+    assert_eq!(selected(&s), Some("AdminMFAV2"));
+    press(&mut s, "j");
+    update(&mut s, Action::SecureScoresLoaded(Ok(history())));
+    // The order is final only now: the cursor starts at the top.
+    assert_eq!(selected(&s), Some("AdminMFAV2"));
+    assert_eq!(s.controls.cursor, 0);
+
+    // From then on a reload keeps the analyst's control.
     select(&mut s, "MailboxAuditOn");
+    let cmds = press(&mut s, "r");
+    assert_eq!(cmds.len(), 2);
     let mut fewer = profiles();
     fewer.retain(|p| p.id != "AdminMFAV2");
     update(&mut s, Action::ControlProfilesLoaded(Ok(fewer)));

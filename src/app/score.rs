@@ -284,7 +284,12 @@ pub fn current_state(profile: &SecureScoreControlProfile) -> ControlState {
 fn comparative(s: &SecureScore, basis: &str) -> Option<f64> {
     s.average_comparative_scores
         .iter()
-        .find(|c| c.basis.as_deref() == Some(basis))
+        // The docs' bodies say `AllTenants`; match whatever case Graph uses.
+        .find(|c| {
+            c.basis
+                .as_deref()
+                .is_some_and(|b| b.eq_ignore_ascii_case(basis))
+        })
         .and_then(|c| c.average_score)
 }
 

@@ -62,6 +62,7 @@ pub(crate) fn load(state: &mut State, force: bool) -> Vec<Command> {
 }
 
 pub(crate) fn on_scores(state: &mut State, result: Result<Vec<SecureScore>, String>) {
+    first_arrival(state);
     match result {
         Ok(snapshots) => {
             state.score.set_history(snapshots);
@@ -80,6 +81,7 @@ pub(crate) fn on_profiles(
     state: &mut State,
     result: Result<Vec<SecureScoreControlProfile>, String>,
 ) {
+    first_arrival(state);
     match result {
         Ok(profiles) => {
             state.score.set_profiles(profiles);
@@ -92,6 +94,18 @@ pub(crate) fn on_profiles(
     }
     super::control_keys::relocate(state);
     state.dirty = true;
+}
+
+/// Until both reads have arrived once the table's order is not final (points available
+/// need today's snapshot): the cursor stays on the top row instead of following a control
+/// the analyst never chose.
+fn first_arrival(state: &mut State) {
+    let score = &state.score;
+    if score.history.is_empty() || score.profiles.is_empty() {
+        state.controls.cursor_id = None;
+        state.controls.cursor = 0;
+        state.controls.offset = 0;
+    }
 }
 
 /// Keys of the `:score` pane; `None` leaves the key to the common handling.

@@ -575,6 +575,11 @@ impl State {
         self.incidents.queue.get(id).map(|r| &r.incident)
     }
 
+    /// The control under the `:controls` cursor.
+    pub fn selected_control(&self) -> Option<&str> {
+        self.controls.cursor_id.as_deref()
+    }
+
     /// Incidents held in the incident queue.
     pub fn incidents_len(&self) -> usize {
         self.incidents.queue.len()
