@@ -173,3 +173,35 @@ fn trim(v: f64) -> String {
         format!("{v:.1}")
     }
 }
+
+#[tokio::test]
+async fn the_worker_keeps_planned_marks_in_the_profiles_file() {
+    let e = emulator::start(EmulatorConfig {
+        alerts: 10,
+        seed: 3,
+        ..EmulatorConfig::default()
+    })
+    .await
+    .expect("emulator starts");
+    let dir = std::env::temp_dir().join(format!("graphsec-planned-console-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = graphsec::planned::file(&dir, "prod");
+    let mut c = Console::start(&e, (80, 24));
+    c.send(vec![graphsec::app::Command::SavePlanned {
+        path: path.clone(),
+        ids: vec!["AdminMFAV2".into(), "DLPEnabled".into()],
+    }]);
+    let mut tries = 0;
+    while !path.exists() {
+        tries += 1;
+        assert!(tries < 500, "the worker never wrote {}", path.display());
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let (ids, problem) = graphsec::planned::load(&path);
+    assert_eq!(problem, None);
+    assert_eq!(
+        ids.into_iter().collect::<Vec<_>>(),
+        ["AdminMFAV2", "DLPEnabled"]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
