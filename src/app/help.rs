@@ -2,7 +2,8 @@
 //! what the keys do.
 
 use super::keymap::{
-    ALL, BOTH, DETAIL, ENTITIES, FILTERED, KeyMap, Mode, OPENS, PRESETS, QUEUE, QUEUES, WRITES,
+    ALL, BOTH, DETAIL, ENTITIES, FILTERED, KeyMap, Mode, OPENS, PRESETS, QUEUE, QUEUES, SCORE,
+    WRITES,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +34,7 @@ const SECTIONS: &[(&[Mode], &str)] = &[
     (QUEUE, "Queue"),
     (DETAIL, "Detail"),
     (ENTITIES, "Entities (:entities)"),
+    (SCORE, "Secure Score (:score)"),
 ];
 
 /// Every help line, in order.

@@ -76,6 +76,10 @@ pub enum KeyAction {
     Incidents,
     EntityAlerts,
     EntityKind,
+    ScoreWindow,
+    ScoreView,
+    ChartMarker,
+    OpenControls,
     CommandLine,
     Help,
     Interrupt,
@@ -108,6 +112,7 @@ pub const BOTH: &[Mode] = &[Mode::Queue, Mode::Detail];
 pub const QUEUE: &[Mode] = &[Mode::Queue];
 pub const DETAIL: &[Mode] = &[Mode::Detail];
 pub const ENTITIES: &[Mode] = &[Mode::Entities];
+pub const SCORE: &[Mode] = &[Mode::Score];
 
 struct Spec {
     action: KeyAction,
@@ -283,6 +288,34 @@ const SPECS: &[Spec] = &[
         "tab",
         ENTITIES,
         "kind filter: all, user, device, ip, file, url, mailbox",
+    ),
+    spec(
+        KeyAction::ScoreWindow,
+        "score_window",
+        "w",
+        SCORE,
+        "chart the last 30 or 90 days",
+    ),
+    spec(
+        KeyAction::ScoreView,
+        "score_view",
+        "p",
+        SCORE,
+        "chart in points or in percent of the maximum score",
+    ),
+    spec(
+        KeyAction::ChartMarker,
+        "chart_marker",
+        "m",
+        SCORE,
+        "next chart marker: braille, dot, block, halfblock, bar (for fonts without braille)",
+    ),
+    spec(
+        KeyAction::OpenControls,
+        "controls",
+        "c",
+        SCORE,
+        "the control profiles behind the score (:controls)",
     ),
     spec(
         KeyAction::CommandLine,
@@ -734,6 +767,25 @@ mod tests {
             KeyMap::with_overrides(&clash),
             Err(KeymapError::Conflict { .. })
         ));
+    }
+
+    #[test]
+    fn score_keys_live_only_in_the_score_pane() {
+        let map = KeyMap::default();
+        let key = |c| ev(KeyCode::Char(c), KeyModifiers::NONE);
+        let score = |c| map.action(Mode::Score, &key(c));
+        assert_eq!(score('w'), Some(KeyAction::ScoreWindow));
+        assert_eq!(score('p'), Some(KeyAction::ScoreView));
+        assert_eq!(score('m'), Some(KeyAction::ChartMarker));
+        assert_eq!(score('c'), Some(KeyAction::OpenControls));
+        assert_eq!(score('r'), Some(KeyAction::Refresh));
+        // The same letters keep their alert meanings elsewhere.
+        assert_eq!(map.action(Mode::Queue, &key('m')), Some(KeyAction::Comment));
+        assert_eq!(
+            map.action(Mode::Queue, &key('c')),
+            Some(KeyAction::Classify)
+        );
+        assert_eq!(map.action(Mode::Controls, &key('w')), None);
     }
 
     #[test]

@@ -42,4 +42,6 @@ mod incident_tests;
 #[cfg(test)]
 mod live_tests;
 #[cfg(test)]
+mod score_tests;
+#[cfg(test)]
 mod tests;

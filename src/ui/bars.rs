@@ -64,6 +64,21 @@ pub fn top(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         frame.render_widget(fit_line(spans, usize::from(area.width)), area);
         return;
     }
+    // The score pane's own settings: the queue's presets and sort do not apply there.
+    if state.focus == Focus::Score {
+        spans.push(Span::styled(" │ ", theme.dim()));
+        spans.push(Span::styled(
+            format!(
+                "score · {}d · {} · {}",
+                state.score_window.days(),
+                state.score_view.name(),
+                state.chart_marker.name()
+            ),
+            theme.bold(),
+        ));
+        frame.render_widget(fit_line(spans, usize::from(area.width)), area);
+        return;
+    }
     if let Some(scope) = state.queue.scope() {
         // Which entity's alerts these are: the queue looks the same otherwise,
         // so this goes before the presets, which a narrow bar cuts first.
@@ -399,6 +414,17 @@ fn hints(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             (K::Back, "back"),
             (K::Down, "down"),
         ]
+    } else if state.focus == Focus::Score {
+        &[
+            (K::ScoreWindow, "30/90 days"),
+            (K::ScoreView, "points/%"),
+            (K::ChartMarker, "marker"),
+            (K::OpenControls, "controls"),
+            (K::Refresh, "reload"),
+            (K::Back, "back"),
+        ]
+    } else if matches!(state.focus, Focus::Controls | Focus::Control) {
+        &[(K::Back, "back"), (K::Down, "down"), (K::Refresh, "reload")]
     } else if state.focus == Focus::Detail {
         &[
             (K::Back, "back"),
