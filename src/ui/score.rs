@@ -189,23 +189,13 @@ fn draw_chart(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             ScoreView::Percent => 100.0,
         },
     );
-    // The target as dashes: two columns drawn, two left out, across the plot.
+    // The target as dashes: two columns drawn, two left out, across the plot. One scatter
+    // dataset with a point every half column (a Braille dot is half a cell wide): every
+    // dataset is a canvas layer the size of the plot, so one dataset per dash would cost
+    // a layer each.
     let span = (days - 1) as f64;
     let cols = f64::from(chart_area.width.saturating_sub(6).max(4));
-    let col = span / cols;
-    let dashes: Vec<[(f64, f64); 2]> = match target {
-        Some(y) => {
-            let mut out = Vec::new();
-            let mut x = 0.0;
-            while x <= span {
-                out.push([(x, y), ((x + col).min(span), y)]);
-                x += 4.0 * col;
-            }
-            out
-        }
-        None => Vec::new(),
-    };
-
+    let dashes = target.map(|y| dashes(span, cols, y)).unwrap_or_default();
     let m = marker(state.chart_marker);
     let mut datasets = Vec::new();
     for (runs, style) in [
@@ -222,13 +212,13 @@ fn draw_chart(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             );
         }
     }
-    for dash in &dashes {
+    if !dashes.is_empty() {
         datasets.push(
             Dataset::default()
                 .marker(m)
-                .graph_type(GraphType::Line)
+                .graph_type(GraphType::Scatter)
                 .style(theme.chart_target())
-                .data(dash),
+                .data(&dashes),
         );
     }
     // The score last: drawn over the others where they meet.
@@ -272,6 +262,18 @@ fn draw_chart(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 .style(theme.dim()),
         );
     frame.render_widget(chart, chart_area);
+}
+
+/// Points of a dashed horizontal line at `y` over `0..=span`, drawn on `cols` columns:
+/// two columns of dashes, two of gap.
+fn dashes(span: f64, cols: f64, y: f64) -> Vec<(f64, f64)> {
+    let col = span / cols;
+    let half = col / 2.0;
+    let steps = (span / half).floor() as usize;
+    (0..=steps)
+        .filter(|i| (i / 4) % 2 == 0)
+        .map(|i| (i as f64 * half, y))
+        .collect()
 }
 
 /// The y axis: the drawn values with some room, in steps of 10, never below 0 nor above
@@ -576,6 +578,15 @@ mod tests {
         assert_eq!(scaled(ScoreView::Points, &p, p.all_tenants), Some(25.0));
         let zero = DayPoint { max: 0.0, ..p };
         assert_eq!(scaled(ScoreView::Percent, &zero, Some(1.0)), None);
+    }
+
+    #[test]
+    fn the_target_is_dashed_two_columns_on_two_off() {
+        // 8 columns over 0..=8: a point every half column, kept in blocks of four.
+        let d = dashes(8.0, 8.0, 61.0);
+        let xs: Vec<f64> = d.iter().map(|p| p.0).collect();
+        assert_eq!(xs, [0.0, 0.5, 1.0, 1.5, 4.0, 4.5, 5.0, 5.5, 8.0]);
+        assert!(d.iter().all(|p| p.1 == 61.0));
     }
 
     #[test]
