@@ -130,6 +130,7 @@ fn bench_session() -> SessionInfo {
         no_color: false,
         planned: Default::default(),
         planned_file: None,
+        chart_marker: Default::default(),
     }
 }
 

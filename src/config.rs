@@ -4,6 +4,7 @@
 //! A missing file is not an error (the defaults work); unknown keys are reported as warnings,
 //! never a crash, so a config written for a newer version still loads.
 
+use crate::app::score::ChartMarker;
 use crate::graph::budget::GRAPH_SECURITY_PER_MINUTE;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -153,6 +154,30 @@ pub struct UiConfig {
     pub clipboard: ClipboardMode,
     /// Largest payload copied with OSC 52, in bytes (some terminals drop larger ones).
     pub clipboard_max_bytes: usize,
+    /// How the `:score` chart draws its points: `braille` (default), `dot`, `block`,
+    /// `halfblock` or `bar` (for fonts without Braille patterns). Read with
+    /// [`UiConfig::chart_marker`]: an unknown name is a warning, not an error.
+    pub chart_marker: String,
+}
+
+impl UiConfig {
+    /// The chart marker named by `chart_marker`, and a warning when the name is unknown
+    /// (the default, Braille, is used then).
+    pub fn chart_marker(&self) -> (ChartMarker, Option<String>) {
+        match ChartMarker::parse(&self.chart_marker) {
+            Some(m) => (m, None),
+            None => {
+                let names: Vec<&str> = ChartMarker::ALL.iter().map(|m| m.name()).collect();
+                let warning = format!(
+                    "ui.chart_marker = {:?} is not one of {}; using {}",
+                    crate::sanitize::line(&self.chart_marker),
+                    names.join(", "),
+                    ChartMarker::default().name()
+                );
+                (ChartMarker::default(), Some(warning))
+            }
+        }
+    }
 }
 
 impl Profile {
@@ -179,6 +204,7 @@ impl Default for UiConfig {
             no_color: false,
             clipboard: ClipboardMode::Osc52,
             clipboard_max_bytes: 74_994,
+            chart_marker: ChartMarker::default().name().to_owned(),
         }
     }
 }
@@ -382,7 +408,12 @@ const PROFILE_KEYS: &[&str] = &[
     "read_only",
     "requests_per_minute",
 ];
-const UI_KEYS: &[&str] = &["no_color", "clipboard", "clipboard_max_bytes"];
+const UI_KEYS: &[&str] = &[
+    "no_color",
+    "clipboard",
+    "clipboard_max_bytes",
+    "chart_marker",
+];
 
 fn unknown_keys(table: &toml::Table) -> Vec<String> {
     let mut out = Vec::new();
@@ -460,6 +491,26 @@ mod tests {
         let p = c.resolve_profile(None).unwrap();
         assert_eq!(p.name, DEFAULT_PROFILE);
         assert!(!p.read_only);
+    }
+
+    #[test]
+    fn chart_marker_is_read_and_an_unknown_one_warns_and_falls_back_to_braille() {
+        let (c, w) = parse("[ui]\nchart_marker = \"dot\"\n").unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(c.ui.chart_marker(), (ChartMarker::Dot, None));
+        let (c, _) = parse("").unwrap();
+        assert_eq!(c.ui.chart_marker(), (ChartMarker::Braille, None));
+        let (c, w) = parse("[ui]\nchart_marker = \"sextant\\u001b[2J\"\n").unwrap();
+        assert!(w.is_empty(), "a known key with an unknown value: {w:?}");
+        let (marker, warning) = c.ui.chart_marker();
+        assert_eq!(marker, ChartMarker::Braille);
+        let warning = warning.unwrap();
+        assert!(
+            warning.contains("ui.chart_marker")
+                && warning.contains("braille, dot, block, halfblock, bar"),
+            "{warning}"
+        );
+        assert!(!warning.contains('\u{1b}'), "{warning:?}");
     }
 
     #[test]

@@ -277,6 +277,11 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             for w in &loaded.warnings {
                 say(&format!("warning: unknown config key '{w}' ignored"));
             }
+            let (chart_marker, marker_warning) = loaded.config.ui.chart_marker();
+            if let Some(w) = marker_warning {
+                tracing::warn!(warning = %w, "config value ignored");
+                say(&format!("warning: {w}"));
+            }
             let keymap = app::KeyMap::with_overrides(&loaded.config.keys)
                 .map_err(|e| anyhow::anyhow!("key bindings in the config: {e}"))?;
             let no_color = loaded.config.ui.no_color
@@ -288,6 +293,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = ConsoleSettings {
                 keymap,
                 no_color,
+                chart_marker,
                 // --demo has its own tenant and no profiles to switch to.
                 profiles: if cli.demo {
                     Vec::new()
@@ -364,6 +370,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
 struct ConsoleSettings {
     keymap: app::KeyMap,
     no_color: bool,
+    chart_marker: app::score::ChartMarker,
     profiles: Vec<String>,
 }
 
@@ -432,6 +439,7 @@ async fn open_console(
         no_color: settings.no_color,
         planned,
         planned_file,
+        chart_marker: settings.chart_marker,
     };
     let mut state = State::new(info, time::OffsetDateTime::now_utc());
     if let Some(problem) = planned_problem {

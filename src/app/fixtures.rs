@@ -24,6 +24,7 @@ pub fn session() -> SessionInfo {
         no_color: false,
         planned: Default::default(),
         planned_file: None,
+        chart_marker: Default::default(),
     }
 }
 
@@ -537,4 +538,127 @@ pub fn with_incidents(session: SessionInfo, rows: Vec<IncidentRow>) -> State {
     );
     s.dirty = false;
     s
+}
+
+/// Today's points per control and each control's category and maxScore: 52.3 of 95 in
+/// five categories. `block_legacy` and `asr_rules` still have 8 and 10 points to earn.
+pub const SCORE_CONTROLS: &[(&str, &str, f64, f64)] = &[
+    ("mfa_users", "Identity", 9.0, 10.0),
+    ("admin_mfa", "Identity", 10.0, 10.0),
+    ("block_legacy", "Identity", 0.0, 8.0),
+    ("pwd_expiry", "Identity", 4.3, 8.0),
+    ("dlp_policies", "Data", 3.0, 9.0),
+    ("sensitivity_labels", "Data", 6.0, 6.0),
+    ("defender_av", "Device", 10.0, 10.0),
+    ("asr_rules", "Device", 2.0, 12.0),
+    ("app_consent", "Apps", 4.0, 8.0),
+    ("oauth_review", "Apps", 0.0, 6.0),
+    ("firewall", "Infrastructure", 4.0, 8.0),
+];
+
+/// Days (before [`NOW`]) with no snapshot at all: a 3-day gap, a single day, a 5-day gap.
+pub const SCORE_MISSING_DAYS: &[i64] = &[10, 11, 12, 45, 66, 67, 68, 69, 70];
+
+/// One day's snapshot, `ago` days before [`NOW`]; averages only where given.
+pub fn score_snapshot(
+    ago: i64,
+    current: f64,
+    max: f64,
+    all_tenants: Option<f64>,
+    similar_seats: Option<f64>,
+    controls: &[(&str, &str, f64, f64)],
+) -> crate::graph::score::SecureScore {
+    let created = (NOW - time::Duration::days(ago))
+        .date()
+        .midnight()
+        .assume_utc();
+    let mut averages = Vec::new();
+    if let Some(a) = all_tenants {
+        averages.push(json!({"basis": "allTenants", "averageScore": a}));
+    }
+    if let Some(a) = similar_seats {
+        averages.push(json!({"basis": "totalSeats", "averageScore": a, "seatSizeRangeLowerValue": 100, "seatSizeRangeUpperValue": 999}));
+    }
+    let scores: Vec<Value> = controls
+        .iter()
+        .map(|(name, category, score, _)| {
+            json!({"controlCategory": category, "controlName": name, "score": score})
+        })
+        .collect();
+    let v = json!({
+        "id": format!("contoso_{}", created.date()),
+        "azureTenantId": "contoso-tenant",
+        "createdDateTime": created.format(&Rfc3339).unwrap(),
+        "currentScore": current,
+        "maxScore": max,
+        "activeUserCount": 412,
+        "licensedUserCount": 450,
+        "enabledServices": ["HasExchange", "HasSharePoint"],
+        "averageComparativeScores": averages,
+        "controlScores": scores,
+    });
+    crate::graph::score::SecureScore::from_json(&v.to_string()).unwrap()
+}
+
+/// 100 days of history ending today at 52.3 of 95, climbing slowly, with the gaps of
+/// [`SCORE_MISSING_DAYS`]; the all-tenants average is missing 17 to 20 days ago and the
+/// similar-seats average 25 to 30 days ago. Before 40 days ago maxScore was 90.
+pub fn score_history() -> Vec<crate::graph::score::SecureScore> {
+    (0..100)
+        .rev()
+        .filter(|ago| !SCORE_MISSING_DAYS.contains(ago))
+        .map(|ago| {
+            let wiggle = ((ago * 37) % 7) as f64 * 0.2;
+            let current = if ago == 0 {
+                52.3
+            } else {
+                ((52.3 - ago as f64 * 0.14 - wiggle) * 10.0).round() / 10.0
+            };
+            let max = if ago > 40 { 90.0 } else { 95.0 };
+            let all = (!(17..=20).contains(&ago)).then_some(41.0 + (ago % 5) as f64 * 0.1);
+            let similar = (!(25..=30).contains(&ago)).then_some(47.5 - ago as f64 * 0.02);
+            let controls = if ago == 0 { SCORE_CONTROLS } else { &[] };
+            score_snapshot(ago, current, max, all, similar, controls)
+        })
+        .collect()
+}
+
+pub fn score_profiles() -> Vec<crate::graph::score::SecureScoreControlProfile> {
+    SCORE_CONTROLS
+        .iter()
+        .map(|(id, category, _, max)| {
+            let v = json!({
+                "id": id,
+                "title": format!("Control {id}"),
+                "controlCategory": category,
+                "maxScore": max,
+                "service": "AzureAD",
+            });
+            crate::graph::score::SecureScoreControlProfile::from_json(&v.to_string()).unwrap()
+        })
+        .collect()
+}
+
+/// The `:score` pane open over the sample queue, with the history and profiles loaded.
+pub fn score_state() -> State {
+    score_state_in(session())
+}
+
+/// [`score_state`] with `session` (e.g. with planned controls, for the target line).
+pub fn score_state_in(session: SessionInfo) -> State {
+    let mut s = loaded(session, sample());
+    open_score(&mut s);
+    super::update(&mut s, Action::SecureScoresLoaded(Ok(score_history())));
+    super::update(&mut s, Action::ControlProfilesLoaded(Ok(score_profiles())));
+    s
+}
+
+/// Types `:score` and enter; returns the commands that produced.
+pub fn open_score(s: &mut State) -> Vec<Command> {
+    let mut out = super::update(s, key(':'));
+    for c in "score".chars() {
+        out.extend(super::update(s, key(c)));
+    }
+    out.extend(super::update(s, code(KeyCode::Enter)));
+    out
 }

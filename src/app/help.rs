@@ -3,7 +3,7 @@
 
 use super::keymap::{
     ALL, BOTH, CONTROLS, DETAIL, ENTITIES, FILTERED, KeyMap, Mode, OPENS, PRESETS, QUEUE, QUEUES,
-    WRITES,
+    SCORE, WRITES,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +34,7 @@ const SECTIONS: &[(&[Mode], &str)] = &[
     (QUEUE, "Queue"),
     (DETAIL, "Detail"),
     (ENTITIES, "Entities (:entities)"),
+    (SCORE, "Secure Score (:score)"),
     (CONTROLS, "Control profiles (:controls) and a profile"),
 ];
 

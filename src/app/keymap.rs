@@ -76,6 +76,10 @@ pub enum KeyAction {
     Incidents,
     EntityAlerts,
     EntityKind,
+    ScoreWindow,
+    ScoreView,
+    ChartMarker,
+    OpenControls,
     CommandLine,
     Help,
     EditControl,
@@ -112,6 +116,7 @@ pub const DETAIL: &[Mode] = &[Mode::Detail];
 pub const ENTITIES: &[Mode] = &[Mode::Entities];
 /// The control table and the profile view.
 pub const CONTROLS: &[Mode] = &[Mode::Controls, Mode::Control];
+pub const SCORE: &[Mode] = &[Mode::Score];
 
 struct Spec {
     action: KeyAction,
@@ -301,6 +306,34 @@ const SPECS: &[Spec] = &[
         "p",
         CONTROLS,
         "mark / unmark as planned (the what-if projection counts it)",
+    ),
+    spec(
+        KeyAction::ScoreWindow,
+        "score_window",
+        "w",
+        SCORE,
+        "chart the last 30 or 90 days",
+    ),
+    spec(
+        KeyAction::ScoreView,
+        "score_view",
+        "v",
+        SCORE,
+        "chart in points or in percent of the maximum score",
+    ),
+    spec(
+        KeyAction::ChartMarker,
+        "chart_marker",
+        "m",
+        SCORE,
+        "next chart marker: braille, dot, block, halfblock, bar (for fonts without braille)",
+    ),
+    spec(
+        KeyAction::OpenControls,
+        "controls",
+        "c",
+        SCORE,
+        "the control profiles behind the score (:controls)",
     ),
     spec(
         KeyAction::CommandLine,
@@ -752,6 +785,31 @@ mod tests {
             KeyMap::with_overrides(&clash),
             Err(KeymapError::Conflict { .. })
         ));
+    }
+
+    #[test]
+    fn score_keys_live_only_in_the_score_pane() {
+        let map = KeyMap::default();
+        let key = |c| ev(KeyCode::Char(c), KeyModifiers::NONE);
+        let score = |c| map.action(Mode::Score, &key(c));
+        assert_eq!(score('w'), Some(KeyAction::ScoreWindow));
+        assert_eq!(score('v'), Some(KeyAction::ScoreView));
+        // p plans a control in :controls; in :score it does nothing.
+        assert_eq!(score('p'), None);
+        assert_eq!(
+            map.action(Mode::Controls, &key('p')),
+            Some(KeyAction::PlanControl)
+        );
+        assert_eq!(score('m'), Some(KeyAction::ChartMarker));
+        assert_eq!(score('c'), Some(KeyAction::OpenControls));
+        assert_eq!(score('r'), Some(KeyAction::Refresh));
+        // The same letters keep their alert meanings elsewhere.
+        assert_eq!(map.action(Mode::Queue, &key('m')), Some(KeyAction::Comment));
+        assert_eq!(
+            map.action(Mode::Queue, &key('c')),
+            Some(KeyAction::Classify)
+        );
+        assert_eq!(map.action(Mode::Controls, &key('w')), None);
     }
 
     #[test]

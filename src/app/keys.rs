@@ -200,6 +200,11 @@ fn on_action(state: &mut State, action: KeyAction) -> Vec<Command> {
         KeyAction::Incidents => return incident_keys::open(state, None),
         // Only bound in the entities pane, which handled them above.
         KeyAction::EntityAlerts | KeyAction::EntityKind => {}
+        // Only bound in the :score pane, which handled them above.
+        KeyAction::ScoreWindow
+        | KeyAction::ScoreView
+        | KeyAction::ChartMarker
+        | KeyAction::OpenControls => {}
         KeyAction::CommandLine => {
             state.overlay = Some(Overlay::Command(String::new()));
             state.dirty = true;

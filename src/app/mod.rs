@@ -48,4 +48,6 @@ mod live_tests;
 #[cfg(test)]
 pub(crate) mod score_fixtures;
 #[cfg(test)]
+mod score_tests;
+#[cfg(test)]
 mod tests;

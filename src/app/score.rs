@@ -36,6 +36,84 @@ impl ScoreWindow {
     }
 }
 
+/// Which scale the `:score` chart draws on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScoreView {
+    /// Points: the score, the comparative averages (Graph gives them in points) and the
+    /// target as they came.
+    #[default]
+    Points,
+    /// Percent of that day's maxScore: the score, and the averages divided by our own
+    /// maxScore of the same day (so they stay comparable with our line).
+    Percent,
+}
+
+impl ScoreView {
+    pub fn toggled(self) -> ScoreView {
+        match self {
+            ScoreView::Points => ScoreView::Percent,
+            ScoreView::Percent => ScoreView::Points,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ScoreView::Points => "points",
+            ScoreView::Percent => "percent",
+        }
+    }
+}
+
+/// How the chart's points are drawn. Braille is the finest; the others are for fonts
+/// without Braille patterns (they would show boxes or blank dots).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChartMarker {
+    #[default]
+    Braille,
+    Dot,
+    Block,
+    HalfBlock,
+    Bar,
+}
+
+impl ChartMarker {
+    /// Every marker, in the order the key cycles through them.
+    pub const ALL: [ChartMarker; 5] = [
+        ChartMarker::Braille,
+        ChartMarker::Dot,
+        ChartMarker::Block,
+        ChartMarker::HalfBlock,
+        ChartMarker::Bar,
+    ];
+
+    /// The name used in the config file (`[ui] chart_marker`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ChartMarker::Braille => "braille",
+            ChartMarker::Dot => "dot",
+            ChartMarker::Block => "block",
+            ChartMarker::HalfBlock => "halfblock",
+            ChartMarker::Bar => "bar",
+        }
+    }
+
+    /// The marker named `name` (as in the config file), `None` for an unknown name.
+    pub fn parse(name: &str) -> Option<ChartMarker> {
+        ChartMarker::ALL
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// The next marker, wrapping around.
+    pub fn next(self) -> ChartMarker {
+        let i = ChartMarker::ALL
+            .iter()
+            .position(|m| *m == self)
+            .unwrap_or(0);
+        ChartMarker::ALL[(i + 1) % ChartMarker::ALL.len()]
+    }
+}
+
 /// Where one of the two reads stands.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Fetch {
@@ -398,6 +476,26 @@ mod tests {
         assert_eq!(p.percentage(), Some(61.0));
         assert!(!d.toggle_planned("B"));
         assert_eq!(d.projection().unwrap().score, 55.0);
+    }
+
+    #[test]
+    fn markers_parse_by_config_name_and_cycle_through_all() {
+        for m in ChartMarker::ALL {
+            assert_eq!(ChartMarker::parse(m.name()), Some(m));
+        }
+        assert_eq!(
+            ChartMarker::parse(" HalfBlock "),
+            Some(ChartMarker::HalfBlock)
+        );
+        assert_eq!(ChartMarker::parse("sextant"), None);
+        let mut seen = vec![ChartMarker::default()];
+        let mut m = ChartMarker::default().next();
+        while m != ChartMarker::default() {
+            seen.push(m);
+            m = m.next();
+        }
+        assert_eq!(seen, ChartMarker::ALL);
+        assert_eq!(ScoreView::Points.toggled().toggled(), ScoreView::Points);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::command::Command;
 use super::keymap::KeyAction;
-use super::score::Fetch;
+use super::score::{Fetch, ScoreView};
 use super::state::{Focus, State};
 use crate::graph::score::{SecureScore, SecureScoreControlProfile};
 
@@ -116,6 +116,28 @@ pub(crate) fn on_action(state: &mut State, action: KeyAction) -> Option<Vec<Comm
             state.info("Reloading the Secure Score…");
             return Some(load(state, true));
         }
+        KeyAction::ScoreWindow => {
+            state.score_window = state.score_window.toggled();
+            let days = state.score_window.days();
+            state.info(format!("Chart: the last {days} days"));
+        }
+        KeyAction::ScoreView => {
+            state.score_view = state.score_view.toggled();
+            state.info(match state.score_view {
+                ScoreView::Points => "Chart in points (averages: other tenants' points)",
+                ScoreView::Percent => {
+                    "Chart in percent of maxScore (averages over our own maxScore)"
+                }
+            });
+        }
+        KeyAction::ChartMarker => {
+            state.chart_marker = state.chart_marker.next();
+            let name = state.chart_marker.name();
+            state.info(format!(
+                "Chart marker: {name} (set [ui] chart_marker in the config to keep it)"
+            ));
+        }
+        KeyAction::OpenControls => return Some(open_controls(state)),
         _ => {}
     }
     Some(vec![])

@@ -9,7 +9,7 @@ use super::keymap::{KeyMap, Mode};
 use super::layout::Screen;
 use super::live::Live;
 use super::queue::{self, Item, Queue};
-use super::score::{ScoreData, ScoreWindow};
+use super::score::{ChartMarker, ScoreData, ScoreView, ScoreWindow};
 use super::writes::{WriteOp, Writes};
 use crate::graph::enums::{AlertClassification, AlertDetermination, AlertStatus, IncidentStatus};
 use crate::outbox::{FieldConflict, Target};
@@ -41,6 +41,8 @@ pub struct SessionInfo {
     /// Where planned marks are kept (`<data dir>/planned/<profile>.json`); `None` keeps
     /// them for this session only.
     pub planned_file: Option<std::path::PathBuf>,
+    /// How the `:score` chart draws its points at start (`[ui] chart_marker`).
+    pub chart_marker: ChartMarker,
 }
 
 /// Which statuses the server-side query asks for.
@@ -489,6 +491,10 @@ pub struct State {
     pub(crate) score: ScoreData,
     /// How far back the `:score` chart looks.
     pub(crate) score_window: ScoreWindow,
+    /// Points or percent on the `:score` chart.
+    pub(crate) score_view: ScoreView,
+    /// How the `:score` chart draws its points (from the session, cycled with a key).
+    pub(crate) chart_marker: ChartMarker,
     /// The `:controls` table and profile view.
     pub(crate) controls: ControlsView,
     /// The pane `Esc` goes back to from `:score` and `:controls`.
@@ -505,6 +511,7 @@ pub struct State {
 impl State {
     pub fn new(session: SessionInfo, now: OffsetDateTime) -> State {
         let planned = (session.planned.clone(), session.planned_file.clone());
+        let chart_marker = session.chart_marker;
         let me = session
             .me
             .as_deref()
@@ -536,6 +543,8 @@ impl State {
             incidents: IncidentsPane::default(),
             score: ScoreData::with_planned(planned.0, planned.1),
             score_window: ScoreWindow::Month,
+            score_view: ScoreView::Points,
+            chart_marker,
             controls: ControlsView::default(),
             score_return: Focus::Queue,
             writes: Writes::default(),

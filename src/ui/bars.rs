@@ -113,7 +113,16 @@ fn score_top(state: &State, theme: &Theme, typing: bool) -> Vec<Span<'static>> {
     let sep = || Span::styled(" │ ", theme.dim());
     let mut spans = vec![sep()];
     match state.focus {
-        Focus::Score => spans.push(Span::styled("secure score", theme.bold())),
+        // The score pane's own settings: the queue's presets and sort do not apply there.
+        Focus::Score => spans.push(Span::styled(
+            format!(
+                "score · {}d · {} · {}",
+                state.score_window.days(),
+                state.score_view.name(),
+                state.chart_marker.name()
+            ),
+            theme.bold(),
+        )),
         Focus::Control => {
             let id = state.controls.cursor_id.as_deref().unwrap_or("");
             spans.push(Span::styled(
@@ -480,6 +489,31 @@ fn hints(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             (K::EntityKind, "kind"),
             (K::Back, "back"),
             (K::Down, "down"),
+        ]
+    } else if state.focus == Focus::Score {
+        &[
+            (K::ScoreWindow, "30/90 days"),
+            (K::ScoreView, "points/%"),
+            (K::ChartMarker, "marker"),
+            (K::OpenControls, "controls"),
+            (K::Refresh, "reload"),
+            (K::Back, "back"),
+        ]
+    } else if state.focus == Focus::Controls {
+        &[
+            (K::Open, "open"),
+            (K::Filter, "filter"),
+            (K::EditControl, "edit"),
+            (K::PlanControl, "plan"),
+            (K::Refresh, "reload"),
+            (K::Back, "back"),
+        ]
+    } else if state.focus == Focus::Control {
+        &[
+            (K::EditControl, "edit"),
+            (K::PlanControl, "plan"),
+            (K::Down, "scroll"),
+            (K::Back, "back"),
         ]
     } else if state.focus == Focus::Detail {
         &[

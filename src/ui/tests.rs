@@ -557,3 +557,132 @@ fn resolving_with_alerts_asks_once() {
     let text = screen_text(&snapshot("resolve_with_alerts", &mut s, (80, 24)));
     assert!(text.contains("Resolve 1 incident and its 2 open alerts?"));
 }
+
+/// The `:score` pane with two planned controls (block_legacy +8, asr_rules +10): the
+/// target is 70.3 of 95.
+fn score_with_target() -> State {
+    let mut sess = session();
+    sess.planned = ["block_legacy", "asr_rules"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    score_state_in(sess)
+}
+
+fn is_braille(c: char) -> bool {
+    ('\u{2800}'..='\u{28ff}').contains(&c)
+}
+
+#[test]
+fn score_month_in_points_with_target() {
+    // 30 days: the 3-day gap (10 to 12 days ago), the all-tenants average missing 17 to 20
+    // days ago and the similar-seats average 25 to 30 days ago.
+    for size in SIZES {
+        let mut s = score_with_target();
+        let buf = snapshot("score", &mut s, size);
+        let text = screen_text(&buf);
+        assert!(text.contains("52.3 / 95 (55.1%)"), "{text}");
+        assert!(
+            text.contains("target 70.3 (74%) if 2 planned done"),
+            "{text}"
+        );
+        assert!(text.chars().any(is_braille), "braille by default");
+    }
+}
+
+#[test]
+fn score_quarter_in_percent() {
+    // 90 days: also the single missing day 45 days ago and the 5-day gap 66 to 70 days ago,
+    // and maxScore 90 before 40 days ago.
+    for size in SIZES {
+        let mut s = score_with_target();
+        update(&mut s, key('w'));
+        update(&mut s, key('v'));
+        snapshot("score_quarter_percent", &mut s, size);
+    }
+}
+
+#[test]
+fn score_without_plans_has_no_target_line() {
+    let mut s = score_state();
+    let text = screen_text(&snapshot("score_no_target", &mut s, (80, 24)));
+    assert!(!text.contains("target 70.3"), "{text}");
+    assert!(text.contains("none planned"), "{text}");
+}
+
+#[test]
+fn score_marker_follows_the_m_key() {
+    let mut s = score_with_target();
+    update(&mut s, key('m'));
+    let buf = draw(&mut s, (80, 24));
+    let symbols: String = buf.content.iter().map(|c| c.symbol()).collect();
+    assert!(!symbols.chars().any(is_braille), "dot marker, no braille");
+    assert!(symbols.contains('•'), "{}", screen_text(&buf));
+    update(&mut s, key('m'));
+    let buf = draw(&mut s, (80, 24));
+    let symbols: String = buf.content.iter().map(|c| c.symbol()).collect();
+    assert!(!symbols.chars().any(is_braille) && !symbols.contains('•'));
+    assert!(symbols.contains('█'), "block marker");
+}
+
+#[test]
+fn score_loading_failed_and_empty_say_what_is_happening() {
+    let mut s = loaded(session(), sample());
+    open_score(&mut s);
+    snapshot("score_loading", &mut s, (80, 24));
+
+    update(
+        &mut s,
+        Action::SecureScoresLoaded(Err(
+            "HTTP 503 \x1b]0;pwned\x07 \u{202e}Service Unavailable".into()
+        )),
+    );
+    update(
+        &mut s,
+        Action::ControlProfilesLoaded(Err("HTTP 403 \x1b[2J forbidden".into())),
+    );
+    let buf = snapshot("score_failed", &mut s, (80, 24));
+    let text = screen_text(&buf);
+    assert!(text.contains("Secure Score history failed"), "{text}");
+
+    let mut s = loaded(session(), sample());
+    open_score(&mut s);
+    update(&mut s, Action::SecureScoresLoaded(Ok(vec![])));
+    let text = screen_text(&draw(&mut s, (80, 24)));
+    assert!(text.contains("no Secure Score snapshots"), "{text}");
+}
+
+#[test]
+fn score_categories_are_sanitised_and_failed_profiles_are_said() {
+    let mut s = score_with_target();
+    let hostile = crate::graph::score::SecureScoreControlProfile::from_json(
+        &serde_json::json!({
+            "id": "evil",
+            "controlCategory": "Ident\u{1b}]52;c;eA==\u{7}ity\u{202e}",
+            "maxScore": 50.0,
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let mut profiles = score_profiles();
+    profiles.push(hostile);
+    update(&mut s, Action::ControlProfilesLoaded(Ok(profiles)));
+    for size in SIZES {
+        let buf = draw(&mut s, size);
+        assert_no_dangerous_cells(&buf);
+        assert!(
+            screen_text(&buf).contains("0 / 50"),
+            "{}",
+            screen_text(&buf)
+        );
+    }
+}
+
+#[test]
+fn score_fits_the_smallest_terminal_and_a_tall_narrow_one() {
+    for size in [(60, 15), (61, 40), (119, 24), (120, 24)] {
+        let mut s = score_with_target();
+        let text = screen_text(&draw(&mut s, size));
+        assert!(text.contains("52.3 / 95"), "{size:?}\n{text}");
+    }
+}

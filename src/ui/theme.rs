@@ -69,6 +69,24 @@ impl Theme {
         self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
     }
 
+    /// The `:score` chart's series. With `no_color` they differ by the legend and the
+    /// target's dashes only, so every value is also written beside the chart.
+    pub fn chart_score(&self) -> Style {
+        self.fg(Color::Cyan)
+    }
+
+    pub fn chart_all_tenants(&self) -> Style {
+        self.fg(Color::Magenta)
+    }
+
+    pub fn chart_similar(&self) -> Style {
+        self.fg(Color::Green)
+    }
+
+    pub fn chart_target(&self) -> Style {
+        self.fg(Color::Yellow)
+    }
+
     pub fn severity(&self, s: Option<&AlertSeverity>) -> Style {
         match s {
             Some(AlertSeverity::High) => self.fg(Color::Red).add_modifier(Modifier::BOLD),

@@ -69,6 +69,7 @@ impl Console {
             no_color: true,
             planned: Default::default(),
             planned_file: None,
+            chart_marker: Default::default(),
         };
         let mut state = State::new(session, OffsetDateTime::now_utc());
         update(&mut state, Action::Resize(size.0, size.1));
