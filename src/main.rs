@@ -160,6 +160,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // `graphsec alerts list | head`: the reader has all it wanted; like other Unix
+        // tools, stop quietly (the exit status says the output was cut short).
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::from(141)
+        }
         Err(e) => {
             // Errors can quote server text: one sanitised line, detail in the log.
             tracing::error!(error = ?e, "fatal");

@@ -155,3 +155,45 @@ fn plain_http_to_a_remote_host_is_refused() {
     assert!(!ok);
     assert!(err.to_lowercase().contains("http"), "{err}");
 }
+
+/// `graphsec alerts list --output ndjson | head -1`: the reader leaves after one line; the
+/// rest (megabytes, far more than a pipe holds) cannot be written. graphsec stops quietly
+/// with the status a shell gives SIGPIPE (141), not an error message.
+#[test]
+fn a_reader_that_leaves_early_ends_the_listing_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let e = EmulatorProcess::start(&["--alerts", "4000", "--seed", "5"]);
+    let home = std::env::temp_dir().join(format!("graphsec-cli-pipe-{}", std::process::id()));
+    let mut child = Command::new(BIN)
+        .args([
+            "--endpoint",
+            &e.endpoint,
+            "alerts",
+            "list",
+            "--output",
+            "ndjson",
+        ])
+        .env("GRAPHSEC_TOKEN", "test-token")
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env_remove("GRAPHSEC_CONFIG")
+        .env_remove("GRAPHSEC_PROFILE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("a line");
+    assert!(first.starts_with('{'), "{first}");
+    // The read end is closed here.
+    let out = child.wait_with_output().expect("exit");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.trim().is_empty(), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{:?}", out.status);
+    let _ = std::fs::remove_dir_all(&home);
+}
