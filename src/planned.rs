@@ -5,29 +5,11 @@
 //! which controls a tenant has not achieved is worth keeping to its analysts.
 
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-/// The file for `profile` under `data_dir`. Profile names come from the config; anything
-/// but letters, digits, `-`, `_` and `.` becomes `_` so a name can't leave the directory.
+/// The file for `profile` under `data_dir` (a name that can't leave the directory).
 pub fn file(data_dir: &Path, profile: &str) -> PathBuf {
-    let safe: String = profile
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let safe = if safe.trim_matches('.').is_empty() {
-        "_".to_owned()
-    } else {
-        safe
-    };
-    data_dir.join("planned").join(format!("{safe}.json"))
+    crate::private_file::per_profile(data_dir, "planned", profile)
 }
 
 /// The ids saved at `path`; none when the file is missing. A damaged file is reported and
@@ -52,28 +34,11 @@ pub fn load(path: &Path) -> (BTreeSet<String>, Option<String>) {
     }
 }
 
-/// Replaces the file at `path` with `ids`.
+/// Replaces the file at `path` with `ids` (whole, atomically, 0600).
 pub fn save(path: &Path, ids: &[String]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| std::io::Error::other("planned-controls path has no directory"))?;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)?;
-    let tmp = path.with_extension("json.tmp");
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)?;
     let mut body = serde_json::to_vec_pretty(ids).map_err(std::io::Error::other)?;
     body.push(b'\n');
-    f.write_all(&body)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    std::fs::File::open(dir)?.sync_all()
+    crate::private_file::replace(path, &body)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod pager;
 pub mod retry;
 pub mod score;
 pub mod tls;
+pub mod window;
 
 pub use auth::{AuthError, StaticToken, TokenProvider, jwt_user};
 pub use budget::{BudgetConfig, BudgetSnapshot};

@@ -5,7 +5,6 @@
 
 use super::TokenSet;
 use serde::{Deserialize, Serialize};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 const VERSION: u32 = 1;
@@ -80,8 +79,6 @@ impl TokenCache {
         scopes: &[String],
         tokens: &TokenSet,
     ) -> std::io::Result<()> {
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        create_private_dir(dir)?;
         let body = serde_json::to_vec(&File {
             version: VERSION,
             profile: self.profile.clone(),
@@ -91,31 +88,7 @@ impl TokenCache {
             tokens: tokens.clone(),
         })
         .map_err(std::io::Error::other)?;
-        let tmp = dir.join(format!(
-            ".{}.{}.{:x}.tmp",
-            self.path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("tokens"),
-            std::process::id(),
-            crate::graph::retry::random_u64()
-        ));
-        let result = (|| {
-            let mut f = private_file(&tmp)?;
-            f.write_all(&body)?;
-            f.sync_all()?;
-            drop(f);
-            std::fs::rename(&tmp, &self.path)?;
-            // The rename itself is durable once the directory is synced.
-            if let Ok(d) = std::fs::File::open(dir) {
-                let _ = d.sync_all();
-            }
-            Ok(())
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result
+        crate::private_file::replace(&self.path, &body)
     }
 
     /// Deletes the cache; true when there was one.
@@ -166,28 +139,6 @@ pub fn delete_profile(dir: &Path, profile: &str) -> std::io::Result<usize> {
 /// `$XDG_CACHE_HOME/graphsec/tokens`.
 pub fn default_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "graphsec").map(|d| d.cache_dir().join("tokens"))
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt as _;
-        b.mode(0o700);
-    }
-    b.create(dir)
-}
-
-fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        o.mode(0o600);
-    }
-    o.open(path)
 }
 
 #[cfg(test)]

@@ -1,0 +1,273 @@
+//! A strict per-minute request limit and the queue of reads waiting for it: what the
+//! eDiscovery pane needs, where Graph allows only 5 requests per minute per app per tenant
+//! (surface.md §7) and a long-running estimate may take minutes.
+//!
+//! [`RequestWindow`] lets a request go at `now` only when fewer than `limit` were sent in
+//! the `period` before it, measured on send times plus a safety `margin` (the server counts
+//! arrival times, which can be closer together than send times when an earlier request
+//! took longer on the wire). A 429 blocks everything until its Retry-After has passed.
+//!
+//! [`Scheduler`] orders the jobs behind it: the analyst's "this one first" jumps the line,
+//! a job already waiting is not queued twice, and the time the next one can go is known, so
+//! the screen can say "next request in 12 s" instead of hammering.
+//!
+//! Both take the time as an argument; the rules are tested without sleeping.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+/// Graph's eDiscovery limit: requests per minute per app per tenant.
+pub const EDISCOVERY_PER_MINUTE: usize = 5;
+/// Added to the period so arrival-time jitter can't make the server see six in a minute.
+pub const DEFAULT_MARGIN: Duration = Duration::from_secs(2);
+
+/// At most `limit` requests in any `period` (plus `margin`), and nothing while a 429's
+/// Retry-After runs.
+#[derive(Debug, Clone)]
+pub struct RequestWindow {
+    limit: usize,
+    period: Duration,
+    margin: Duration,
+    /// Send times inside the current period, oldest first.
+    sent: VecDeque<Instant>,
+    blocked_until: Option<Instant>,
+}
+
+impl RequestWindow {
+    /// `limit` requests per `period`, with [`DEFAULT_MARGIN`]. A limit of 0 is taken as 1.
+    pub fn new(limit: usize, period: Duration) -> RequestWindow {
+        RequestWindow {
+            limit: limit.max(1),
+            period,
+            margin: DEFAULT_MARGIN,
+            sent: VecDeque::new(),
+            blocked_until: None,
+        }
+    }
+
+    /// Graph's eDiscovery limit: 5 a minute.
+    pub fn ediscovery() -> RequestWindow {
+        RequestWindow::new(EDISCOVERY_PER_MINUTE, Duration::from_secs(60))
+    }
+
+    pub fn with_margin(mut self, margin: Duration) -> RequestWindow {
+        self.margin = margin;
+        self
+    }
+
+    fn forget_old(&mut self, now: Instant) {
+        let span = self.period + self.margin;
+        while self
+            .sent
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) >= span)
+        {
+            self.sent.pop_front();
+        }
+    }
+
+    /// When the next request may go: `now` when it may go at once.
+    pub fn next_slot(&mut self, now: Instant) -> Instant {
+        self.forget_old(now);
+        let mut at = now;
+        if self.sent.len() >= self.limit {
+            // The oldest of the last `limit` must leave the window first.
+            let oldest = self.sent[self.sent.len() - self.limit];
+            at = at.max(oldest + self.period + self.margin);
+        }
+        if let Some(until) = self.blocked_until {
+            at = at.max(until);
+        }
+        at
+    }
+
+    /// Takes a slot at `now` if one is free; records the send.
+    pub fn try_take(&mut self, now: Instant) -> bool {
+        if self.next_slot(now) > now {
+            return false;
+        }
+        self.blocked_until = None;
+        self.sent.push_back(now);
+        true
+    }
+
+    /// The server answered 429: nothing goes before `retry_after` has passed (at least
+    /// until the window would let the next one go anyway).
+    pub fn throttled(&mut self, now: Instant, retry_after: Duration) {
+        let until = now + retry_after;
+        self.blocked_until = Some(self.blocked_until.map_or(until, |b| b.max(until)));
+    }
+
+    /// Requests recorded in the `period` before `now`.
+    pub fn recent(&mut self, now: Instant) -> usize {
+        self.forget_old(now);
+        self.sent.len()
+    }
+}
+
+/// Reads waiting for the window, in the order they will go.
+#[derive(Debug, Clone)]
+pub struct Scheduler<J> {
+    window: RequestWindow,
+    queue: VecDeque<J>,
+}
+
+/// What [`Scheduler::poll`] says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next<J> {
+    /// Send this now (its slot is taken).
+    Go(J),
+    /// Nothing may go before this time.
+    WaitUntil(Instant),
+    /// Nothing is waiting.
+    Idle,
+}
+
+impl<J: PartialEq> Scheduler<J> {
+    pub fn new(window: RequestWindow) -> Scheduler<J> {
+        Scheduler {
+            window,
+            queue: VecDeque::new(),
+        }
+    }
+
+    /// Queues `job` at the back, unless the same job already waits.
+    pub fn push(&mut self, job: J) {
+        if !self.queue.contains(&job) {
+            self.queue.push_back(job);
+        }
+    }
+
+    /// "This one first": `job` goes before everything else waiting (moved if it waits).
+    pub fn push_first(&mut self, job: J) {
+        self.queue.retain(|j| *j != job);
+        self.queue.push_front(job);
+    }
+
+    /// Drops every waiting job `keep` says no to (e.g. the reads of a pane that closed).
+    pub fn retain(&mut self, keep: impl FnMut(&J) -> bool) {
+        self.queue.retain(keep);
+    }
+
+    /// The next job if its slot is free at `now`, else when one will be.
+    pub fn poll(&mut self, now: Instant) -> Next<J> {
+        if self.queue.is_empty() {
+            return Next::Idle;
+        }
+        if self.window.try_take(now) {
+            match self.queue.pop_front() {
+                Some(job) => Next::Go(job),
+                None => Next::Idle,
+            }
+        } else {
+            Next::WaitUntil(self.window.next_slot(now))
+        }
+    }
+
+    /// A 429 came back: everything waits for Retry-After; `job` (the one refused) goes
+    /// first when it may.
+    pub fn throttled(&mut self, now: Instant, retry_after: Duration, job: J) {
+        self.window.throttled(now, retry_after);
+        self.push_first(job);
+    }
+
+    pub fn waiting(&self) -> usize {
+        self.queue.len()
+    }
+
+    pub fn jobs(&self) -> impl Iterator<Item = &J> {
+        self.queue.iter()
+    }
+
+    /// When the next request may go (`now` if at once), whether or not one waits.
+    pub fn next_slot(&mut self, now: Instant) -> Instant {
+        self.window.next_slot(now)
+    }
+
+    pub fn window_mut(&mut self) -> &mut RequestWindow {
+        &mut self.window
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: Duration = Duration::from_secs(60);
+
+    fn secs(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
+
+    /// Sends as fast as the window allows for `span` and returns the send offsets.
+    fn saturate(w: &mut RequestWindow, start: Instant, span: Duration) -> Vec<Duration> {
+        let mut sent = Vec::new();
+        let mut now = start;
+        while now < start + span {
+            if w.try_take(now) {
+                sent.push(now - start);
+            } else {
+                now = w.next_slot(now);
+            }
+        }
+        sent
+    }
+
+    #[test]
+    fn no_sixty_second_window_ever_holds_more_than_five() {
+        let t0 = Instant::now();
+        let mut w = RequestWindow::ediscovery();
+        let sent = saturate(&mut w, t0, secs(600));
+        // Every run of six consecutive sends spans more than a minute (plus the margin).
+        for six in sent.windows(6) {
+            assert!(six[5] - six[0] >= MIN + DEFAULT_MARGIN, "{six:?}");
+        }
+        // And the limit is used: 5 at once, then 5 more every 62 s.
+        assert_eq!(sent.len(), 50);
+        assert_eq!(sent[4], Duration::ZERO);
+        assert_eq!(sent[5], secs(62));
+    }
+
+    #[test]
+    fn a_429_blocks_until_retry_after_even_with_slots_free() {
+        let t0 = Instant::now();
+        let mut w = RequestWindow::ediscovery();
+        assert!(w.try_take(t0));
+        w.throttled(t0, secs(30));
+        assert!(!w.try_take(t0 + secs(29)));
+        assert_eq!(w.next_slot(t0 + secs(1)), t0 + secs(30));
+        assert!(w.try_take(t0 + secs(30)));
+        // A shorter Retry-After never shortens a longer block.
+        w.throttled(t0 + secs(31), secs(40));
+        w.throttled(t0 + secs(32), secs(1));
+        assert_eq!(w.next_slot(t0 + secs(33)), t0 + secs(71));
+    }
+
+    #[test]
+    fn the_first_ask_jumps_the_line_and_duplicates_are_not_queued() {
+        let t0 = Instant::now();
+        let mut s = Scheduler::new(RequestWindow::new(1, MIN).with_margin(Duration::ZERO));
+        s.push("cases");
+        s.push("case 1");
+        s.push("cases");
+        assert_eq!(s.waiting(), 2);
+        s.push_first("case 7");
+        s.push_first("case 1");
+        assert_eq!(
+            s.jobs().copied().collect::<Vec<_>>(),
+            ["case 1", "case 7", "cases"]
+        );
+        assert_eq!(s.poll(t0), Next::Go("case 1"));
+        assert_eq!(s.poll(t0 + secs(1)), Next::WaitUntil(t0 + MIN));
+        assert_eq!(s.poll(t0 + MIN), Next::Go("case 7"));
+        // Refused with 429: it goes first again once Retry-After has passed.
+        s.throttled(t0 + MIN, secs(90), "case 7");
+        assert_eq!(
+            s.poll(t0 + MIN + secs(89)),
+            Next::WaitUntil(t0 + MIN + secs(90))
+        );
+        assert_eq!(s.poll(t0 + MIN + secs(90)), Next::Go("case 7"));
+        s.retain(|j| *j != "cases");
+        assert_eq!(s.poll(t0 + secs(1000)), Next::Idle);
+    }
+}
