@@ -22,7 +22,8 @@
 //! find.
 //!
 //! Module map: [`server`] (router and the layer every request passes), [`routes`]
-//! (handlers), [`filter`] (`$filter`), [`paging`] (query options, `$skiptoken`),
+//! (handlers), [`score`] (Secure Score), [`cases`] (eDiscovery: cases, long-running
+//! estimates, the per-token rate limit), [`filter`] (`$filter`), [`paging`] (query options, `$skiptoken`),
 //! [`store`] (alerts, lean), [`generate`] + [`vocab`] (the tenant), [`changes`] (the
 //! changing tenant), [`faults`] (throttling and counters for tests), [`auth`], [`error`],
 //! [`json`].
@@ -659,6 +660,17 @@ async fn serve_until(
             "graphsec emulator: HTTPS with a CA made for this run (--tls-ca-out FILE saves it)"
         );
     }
+    eprintln!(
+        "graphsec emulator: eDiscovery estimates take {:.1} s{}; eDiscovery admits {} a token every {:.0} s",
+        args.estimate_secs.as_secs_f64(),
+        if args.fail_estimates { " and fail" } else { "" },
+        if args.ediscovery_limit == 0 {
+            "any number of requests".to_owned()
+        } else {
+            format!("{} requests", args.ediscovery_limit)
+        },
+        args.ediscovery_window.as_secs_f64()
+    );
     if let Some(every) = args.changing {
         eprintln!(
             "graphsec emulator: the tenant changes about every {:.1} s",
