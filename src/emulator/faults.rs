@@ -12,6 +12,7 @@
 //! Every fault applied is counted by kind, method and route ([`Controls::injected`]), so a
 //! test can show that faults really happened and a manual trial can report them.
 
+use super::cases::CasesState;
 use super::changes::{Tenant, TenantChange};
 use super::generate::mix64;
 use std::collections::{BTreeMap, VecDeque};
@@ -44,6 +45,17 @@ pub enum Route {
     ControlProfiles,
     /// `/v1.0/security/secureScoreControlProfiles/{id}`
     ControlProfile,
+    /// `/{v1.0,beta}/security/cases/ediscoveryCases`
+    EdiscoveryCases,
+    /// `.../ediscoveryCases/{id}` and its `close` and `reopen` actions
+    EdiscoveryCase,
+    /// Anything else under a case: custodians and their sources, non-custodial data
+    /// sources, searches, review sets, legal holds (and unknown segments there)
+    EdiscoveryItems,
+    /// `.../ediscoveryCases/{id}/operations[/{opId}]`
+    EdiscoveryOperations,
+    /// `POST .../searches/{id}/estimateStatistics`
+    EdiscoveryEstimate,
     /// Anything else.
     Other,
 }
@@ -51,6 +63,9 @@ pub enum Route {
 impl Route {
     /// Classifies a request path.
     pub fn classify(path: &str) -> Route {
+        if let Some(route) = super::cases::classify(path) {
+            return route;
+        }
         if let Some(rest) = path.strip_prefix("/v1.0/security/alerts_v2") {
             return match Self::split(rest) {
                 Some((None, None)) => Route::Alerts,
@@ -89,6 +104,18 @@ impl Route {
         matches!(
             self,
             Route::SecureScores | Route::ControlProfiles | Route::ControlProfile
+        )
+    }
+
+    /// The eDiscovery resources, which share one rate limit per token.
+    pub fn is_ediscovery(self) -> bool {
+        matches!(
+            self,
+            Route::EdiscoveryCases
+                | Route::EdiscoveryCase
+                | Route::EdiscoveryItems
+                | Route::EdiscoveryOperations
+                | Route::EdiscoveryEstimate
         )
     }
 
@@ -497,6 +524,8 @@ struct Inner {
     state: Mutex<State>,
     /// The tenant the server serves, for [`Controls::step_tenant`]; set when it starts.
     tenant: OnceLock<Arc<Tenant>>,
+    /// The eDiscovery cases, for their clock and switches; set when the server starts.
+    cases: OnceLock<Arc<CasesState>>,
     total: AtomicU64,
     /// Throttle every Nth request (0 = off), for manual trials (`--throttle-every`).
     throttle_every: u64,
@@ -534,6 +563,37 @@ impl Controls {
     /// Hands the controls the tenant the server serves (once).
     pub(crate) fn attach(&self, tenant: Arc<Tenant>) {
         let _ = self.0.tenant.set(tenant);
+    }
+
+    /// Hands the controls the eDiscovery state the server serves (once).
+    pub(crate) fn attach_cases(&self, cases: Arc<CasesState>) {
+        let _ = self.0.cases.set(cases);
+    }
+
+    /// The next search estimate submitted fails (`status: failed` half-way through). Calls
+    /// add up: two calls fail the next two.
+    pub fn fail_next_estimate(&self) {
+        if let Some(c) = self.0.cases.get() {
+            c.fail_next_estimates(1);
+        }
+    }
+
+    /// Moves the eDiscovery clock on by `d`: operations progress and the rate-limit window
+    /// slides as if that much time had passed.
+    pub fn advance_ediscovery_clock(&self, d: Duration) {
+        if let Some(c) = self.0.cases.get() {
+            c.clock.advance(d);
+        }
+    }
+
+    /// eDiscovery requests that arrived in each minute of the eDiscovery clock since start
+    /// (index 0 is the first minute), throttled ones included.
+    pub fn ediscovery_requests_per_minute(&self) -> Vec<u64> {
+        self.0
+            .cases
+            .get()
+            .map(|c| c.requests_per_minute())
+            .unwrap_or_default()
     }
 
     /// Moves the tenant on by `n` steps now (see [`super::changes`]): new alerts, alerts

@@ -22,12 +22,14 @@
 //! find.
 //!
 //! Module map: [`server`] (router and the layer every request passes), [`routes`]
-//! (handlers), [`filter`] (`$filter`), [`paging`] (query options, `$skiptoken`),
+//! (handlers), [`score`] (Secure Score), [`cases`] (eDiscovery: cases, long-running
+//! estimates, the per-token rate limit), [`filter`] (`$filter`), [`paging`] (query options, `$skiptoken`),
 //! [`store`] (alerts, lean), [`generate`] + [`vocab`] (the tenant), [`changes`] (the
 //! changing tenant), [`faults`] (throttling and counters for tests), [`auth`], [`error`],
 //! [`json`].
 
 pub mod auth;
+pub mod cases;
 pub mod changes;
 mod conn;
 pub mod error;
@@ -195,6 +197,24 @@ pub struct EmulatorArgs {
           value_parser = clap::value_parser!(u64).range(1..=60), help_heading = "Identity")]
     pub device_code_interval: u64,
 
+    /// eDiscovery: seconds a search estimate takes from submission to `succeeded`
+    /// (fractions allowed).
+    #[arg(long, value_name = "SECS", default_value = "20", value_parser = parse_interval, help_heading = "eDiscovery")]
+    pub estimate_secs: std::time::Duration,
+
+    /// eDiscovery: every search estimate fails (status `failed`, with a resultInfo).
+    #[arg(long, help_heading = "eDiscovery")]
+    pub fail_estimates: bool,
+
+    /// eDiscovery: requests allowed per token in each --ediscovery-window (Graph allows 5 a
+    /// minute); 0 turns the limit off.
+    #[arg(long, value_name = "N", default_value_t = cases::DEFAULT_RATE_LIMIT, help_heading = "eDiscovery")]
+    pub ediscovery_limit: u32,
+
+    /// eDiscovery: the rate limit's window in seconds.
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_interval, help_heading = "eDiscovery")]
+    pub ediscovery_window: std::time::Duration,
+
     /// Write the certificate app's certificate and private key (app-cert.pem, app-key.pem)
     /// into DIR, for client_certificate sign-in tests.
     #[arg(long, value_name = "DIR", help_heading = "Identity")]
@@ -272,6 +292,8 @@ pub struct EmulatorConfig {
     pub changing: Option<std::time::Duration>,
     /// The identity endpoints' switches (sign-in flows, token lifetime).
     pub identity: IdentityConfig,
+    /// eDiscovery: how long estimates take, whether they fail, the rate limit.
+    pub cases: cases::CasesConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -292,6 +314,7 @@ impl Default for EmulatorConfig {
             fault_seed: None,
             changing: None,
             identity: IdentityConfig::default(),
+            cases: cases::CasesConfig::default(),
         }
     }
 }
@@ -330,6 +353,12 @@ impl From<&EmulatorArgs> for EmulatorConfig {
                 invalid_client: a.invalid_client,
                 token_lifetime: std::time::Duration::from_secs(a.token_lifetime),
                 interval: a.device_code_interval,
+            },
+            cases: cases::CasesConfig {
+                estimate_duration: a.estimate_secs,
+                rate_limit: a.ediscovery_limit,
+                rate_window: a.ediscovery_window,
+                fail_estimates: a.fail_estimates,
             },
         }
     }
@@ -510,6 +539,12 @@ pub async fn start(config: EmulatorConfig) -> io::Result<RunningEmulator> {
         addr,
         now,
     );
+    state.cases = Arc::new(cases::CasesState::new(
+        config.seed,
+        now,
+        config.cases.clone(),
+    ));
+    controls.attach_cases(state.cases.clone());
     if certs.is_some() {
         state.scheme = "https";
     }
@@ -625,6 +660,17 @@ async fn serve_until(
             "graphsec emulator: HTTPS with a CA made for this run (--tls-ca-out FILE saves it)"
         );
     }
+    eprintln!(
+        "graphsec emulator: eDiscovery estimates take {:.1} s{}; eDiscovery admits {} a token every {:.0} s",
+        args.estimate_secs.as_secs_f64(),
+        if args.fail_estimates { " and fail" } else { "" },
+        if args.ediscovery_limit == 0 {
+            "any number of requests".to_owned()
+        } else {
+            format!("{} requests", args.ediscovery_limit)
+        },
+        args.ediscovery_window.as_secs_f64()
+    );
     if let Some(every) = args.changing {
         eprintln!(
             "graphsec emulator: the tenant changes about every {:.1} s",
@@ -759,6 +805,28 @@ mod tests {
         assert!(defaults.listen.ip().is_loopback() && defaults.listen.port() == 0);
         assert!(defaults.faults.is_empty() && defaults.fault_seed.is_none());
         assert_eq!(defaults.changing, None);
+        assert_eq!(defaults.cases, cases::CasesConfig::default());
+
+        let ediscovery = Cli::try_parse_from([
+            "emulator",
+            "--estimate-secs",
+            "2.5",
+            "--fail-estimates",
+            "--ediscovery-limit",
+            "0",
+            "--ediscovery-window",
+            "10",
+        ])
+        .unwrap();
+        assert_eq!(
+            EmulatorConfig::from(&ediscovery.emulator).cases,
+            cases::CasesConfig {
+                estimate_duration: std::time::Duration::from_millis(2500),
+                rate_limit: 0,
+                rate_window: std::time::Duration::from_secs(10),
+                fail_estimates: true,
+            }
+        );
 
         let changing = |args: &[&str]| {
             EmulatorConfig::from(&Cli::try_parse_from(args).unwrap().emulator).changing
@@ -844,6 +912,8 @@ mod tests {
             vec!["emulator", "--changing", "-1"],
             vec!["emulator", "--changing", "soon"],
             vec!["emulator", "--changing", "100000"],
+            vec!["emulator", "--estimate-secs", "0"],
+            vec!["emulator", "--ediscovery-window", "soon"],
         ] {
             assert!(Cli::try_parse_from(&bad).is_err(), "{bad:?}");
         }

@@ -414,6 +414,11 @@ pub async fn method_not_allowed(method: Method, uri: Uri) -> Response {
         Route::Incident => "GET, HEAD, PATCH",
         Route::SecureScores | Route::ControlProfiles => "GET, HEAD",
         Route::ControlProfile => "GET, HEAD, PATCH",
+        // The eDiscovery routes answer 405 themselves (see `cases::dispatch`).
+        Route::EdiscoveryCases | Route::EdiscoveryItems => "GET, HEAD, POST",
+        Route::EdiscoveryCase => "GET, HEAD, PATCH",
+        Route::EdiscoveryOperations => "GET, HEAD",
+        Route::EdiscoveryEstimate => "POST",
         Route::Other => "",
     };
     let mut r = GraphError::new(

@@ -331,7 +331,7 @@ fn profile(i: usize, rng: &mut Rng) -> Profile {
     }
 }
 
-fn reply(status: StatusCode, body: &Value) -> Response {
+pub(super) fn reply(status: StatusCode, body: &Value) -> Response {
     let mut r = (status, body.to_string()).into_response();
     r.headers_mut().insert(
         CONTENT_TYPE,
@@ -350,7 +350,7 @@ fn with_context(context: String, body: Value) -> Value {
 }
 
 /// `$top`, `$count` and `$skiptoken` only.
-fn list_query(raw: Option<&str>, page_size: usize) -> Result<ListQuery> {
+pub(super) fn list_query(raw: Option<&str>, page_size: usize) -> Result<ListQuery> {
     let q = ListQuery::parse(raw, page_size).map_err(GraphError::bad_query)?;
     if q.filter.is_some() || q.skip > 0 || q.expand_alerts {
         return Err(GraphError::bad_query(
@@ -361,7 +361,7 @@ fn list_query(raw: Option<&str>, page_size: usize) -> Result<ListQuery> {
 }
 
 /// A page of `items` from `cursor`, with `@odata.count` and `@odata.nextLink` as asked.
-fn page(
+pub(super) fn page(
     state: &AppState,
     q: &ListQuery,
     context: String,

@@ -5,13 +5,14 @@
 //! scheduled fault, checks the bearer token, and renders [`GraphError`]s as Graph's JSON.
 
 use super::auth;
+use super::cases::CasesState;
 use super::changes::Tenant;
 use super::conn::Cut;
 use super::error::GraphError;
 use super::faults::{Controls, Fault, Route};
 use super::score::ScoreState;
 use super::store::Store;
-use super::{incident_routes, routes, score};
+use super::{cases, incident_routes, routes, score};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -21,7 +22,7 @@ use axum::http::header::{
 };
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLockReadGuard, RwLockWriteGuard};
@@ -46,6 +47,8 @@ pub struct AppState {
     pub scheme: &'static str,
     /// Secure Score snapshots and control profiles.
     pub score: ScoreState,
+    /// eDiscovery cases, their clock and their rate limit.
+    pub cases: Arc<CasesState>,
     seed: u64,
     request_seq: AtomicU64,
 }
@@ -69,6 +72,7 @@ impl AppState {
             local_addr,
             scheme: "http",
             score: ScoreState::new(seed, now, &super::generate::tenant_id(seed)),
+            cases: Arc::new(CasesState::new(seed, now, cases::CasesConfig::default())),
             seed,
             request_seq: AtomicU64::new(0),
         }
@@ -171,6 +175,11 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .patch(score::patch_profile)
                 .fallback(routes::method_not_allowed),
         )
+        // eDiscovery parses its own paths: keys come as segments or in parentheses.
+        .route("/v1.0/security/cases", any(cases::dispatch))
+        .route("/v1.0/security/cases/{*rest}", any(cases::dispatch))
+        .route("/beta/security/cases", any(cases::dispatch))
+        .route("/beta/security/cases/{*rest}", any(cases::dispatch))
         .fallback(routes::unknown_path)
         .layer(middleware::from_fn_with_state(state.clone(), outer))
         .with_state(state)
@@ -201,6 +210,14 @@ async fn outer(State(state): State<Arc<AppState>>, req: Request, next: Next) -> 
     } else {
         None
     };
+    // eDiscovery admits a few requests a minute per token. A request without credentials
+    // is left to the 401 below: it names no app to count against.
+    if route.is_ediscovery()
+        && let Some(key) = req.headers().get(AUTHORIZATION)
+        && let Some(wait) = state.cases.admit(&String::from_utf8_lossy(key.as_bytes()))
+    {
+        return ediscovery_throttled(&request_id, wait);
+    }
     let mut resp = match fault {
         Some(Fault::Reset) => {
             if let Some(ConnectInfo(cut)) = req.extensions().get::<ConnectInfo<Cut>>() {
@@ -263,6 +280,27 @@ fn score_throttled(request_id: &str) -> Response {
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
     r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(1u32));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        r.headers_mut().insert(REQUEST_ID, v);
+    }
+    r
+}
+
+/// 429 for a request over the eDiscovery rate limit, with the whole seconds until a slot
+/// frees (at least 1) as `Retry-After`.
+fn ediscovery_throttled(request_id: &str, wait: std::time::Duration) -> Response {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let err = GraphError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "activityLimitReached",
+        "Too many requests to eDiscovery; retry after the interval given.",
+    )
+    .with_inner("throttledRequest");
+    let mut r = (err.status, err.body(request_id, None)).into_response();
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+    r.headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(secs.max(1)));
     if let Ok(v) = HeaderValue::from_str(request_id) {
         r.headers_mut().insert(REQUEST_ID, v);
     }

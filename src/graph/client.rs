@@ -9,6 +9,10 @@
 
 use super::auth::{AuthError, TokenProvider};
 use super::budget::{BudgetConfig, BudgetSnapshot, RequestBudget};
+use super::cases::{
+    CaseOperation, CaseUpdate, Custodian, EdiscoveryCase, EdiscoverySearch, HasId, Kept, LegalHold,
+    NewCase, NewSearch, NoncustodialDataSource, ReviewSet,
+};
 use super::error::{GraphError, api_error};
 use super::incidents::{Incident, IncidentUpdate};
 use super::models::{Alert, AlertComment, AlertUpdate, CommentList, FromRaw, Page};
@@ -43,6 +47,7 @@ const ALERTS_PATH: &str = "security/alerts_v2";
 const INCIDENTS_PATH: &str = "security/incidents";
 const SECURE_SCORES_PATH: &str = "security/secureScores";
 const CONTROL_PROFILES_PATH: &str = "security/secureScoreControlProfiles";
+const CASES_PATH: &str = "security/cases/ediscoveryCases";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientConfig {
@@ -344,6 +349,265 @@ impl Client {
         parse_control_profile(&reply).map(Some)
     }
 
+    // ---- eDiscovery (surface.md §7). Graph allows 5 requests a minute here; a 429's
+    // Retry-After is honoured by the retry loop like anywhere else.
+
+    /// All pages of eDiscovery cases (see [`Client::list_alerts`]).
+    pub fn list_cases(
+        &self,
+        query: &ODataQuery,
+    ) -> impl Stream<Item = Result<Page<Kept<EdiscoveryCase>>, GraphError>> + Send + Unpin + 'static
+    {
+        self.list(CASES_PATH, query)
+    }
+
+    pub async fn get_case(&self, id: &str) -> Result<Kept<EdiscoveryCase>, GraphError> {
+        let url = self.url(CASES_PATH, &[id])?;
+        let body = self.execute(Method::GET, &url, None).await?;
+        parse_kept(&body, "case")
+    }
+
+    /// POST, 201 + the new case.
+    pub async fn create_case(&self, case: &NewCase) -> Result<Kept<EdiscoveryCase>, GraphError> {
+        let url = self.url(CASES_PATH, &[])?;
+        let body = serde_json::to_vec(case).map_err(|e| GraphError::decode("case", e))?;
+        let reply = self.execute(Method::POST, &url, Some(body)).await?;
+        parse_kept(&reply, "case")
+    }
+
+    /// PATCH, 204. Only the fields set in `update` are sent.
+    pub async fn update_case(&self, id: &str, update: &CaseUpdate) -> Result<(), GraphError> {
+        let url = self.url(CASES_PATH, &[id])?;
+        let body = serde_json::to_vec(update).map_err(|e| GraphError::decode("update", e))?;
+        self.execute(Method::PATCH, &url, Some(body)).await?;
+        Ok(())
+    }
+
+    /// POST .../microsoft.graph.security.close, 204.
+    pub async fn close_case(&self, id: &str) -> Result<(), GraphError> {
+        let url = self.url(CASES_PATH, &[id, "microsoft.graph.security.close"])?;
+        self.execute(Method::POST, &url, None).await?;
+        Ok(())
+    }
+
+    /// POST .../microsoft.graph.security.reopen, 204.
+    pub async fn reopen_case(&self, id: &str) -> Result<(), GraphError> {
+        let url = self.url(CASES_PATH, &[id, "microsoft.graph.security.reopen"])?;
+        self.execute(Method::POST, &url, None).await?;
+        Ok(())
+    }
+
+    /// All pages of a case's custodians.
+    pub fn list_custodians(
+        &self,
+        case_id: &str,
+        query: &ODataQuery,
+    ) -> impl Stream<Item = Result<Page<Kept<Custodian>>, GraphError>> + Send + Unpin + 'static
+    {
+        self.list_at(self.url(CASES_PATH, &[case_id, "custodians"]), query)
+    }
+
+    /// POST .../custodians with the custodian's email, 201 + the custodian.
+    pub async fn add_custodian(
+        &self,
+        case_id: &str,
+        email: &str,
+    ) -> Result<Kept<Custodian>, GraphError> {
+        let url = self.url(CASES_PATH, &[case_id, "custodians"])?;
+        let body = serde_json::to_vec(&serde_json::json!({ "email": email }))
+            .map_err(|e| GraphError::decode("custodian", e))?;
+        let reply = self.execute(Method::POST, &url, Some(body)).await?;
+        parse_kept(&reply, "custodian")
+    }
+
+    /// All pages of a case's non-custodial data sources.
+    pub fn list_noncustodial_sources(
+        &self,
+        case_id: &str,
+        query: &ODataQuery,
+    ) -> impl Stream<Item = Result<Page<Kept<NoncustodialDataSource>>, GraphError>>
+    + Send
+    + Unpin
+    + 'static {
+        self.list_at(
+            self.url(CASES_PATH, &[case_id, "noncustodialDataSources"]),
+            query,
+        )
+    }
+
+    /// All pages of a case's searches.
+    pub fn list_searches(
+        &self,
+        case_id: &str,
+        query: &ODataQuery,
+    ) -> impl Stream<Item = Result<Page<Kept<EdiscoverySearch>>, GraphError>> + Send + Unpin + 'static
+    {
+        self.list_at(self.url(CASES_PATH, &[case_id, "searches"]), query)
+    }
+
+    /// GET one search with its latest estimate expanded
+    /// ([`EdiscoverySearch::last_estimate_statistics_operation`]).
+    pub async fn get_search(
+        &self,
+        case_id: &str,
+        search_id: &str,
+    ) -> Result<Kept<EdiscoverySearch>, GraphError> {
+        let mut url = self.url(CASES_PATH, &[case_id, "searches", search_id])?;
+        url.set_query(Some("$expand=lastEstimateStatisticsOperation"));
+        let body = self.execute(Method::GET, &url, None).await?;
+        parse_kept(&body, "search")
+    }
+
+    /// POST .../searches, 201 + the search.
+    pub async fn create_search(
+        &self,
+        case_id: &str,
+        search: &NewSearch,
+    ) -> Result<Kept<EdiscoverySearch>, GraphError> {
+        let url = self.url(CASES_PATH, &[case_id, "searches"])?;
+        let body = serde_json::to_vec(search).map_err(|e| GraphError::decode("search", e))?;
+        let reply = self.execute(Method::POST, &url, Some(body)).await?;
+        parse_kept(&reply, "search")
+    }
+
+    /// All pages of a case's review sets.
+    pub fn list_review_sets(
+        &self,
+        case_id: &str,
+        query: &ODataQuery,
+    ) -> impl Stream<Item = Result<Page<Kept<ReviewSet>>, GraphError>> + Send + Unpin + 'static
+    {
+        self.list_at(self.url(CASES_PATH, &[case_id, "reviewSets"]), query)
+    }
+
+    /// All pages of a case's legal holds. Beta only (the v1.0 schema has no `legalHolds`):
+    /// asked on the beta base derived from the configured one (see [`Client::beta_url`]).
+    pub fn list_legal_holds(
+        &self,
+        case_id: &str,
+        query: &ODataQuery,
+    ) -> impl Stream<Item = Result<Page<Kept<LegalHold>>, GraphError>> + Send + Unpin + 'static
+    {
+        self.list_at(self.beta_url(CASES_PATH, &[case_id, "legalHolds"]), query)
+    }
+
+    /// All pages of a case's operations (polymorphic: see [`CaseOperation::odata_type`]).
+    pub fn list_operations(
+        &self,
+        case_id: &str,
+        query: &ODataQuery,
+    ) -> impl Stream<Item = Result<Page<Kept<CaseOperation>>, GraphError>> + Send + Unpin + 'static
+    {
+        self.list_at(self.url(CASES_PATH, &[case_id, "operations"]), query)
+    }
+
+    pub async fn get_operation(
+        &self,
+        case_id: &str,
+        operation_id: &str,
+    ) -> Result<Kept<CaseOperation>, GraphError> {
+        let url = self.url(CASES_PATH, &[case_id, "operations", operation_id])?;
+        let body = self.execute(Method::GET, &url, None).await?;
+        parse_kept(&body, "operation")
+    }
+
+    /// POST .../searches/{id}/microsoft.graph.security.estimateStatistics: 202 Accepted with
+    /// the operation's URL in `Location`, which is returned (poll it with
+    /// [`Client::get_operation_at`]; it survives a dropped session).
+    pub async fn estimate_statistics(
+        &self,
+        case_id: &str,
+        search_id: &str,
+    ) -> Result<String, GraphError> {
+        let url = self.url(
+            CASES_PATH,
+            &[
+                case_id,
+                "searches",
+                search_id,
+                "microsoft.graph.security.estimateStatistics",
+            ],
+        )?;
+        let reply = self
+            .execute_reply(Method::POST, &url, None, None, false)
+            .await?;
+        reply.location.ok_or_else(|| {
+            GraphError::decode("estimate reply", "202 Accepted without a Location header")
+        })
+    }
+
+    /// GET the operation a `Location` header named. Only URLs on the base URL's origin are
+    /// followed: the bearer token goes with the request, so a Location on another host (or
+    /// scheme, or port) is refused with [`GraphError::BadLocation`].
+    pub async fn get_operation_at(
+        &self,
+        location: &str,
+    ) -> Result<Kept<CaseOperation>, GraphError> {
+        let url = check_location(self.base(), location)?;
+        let body = self.execute(Method::GET, &url, None).await?;
+        parse_kept(&body, "operation")
+    }
+
+    /// All pages of a collection at `first`, with `query` added.
+    fn list_at<T>(
+        &self,
+        first: Result<Url, GraphError>,
+        query: &ODataQuery,
+    ) -> impl Stream<Item = Result<Page<T>, GraphError>> + Send + Unpin + 'static
+    where
+        T: FromRaw + Send + 'static,
+    {
+        let first = first.map(|mut url| {
+            let qs = query.to_query_string();
+            if !qs.is_empty() {
+                url.set_query(Some(&qs));
+            }
+            url
+        });
+        super::pager::pages(self.clone(), first)
+    }
+
+    /// [`Client::url`] on the beta endpoint: the base URL with its last path segment (the
+    /// version, `v1.0`) replaced by `beta`. A base already on beta is used as it is; a base
+    /// whose last segment is no version cannot name beta and is refused.
+    pub fn beta_url(&self, path: &str, segments: &[&str]) -> Result<Url, GraphError> {
+        let mut base = self.inner.base.clone();
+        let version = base
+            .path_segments()
+            .and_then(|mut s| s.rfind(|s| !s.is_empty()).map(str::to_owned));
+        let invalid = |reason: &str| GraphError::InvalidEndpoint {
+            url: self.inner.base_str.clone(),
+            reason: reason.to_owned(),
+        };
+        match version.as_deref() {
+            Some("beta") => {}
+            Some(v) if v.eq_ignore_ascii_case("v1.0") => {
+                let mut p = base
+                    .path_segments_mut()
+                    .map_err(|()| invalid("cannot hold a path"))?;
+                p.pop_if_empty().pop().push("beta");
+            }
+            _ => return Err(invalid("no version segment (v1.0) to swap for beta")),
+        }
+        let mut url = base;
+        url.set_query(None);
+        url.set_fragment(None);
+        for s in segments {
+            if s.is_empty() || *s == "." || *s == ".." {
+                return Err(GraphError::InvalidId((*s).to_owned()));
+            }
+        }
+        {
+            let mut p = url
+                .path_segments_mut()
+                .map_err(|()| invalid("cannot hold a path"))?;
+            p.pop_if_empty();
+            p.extend(path.split('/').filter(|s| !s.is_empty()));
+            p.extend(segments);
+        }
+        Ok(url)
+    }
+
     /// `base/path/segment...`, with each segment (e.g. an alert id) percent-encoded.
     fn url(&self, path: &str, segments: &[&str]) -> Result<Url, GraphError> {
         for s in segments {
@@ -392,6 +656,20 @@ impl Client {
         prefer: Option<&'static str>,
         idempotent: bool,
     ) -> Result<Vec<u8>, GraphError> {
+        self.execute_reply(method, url, body, prefer, idempotent)
+            .await
+            .map(|r| r.body)
+    }
+
+    /// [`Client::execute_with`], keeping the reply's `Location` header.
+    async fn execute_reply(
+        &self,
+        method: Method,
+        url: &Url,
+        body: Option<Vec<u8>>,
+        prefer: Option<&'static str>,
+        idempotent: bool,
+    ) -> Result<Reply, GraphError> {
         let inner = &*self.inner;
         // One id for all attempts, as the Graph SDKs do, so retries show up together in
         // Graph's logs (and ours).
@@ -405,7 +683,7 @@ impl Client {
                 .attempt(&method, url, body.as_deref(), prefer, &crid, attempt)
                 .await?;
             let (cause, give_up) = match outcome {
-                Outcome::Done(bytes) => return Ok(bytes),
+                Outcome::Done(reply) => return Ok(reply),
                 Outcome::Unauthorized(_) if !reauthed => {
                     // A cached token may have expired or been revoked: refresh once.
                     inner.tokens.invalidate();
@@ -494,8 +772,9 @@ impl Client {
             "graph reply"
         );
         if status.is_success() {
+            let location = header_str(resp.headers(), "location").map(str::to_owned);
             return Ok(match read_body(resp, MAX_BODY_BYTES).await {
-                Ok(bytes) => Outcome::Done(bytes),
+                Ok(body) => Outcome::Done(Reply { body, location }),
                 Err(BodyError::TooLarge) => Outcome::Fatal(GraphError::TooLarge {
                     limit: MAX_BODY_BYTES,
                 }),
@@ -536,9 +815,15 @@ impl Client {
     }
 }
 
+/// A 2xx reply: its body and, for long-running actions, its `Location`.
+struct Reply {
+    body: Vec<u8>,
+    location: Option<String>,
+}
+
 /// What one attempt came to.
 enum Outcome {
-    Done(Vec<u8>),
+    Done(Reply),
     Unauthorized(GraphError),
     /// 429/503: the server did not act on the request.
     Throttled {
@@ -646,6 +931,14 @@ fn parse_control_profile(body: &[u8]) -> Result<SecureScoreControlProfile, Graph
     SecureScoreControlProfile::from_json(text).map_err(|e| GraphError::decode("control profile", e))
 }
 
+fn parse_kept<T>(body: &[u8], what: &str) -> Result<Kept<T>, GraphError>
+where
+    T: for<'de> serde::Deserialize<'de> + HasId,
+{
+    let text = std::str::from_utf8(body).map_err(|e| GraphError::decode(what, e))?;
+    Kept::from_json(text).map_err(|e| GraphError::decode(what, e))
+}
+
 fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name)?.to_str().ok().map(str::trim)
 }
@@ -716,6 +1009,12 @@ pub fn check_next_link(base: &Url, link: &str) -> Result<Url, GraphError> {
         && next.host() == base.host()
         && next.port_or_known_default() == base.port_or_known_default();
     if same_origin { Ok(next) } else { Err(bad()) }
+}
+
+/// Accepts a `Location` (of a long-running operation) only when it is an absolute URL on
+/// the base URL's origin, since the bearer token goes with it.
+pub fn check_location(base: &Url, location: &str) -> Result<Url, GraphError> {
+    check_next_link(base, location).map_err(|_| GraphError::BadLocation(location.to_owned()))
 }
 
 #[cfg(test)]
@@ -800,6 +1099,52 @@ mod tests {
                 c.url(ALERTS_PATH, &[bad]),
                 Err(GraphError::InvalidId(_))
             ));
+        }
+    }
+
+    #[test]
+    fn beta_is_the_base_with_its_version_swapped() {
+        let c = client("https://graph.microsoft.com/v1.0/").expect("client");
+        assert_eq!(
+            c.beta_url(CASES_PATH, &["c 1", "legalHolds"])
+                .expect("url")
+                .as_str(),
+            "https://graph.microsoft.com/beta/security/cases/ediscoveryCases/c%201/legalHolds"
+        );
+        let local = client("http://127.0.0.1:9/v1.0").expect("client");
+        assert_eq!(
+            local.beta_url(CASES_PATH, &[]).expect("url").as_str(),
+            "http://127.0.0.1:9/beta/security/cases/ediscoveryCases"
+        );
+        let beta = client("https://graph.microsoft.com/beta").expect("client");
+        assert!(beta.beta_url(CASES_PATH, &[]).is_ok());
+        let odd = client("https://proxy.example/graph").expect("client");
+        assert!(matches!(
+            odd.beta_url(CASES_PATH, &[]),
+            Err(GraphError::InvalidEndpoint { .. })
+        ));
+        assert!(matches!(
+            c.beta_url(CASES_PATH, &[".."]),
+            Err(GraphError::InvalidId(_))
+        ));
+    }
+
+    #[test]
+    fn operation_locations_must_stay_on_origin() {
+        let base = Url::parse("https://graph.microsoft.com/v1.0").expect("url");
+        let ok =
+            "https://graph.microsoft.com/v1.0/security/cases/ediscoveryCases('a')/operations('b')";
+        assert!(check_location(&base, ok).is_ok());
+        for bad in [
+            "https://evil.example/v1.0/security/cases/ediscoveryCases('a')/operations('b')",
+            "http://graph.microsoft.com/v1.0/x",
+            "/v1.0/security/cases/ediscoveryCases('a')/operations('b')",
+            "",
+        ] {
+            assert!(
+                matches!(check_location(&base, bad), Err(GraphError::BadLocation(_))),
+                "{bad}"
+            );
         }
     }
 

@@ -52,6 +52,10 @@ pub enum GraphError {
     /// bearer token is never sent anywhere else).
     #[error("refusing paging link {}", line(.0))]
     BadNextLink(String),
+    /// A `Location` (of a long-running operation) that is not a URL, or points away from the
+    /// configured endpoint: it is not followed, since the bearer token would go with it.
+    #[error("refusing operation location {}", line(.0))]
+    BadLocation(String),
     /// An id that cannot name a resource (empty, `.` or `..`).
     #[error("invalid id {:?}", line(.0))]
     InvalidId(String),

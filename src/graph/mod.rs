@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod budget;
+pub mod cases;
 pub mod client;
 pub mod enums;
 pub mod error;
