@@ -41,11 +41,14 @@ async fn emu() -> RunningEmulator {
     .await
 }
 
-/// The client with no request budget of its own: the emulator's limit is what is tested.
+/// The client with no request budget and no eDiscovery pacing of its own: the emulator's
+/// limit is what is tested (its clock is moved on by the tests; the client's pacing runs on
+/// real time and is tested in tests/cases_pacing.rs).
 fn client(e: &RunningEmulator) -> Client {
     Client::new(
         ClientConfig {
             budget: BudgetConfig::unlimited(),
+            ediscovery_limit: (100_000, Duration::from_secs(60)),
             ..ClientConfig::new(e.base_url())
         },
         Arc::new(StaticToken::new(TOKEN)),

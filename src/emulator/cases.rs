@@ -36,7 +36,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
@@ -448,6 +448,8 @@ pub struct CasesState {
     /// Arrivals on the eDiscovery routes, by minute of the clock.
     per_minute: Mutex<BTreeMap<u64, u64>>,
     fail_next: AtomicU32,
+    /// Requests refused by the throttle (answered 429).
+    throttled: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -518,6 +520,7 @@ impl CasesState {
             data: Mutex::new(Data { cases, issued: 0 }),
             per_minute: Mutex::new(BTreeMap::new()),
             fail_next: AtomicU32::new(0),
+            throttled: AtomicU64::new(0),
         }
     }
 
@@ -527,7 +530,16 @@ impl CasesState {
         *lock(&self.per_minute)
             .entry(now.as_secs() / 60)
             .or_insert(0) += 1;
-        lock(&self.limiter).check(token, now).err()
+        let refused = lock(&self.limiter).check(token, now).err();
+        if refused.is_some() {
+            self.throttled.fetch_add(1, Ordering::SeqCst);
+        }
+        refused
+    }
+
+    /// Requests the throttle refused with 429 so far.
+    pub fn throttled(&self) -> u64 {
+        self.throttled.load(Ordering::SeqCst)
     }
 
     /// Arrivals on the eDiscovery routes in each minute of the clock since start (index 0

@@ -586,6 +586,11 @@ impl Controls {
         }
     }
 
+    /// eDiscovery requests the 5-a-minute throttle answered with 429 so far.
+    pub fn ediscovery_throttled(&self) -> u64 {
+        self.0.cases.get().map_or(0, |c| c.throttled())
+    }
+
     /// eDiscovery requests that arrived in each minute of the eDiscovery clock since start
     /// (index 0 is the first minute), throttled ones included.
     pub fn ediscovery_requests_per_minute(&self) -> Vec<u64> {

@@ -20,13 +20,14 @@ use super::odata::ODataQuery;
 use super::retry::{RetryBudget, RetryCause, client_request_id, parse_retry_after, random_u64};
 use super::score::{ControlStateUpdate, SecureScore, SecureScoreControlProfile};
 use super::tls::{ExtraRoots, TlsProblem};
+use super::window::RequestWindow;
 use futures_util::Stream;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use tracing::{debug, warn};
 
@@ -68,6 +69,9 @@ pub struct ClientConfig {
     /// CA certificates trusted on top of the system's (a profile's `ca_file`); `None`
     /// trusts the system's alone.
     pub extra_roots: Option<ExtraRoots>,
+    /// eDiscovery's own limit (requests, period): Graph allows 5 a minute per app per
+    /// tenant under `security/cases`; every attempt there waits for a slot.
+    pub ediscovery_limit: (usize, Duration),
 }
 
 impl ClientConfig {
@@ -82,6 +86,10 @@ impl ClientConfig {
             user_agent: concat!("graphsec/", env!("CARGO_PKG_VERSION")).to_owned(),
             budget: BudgetConfig::default(),
             extra_roots: None,
+            ediscovery_limit: (
+                super::window::EDISCOVERY_PER_MINUTE,
+                Duration::from_secs(60),
+            ),
         }
     }
 }
@@ -108,6 +116,8 @@ struct Inner {
     max_retry_wait: Duration,
     /// Shared by every clone, so all of them together stay under Graph's limit.
     budget: RequestBudget,
+    /// eDiscovery's stricter per-minute limit, shared by every clone.
+    ediscovery: std::sync::Mutex<RequestWindow>,
 }
 
 /// Hand-written: shows where the client points, nothing about its tokens.
@@ -160,8 +170,53 @@ impl Client {
                 max_retries: config.max_retries,
                 max_retry_wait: config.max_retry_wait,
                 budget: RequestBudget::new(config.budget),
+                ediscovery: std::sync::Mutex::new(RequestWindow::new(
+                    config.ediscovery_limit.0,
+                    config.ediscovery_limit.1,
+                )),
             }),
         })
+    }
+
+    /// How long until the next eDiscovery request may go (zero: at once). The case pane
+    /// shows it ("next request in 12 s") rather than queueing blindly.
+    pub fn ediscovery_wait(&self) -> Duration {
+        let now = Instant::now();
+        self.ediscovery_window()
+            .next_slot(now)
+            .saturating_duration_since(now)
+    }
+
+    /// eDiscovery requests sent in the last period (for tests and the log).
+    pub fn ediscovery_recent(&self) -> usize {
+        self.ediscovery_window().recent(Instant::now())
+    }
+
+    fn ediscovery_window(&self) -> std::sync::MutexGuard<'_, RequestWindow> {
+        self.inner
+            .ediscovery
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Waits for an eDiscovery slot and takes it.
+    async fn ediscovery_slot(&self, url: &Url) {
+        loop {
+            let now = Instant::now();
+            let at = {
+                let mut w = self.ediscovery_window();
+                if w.try_take(now) {
+                    return;
+                }
+                w.next_slot(now)
+            };
+            debug!(
+                path = url.path(),
+                wait_ms = at.saturating_duration_since(now).as_millis() as u64,
+                "waiting for an eDiscovery slot (5 a minute)"
+            );
+            tokio::time::sleep(at.saturating_duration_since(now)).await;
+        }
     }
 
     /// The parsed base URL, whose origin every nextLink must share.
@@ -725,6 +780,10 @@ impl Client {
         attempt: u32,
     ) -> Result<Outcome, GraphError> {
         let inner = &*self.inner;
+        let ediscovery = is_ediscovery(url);
+        if ediscovery {
+            self.ediscovery_slot(url).await;
+        }
         // Before the access token, so a long wait does not leave it stale.
         let grant = inner.budget.acquire().await;
         if !grant.waited.is_zero() {
@@ -786,7 +845,14 @@ impl Client {
             .await
             .unwrap_or_default();
         let err = api_error(status.as_u16(), request_id.as_deref(), &bytes);
-        if status == StatusCode::TOO_MANY_REQUESTS {
+        if status == StatusCode::TOO_MANY_REQUESTS && ediscovery {
+            // eDiscovery's own limit (5 a minute), not the app's whole budget: nothing
+            // else goes there until Retry-After (a minute when Graph gives none).
+            self.ediscovery_window().throttled(
+                Instant::now(),
+                retry_after.unwrap_or(Duration::from_secs(60)),
+            );
+        } else if status == StatusCode::TOO_MANY_REQUESTS {
             // Someone else (another app instance, another tool) is using the budget too.
             inner.budget.throttled(&grant);
         }
@@ -813,6 +879,12 @@ impl Client {
             _ => Outcome::Fatal(err),
         })
     }
+}
+
+/// Whether `url` is under `security/cases` (eDiscovery, with its own 5-a-minute limit), on
+/// v1.0 or beta.
+fn is_ediscovery(url: &Url) -> bool {
+    url.path().to_ascii_lowercase().contains("/security/cases/")
 }
 
 /// A 2xx reply: its body and, for long-running actions, its `Location`.

@@ -34,12 +34,13 @@ pub struct RequestWindow {
 }
 
 impl RequestWindow {
-    /// `limit` requests per `period`, with [`DEFAULT_MARGIN`]. A limit of 0 is taken as 1.
+    /// `limit` requests per `period`, with a margin of a thirtieth of the period (at most
+    /// [`DEFAULT_MARGIN`]: 2 s on a minute). A limit of 0 is taken as 1.
     pub fn new(limit: usize, period: Duration) -> RequestWindow {
         RequestWindow {
             limit: limit.max(1),
             period,
-            margin: DEFAULT_MARGIN,
+            margin: (period / 30).min(DEFAULT_MARGIN),
             sent: VecDeque::new(),
             blocked_until: None,
         }
