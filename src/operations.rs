@@ -29,6 +29,35 @@ pub struct Tracked {
     pub finished: Option<String>,
 }
 
+/// A followed operation as the console shows it (worker → app, in
+/// `Action::OperationProgress`). Text fields are Graph's, unsanitised: the UI sanitises.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperationView {
+    pub case_id: String,
+    /// Empty while the request that starts it has not been answered.
+    pub operation_id: String,
+    pub action: String,
+    pub label: String,
+    pub started: OffsetDateTime,
+    /// Graph's status; `None` before the first answer.
+    pub status: Option<crate::graph::cases::OperationStatus>,
+    pub percent: Option<u8>,
+    /// An estimate's counts, once it succeeded.
+    pub counts: Option<crate::graph::cases::EstimateCounts>,
+    /// Why it could not be started or followed, one line.
+    pub error: Option<String>,
+    /// When the worker will ask Graph next (`None`: finished, or not yet scheduled).
+    pub next_poll: Option<OffsetDateTime>,
+}
+
+impl OperationView {
+    /// Graph says it will change no more, or it could not be started.
+    pub fn is_finished(&self) -> bool {
+        self.status.as_ref().is_some_and(|s| s.is_final())
+            || (self.error.is_some() && self.operation_id.is_empty())
+    }
+}
+
 /// The file for `profile` under `data_dir`.
 pub fn file(data_dir: &Path, profile: &str) -> PathBuf {
     crate::private_file::per_profile(data_dir, "operations", profile)

@@ -337,6 +337,8 @@ impl Worker {
                     let _ = tx.send(Action::ControlProfilesLoaded(result)).await;
                 });
             }
+            // Followed by the operation follower (being built on its own branch).
+            Command::CasesEstimate { .. } | Command::ResumeOperations => {}
             Command::SavePlanned { path, ids } => {
                 let tx = self.updates.clone();
                 tokio::spawn(async move {

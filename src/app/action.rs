@@ -108,6 +108,8 @@ pub enum Action {
     SecureScoresLoaded(Result<Vec<SecureScore>, String>),
     /// Every control profile, or why they could not be read.
     ControlProfilesLoaded(Result<Vec<SecureScoreControlProfile>, String>),
+    /// Where a followed long-running operation stands (started, progress, result).
+    OperationProgress(crate::operations::OperationView),
     /// A one-line notice from the worker or the terminal layer (e.g. clipboard result).
     Notice(String),
     /// `:profile` could not open `profile` (its config, token or outbox); the console

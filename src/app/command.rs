@@ -159,6 +159,16 @@ pub enum Command {
     LoadControlProfiles,
     /// Keep the planned controls: write `ids` to `path` (off the terminal loop).
     SavePlanned { path: PathBuf, ids: Vec<String> },
+    /// Start an estimate on search `search_id` of case `case_id` (POST estimateStatistics)
+    /// and follow the operation to its end, through restarts; progress comes back as
+    /// `Action::OperationProgress`. `label` names it on screen (the search's name).
+    CasesEstimate {
+        case_id: String,
+        search_id: String,
+        label: String,
+    },
+    /// Follow again the operations an earlier run started and kept (sent once at start).
+    ResumeOperations,
     /// Leave the console.
     Quit,
 }

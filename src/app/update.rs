@@ -99,6 +99,8 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
         Action::ControlWriteSucceeded { write_id, profile } => {
             super::score_writes::on_succeeded(state, write_id, *profile)
         }
+        // The `:cases` pane keeps these (being built on its own branch).
+        Action::OperationProgress(_) => vec![],
         Action::SecureScoresLoaded(result) => {
             score_keys::on_scores(state, result);
             vec![]
