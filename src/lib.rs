@@ -9,6 +9,7 @@ pub mod config;
 pub mod correlate;
 pub mod demo;
 pub mod emulator;
+pub mod follower;
 pub mod graph;
 pub mod headless;
 pub mod logging;

@@ -461,12 +461,19 @@ async fn open_console(
     }
     let (commands, command_rx) = mpsc::unbounded_channel();
     let (update_tx, updates) = mpsc::channel(256);
-    let worker = tokio::spawn(worker::run(
+    // Long-running operations (eDiscovery estimates) are followed through restarts.
+    let operations_file =
+        config::paths().map(|p| graphsec::operations::file(&p.data_dir, planned_name));
+    let worker = tokio::spawn(worker::run_with(
         session.client.clone(),
         outbox,
         event_rx,
         command_rx,
         update_tx,
+        worker::WorkerOptions {
+            operations_file,
+            ..worker::WorkerOptions::default()
+        },
     ));
     Ok(Console {
         state,
@@ -924,6 +931,10 @@ async fn connect(cli: &Cli, profile: &ResolvedProfile, console: bool) -> anyhow:
         ClientConfig {
             budget,
             extra_roots,
+            // The demo's emulator is new each run: nothing an earlier run sent counts.
+            ediscovery_state: (!cli.demo).then(config::paths).flatten().map(|p| {
+                graphsec::private_file::per_profile(&p.state_dir, "ediscovery", &profile.name)
+            }),
             ..ClientConfig::new(endpoint)
         },
         tokens,

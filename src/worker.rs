@@ -11,6 +11,7 @@ use crate::app::live::{Held, PollOf};
 use crate::app::score::HISTORY_DAYS;
 use crate::app::writes::{RESTORED_WRITE_IDS, WriteOp};
 use crate::app::{Action, AlertQuery, Command, IncidentQuery, OutboxRow, RestoredWrite};
+use crate::follower::{FollowConfig, FollowRequest};
 use crate::graph::models::Page;
 use crate::graph::odata::{Filter, ODataQuery};
 use crate::graph::{Client, GraphError};
@@ -109,13 +110,44 @@ const MAX_BATCH: usize = 512;
 pub async fn run(
     client: Client,
     outbox: Outbox,
+    outbox_events: mpsc::UnboundedReceiver<OutboxEvent>,
+    commands: mpsc::UnboundedReceiver<Command>,
+    updates: mpsc::Sender<Action>,
+) {
+    run_with(
+        client,
+        outbox,
+        outbox_events,
+        commands,
+        updates,
+        WorkerOptions::default(),
+    )
+    .await;
+}
+
+/// What the worker needs beyond the client and the outbox.
+#[derive(Debug, Clone, Default)]
+pub struct WorkerOptions {
+    /// Where followed long-running operations are kept (`<data dir>/operations/
+    /// <profile>.json`); `None` follows them for this run only.
+    pub operations_file: Option<std::path::PathBuf>,
+    pub follow: FollowConfig,
+}
+
+/// [`run`] with [`WorkerOptions`].
+pub async fn run_with(
+    client: Client,
+    outbox: Outbox,
     mut outbox_events: mpsc::UnboundedReceiver<OutboxEvent>,
     mut commands: mpsc::UnboundedReceiver<Command>,
     updates: mpsc::Sender<Action>,
+    options: WorkerOptions,
 ) {
     let mut worker = Worker {
         client,
         outbox,
+        options,
+        follower: None,
         updates,
         writes: WriteIds::default(),
         load: None,
@@ -155,6 +187,9 @@ struct Gone;
 struct Worker {
     client: Client,
     outbox: Outbox,
+    options: WorkerOptions,
+    /// The operation follower, started with the first estimate or resume.
+    follower: Option<mpsc::UnboundedSender<FollowRequest>>,
     updates: mpsc::Sender<Action>,
     writes: WriteIds,
     load: Option<JoinHandle<()>>,
@@ -166,6 +201,24 @@ struct Worker {
 impl Worker {
     async fn send(&self, action: Action) -> Result<(), Gone> {
         self.updates.send(action).await.map_err(|_| Gone)
+    }
+
+    /// Hands `request` to the operation follower, starting it the first time.
+    fn follow(&mut self, request: FollowRequest) {
+        let tx = self.follower.get_or_insert_with(|| {
+            let (tx, rx) = mpsc::unbounded_channel();
+            tokio::spawn(crate::follower::run(
+                self.client.clone(),
+                self.options.operations_file.clone(),
+                self.options.follow,
+                rx,
+                self.updates.clone(),
+            ));
+            tx
+        });
+        if tx.send(request).is_err() {
+            tracing::warn!("the operation follower has stopped");
+        }
     }
 
     /// Handles commands in order; runs of writes are journaled as one batch.
@@ -337,8 +390,16 @@ impl Worker {
                     let _ = tx.send(Action::ControlProfilesLoaded(result)).await;
                 });
             }
-            // Followed by the operation follower (being built on its own branch).
-            Command::CasesEstimate { .. } | Command::ResumeOperations => {}
+            Command::CasesEstimate {
+                case_id,
+                search_id,
+                label,
+            } => self.follow(FollowRequest::Estimate {
+                case_id,
+                search_id,
+                label,
+            }),
+            Command::ResumeOperations => self.follow(FollowRequest::Resume),
             Command::SavePlanned { path, ids } => {
                 let tx = self.updates.clone();
                 tokio::spawn(async move {

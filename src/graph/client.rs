@@ -72,6 +72,9 @@ pub struct ClientConfig {
     /// eDiscovery's own limit (requests, period): Graph allows 5 a minute per app per
     /// tenant under `security/cases`; every attempt there waits for a slot.
     pub ediscovery_limit: (usize, Duration),
+    /// Where the eDiscovery window's recent sends are kept, so a console restarted within
+    /// the minute (an SSH drop, a quit) does not send a sixth; `None` keeps them in memory.
+    pub ediscovery_state: Option<std::path::PathBuf>,
 }
 
 impl ClientConfig {
@@ -90,6 +93,7 @@ impl ClientConfig {
                 super::window::EDISCOVERY_PER_MINUTE,
                 Duration::from_secs(60),
             ),
+            ediscovery_state: None,
         }
     }
 }
@@ -118,6 +122,7 @@ struct Inner {
     budget: RequestBudget,
     /// eDiscovery's stricter per-minute limit, shared by every clone.
     ediscovery: std::sync::Mutex<RequestWindow>,
+    ediscovery_state: Option<std::path::PathBuf>,
 }
 
 /// Hand-written: shows where the client points, nothing about its tokens.
@@ -170,10 +175,8 @@ impl Client {
                 max_retries: config.max_retries,
                 max_retry_wait: config.max_retry_wait,
                 budget: RequestBudget::new(config.budget),
-                ediscovery: std::sync::Mutex::new(RequestWindow::new(
-                    config.ediscovery_limit.0,
-                    config.ediscovery_limit.1,
-                )),
+                ediscovery: std::sync::Mutex::new(restored_window(&config)),
+                ediscovery_state: config.ediscovery_state.clone(),
             }),
         })
     }
@@ -199,6 +202,21 @@ impl Client {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Writes the eDiscovery window's state for a process started after this one (off
+    /// the async threads; a failure only costs that process its head start).
+    fn keep_ediscovery_state(&self) {
+        let Some(path) = self.inner.ediscovery_state.clone() else {
+            return;
+        };
+        let state = self.ediscovery_window().export(Instant::now());
+        tokio::task::spawn_blocking(move || {
+            let body = serde_json::to_vec(&state).unwrap_or_default();
+            if let Err(e) = crate::private_file::replace(&path, &body) {
+                tracing::debug!(error = %e, "eDiscovery window state not kept");
+            }
+        });
+    }
+
     /// Waits for an eDiscovery slot and takes it.
     async fn ediscovery_slot(&self, url: &Url) {
         loop {
@@ -206,6 +224,8 @@ impl Client {
             let at = {
                 let mut w = self.ediscovery_window();
                 if w.try_take(now) {
+                    drop(w);
+                    self.keep_ediscovery_state();
                     return;
                 }
                 w.next_slot(now)
@@ -852,6 +872,7 @@ impl Client {
                 Instant::now(),
                 retry_after.unwrap_or(Duration::from_secs(60)),
             );
+            self.keep_ediscovery_state();
         } else if status == StatusCode::TOO_MANY_REQUESTS {
             // Someone else (another app instance, another tool) is using the budget too.
             inner.budget.throttled(&grant);
@@ -879,6 +900,18 @@ impl Client {
             _ => Outcome::Fatal(err),
         })
     }
+}
+
+/// The eDiscovery window, with what an earlier process kept in `ediscovery_state`.
+fn restored_window(config: &ClientConfig) -> RequestWindow {
+    let mut w = RequestWindow::new(config.ediscovery_limit.0, config.ediscovery_limit.1);
+    if let Some(path) = &config.ediscovery_state
+        && let Ok(bytes) = std::fs::read(path)
+        && let Ok(state) = serde_json::from_slice::<super::window::WindowState>(&bytes)
+    {
+        w.restore(&state, Instant::now());
+    }
+    w
 }
 
 /// Whether `url` is under `security/cases` (eDiscovery, with its own 5-a-minute limit), on

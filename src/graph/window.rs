@@ -99,11 +99,55 @@ impl RequestWindow {
         self.blocked_until = Some(self.blocked_until.map_or(until, |b| b.max(until)));
     }
 
+    /// What a restarted process needs to go on where this one stopped: the send times
+    /// still inside the window, and the end of a 429's block, as wall-clock instants.
+    pub fn export(&mut self, now: Instant) -> WindowState {
+        self.forget_old(now);
+        let wall = std::time::SystemTime::now();
+        let to_wall = |t: Instant| wall - now.saturating_duration_since(t);
+        WindowState {
+            sent: self.sent.iter().map(|t| to_wall(*t)).collect(),
+            blocked_until: self
+                .blocked_until
+                .filter(|b| *b > now)
+                .map(|b| wall + (b - now)),
+        }
+    }
+
+    /// Takes up what [`RequestWindow::export`] wrote (another process, earlier): sends it
+    /// made still count against the window here.
+    pub fn restore(&mut self, state: &WindowState, now: Instant) {
+        let wall = std::time::SystemTime::now();
+        for t in &state.sent {
+            // A send time in the future (a clock step) counts as now.
+            let ago = wall.duration_since(*t).unwrap_or_default();
+            if let Some(at) = now.checked_sub(ago) {
+                self.sent.push_back(at);
+            }
+        }
+        self.sent.make_contiguous().sort();
+        if let Some(b) = state.blocked_until
+            && let Ok(left) = b.duration_since(wall)
+        {
+            self.throttled(now, left);
+        }
+        self.forget_old(now);
+    }
+
     /// Requests recorded in the `period` before `now`.
     pub fn recent(&mut self, now: Instant) -> usize {
         self.forget_old(now);
         self.sent.len()
     }
+}
+
+/// A window's state in wall-clock time, for the file a restarted process reads.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WindowState {
+    pub sent: Vec<std::time::SystemTime>,
+    #[serde(default)]
+    pub blocked_until: Option<std::time::SystemTime>,
 }
 
 /// Reads waiting for the window, in the order they will go.
@@ -242,6 +286,26 @@ mod tests {
         w.throttled(t0 + secs(31), secs(40));
         w.throttled(t0 + secs(32), secs(1));
         assert_eq!(w.next_slot(t0 + secs(33)), t0 + secs(71));
+    }
+
+    #[test]
+    fn a_restarted_process_counts_what_the_last_one_sent() {
+        let t0 = Instant::now();
+        let mut before = RequestWindow::ediscovery();
+        for i in 0..5 {
+            assert!(before.try_take(t0 + secs(i)));
+        }
+        before.throttled(t0 + secs(5), secs(30));
+        let state = before.export(t0 + secs(5));
+        assert_eq!(state.sent.len(), 5);
+        let text = serde_json::to_string(&state).unwrap();
+        let read: WindowState = serde_json::from_str(&text).unwrap();
+        let now = Instant::now();
+        let mut after = RequestWindow::ediscovery();
+        after.restore(&read, now);
+        assert!(!after.try_take(now));
+        // Blocked for the rest of the 429's 30 s (measured from the export).
+        assert!(after.next_slot(now) >= now + secs(29));
     }
 
     #[test]

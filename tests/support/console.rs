@@ -31,14 +31,26 @@ impl Console {
 
     /// [`Console::start`] with a request budget of its own.
     pub fn with_budget(e: &RunningEmulator, size: (u16, u16), budget: BudgetConfig) -> Console {
-        let client = Client::new(
+        Console::with_options(
+            e,
+            size,
             ClientConfig {
                 budget,
                 ..ClientConfig::new(e.base_url())
             },
-            Arc::new(StaticToken::new("console-fault-token")),
+            worker::WorkerOptions::default(),
         )
-        .expect("client");
+    }
+
+    /// [`Console::start`] with the client's configuration and the worker's options given.
+    pub fn with_options(
+        e: &RunningEmulator,
+        size: (u16, u16),
+        client: ClientConfig,
+        options: worker::WorkerOptions,
+    ) -> Console {
+        let client =
+            Client::new(client, Arc::new(StaticToken::new("console-fault-token"))).expect("client");
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (act_tx, act_rx) = mpsc::channel(64);
         // Writes go through the outbox as in the real console; its journal lives in a
@@ -58,7 +70,9 @@ impl Console {
             WriterConfig::default(),
             event_tx,
         );
-        tokio::spawn(worker::run(client, outbox, event_rx, cmd_rx, act_tx));
+        tokio::spawn(worker::run_with(
+            client, outbox, event_rx, cmd_rx, act_tx, options,
+        ));
         let session = SessionInfo {
             profile: "test".into(),
             profiles: Vec::new(),
