@@ -1604,7 +1604,7 @@ fn estimate(cx: &Ctx<'_>, caller: &Caller, c: &str, search: &str) -> Result<Resp
         .iter()
         .position(|x| x.fields["id"] == search)
         .ok_or_else(|| not_found("ediscoverySearch", search))?;
-    let id = hex32(&mut rng);
+    let id = estimate_id(wall, &mut rng);
     case.ops.push(Op {
         id: id.clone(),
         action: "estimateStatistics",
@@ -1672,10 +1672,69 @@ fn list_operations(cx: &Ctx<'_>, c: &str) -> Result<Response> {
     )
 }
 
+/// An estimate's id: its start (Unix seconds) then 64 random bits, 32 hex digits like the
+/// other ids. Graph keeps operations when a client goes away; the emulator keeps them
+/// across its own restarts (the demo's is new each run) by reading the start back out of
+/// the id, so a console resumed after a restart finds its estimate.
+fn estimate_id(started: OffsetDateTime, rng: &mut Rng) -> String {
+    format!(
+        "{:016x}{:016x}",
+        started.unix_timestamp().max(0) as u64,
+        rng.next_u64()
+    )
+}
+
+/// The estimate an earlier run of the emulator started, rebuilt from its id: running or
+/// finished as the time since its start says. `None` for an id that is not such an
+/// estimate (or older than a day).
+fn restored_estimate(s: &CasesState, id: &str) -> Option<Op> {
+    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let start = i64::try_from(u64::from_str_radix(&id[..16], 16).ok()?).ok()?;
+    let started = OffsetDateTime::from_unix_timestamp(start).ok()?;
+    let wall = s.wall();
+    let elapsed = wall - started;
+    if elapsed.is_negative() || elapsed > time::Duration::days(1) {
+        return None;
+    }
+    let elapsed = Duration::try_from(elapsed).ok()?;
+    let duration = s.config.estimate_duration;
+    let clock = s.clock.now();
+    let progress = if elapsed >= duration {
+        Progress::Done {
+            status: "succeeded",
+            completed: started + time::Duration::try_from(duration).unwrap_or_default(),
+        }
+    } else {
+        // It began before this clock's zero: what is left of it runs from now.
+        Progress::Live {
+            started: clock.saturating_sub(elapsed),
+            duration: duration.saturating_sub(elapsed.saturating_sub(clock)),
+            fail: false,
+        }
+    };
+    let mut rng = Rng::new(mix64(s.seed ^ u64::from_str_radix(&id[16..], 16).ok()?));
+    Some(Op {
+        id: id.to_owned(),
+        action: "estimateStatistics",
+        created: started,
+        created_by: nobody(),
+        progress,
+        counts: Counts::generate(&mut rng),
+    })
+}
+
 fn get_operation(cx: &Ctx<'_>, c: &str, id: &str) -> Result<Response> {
     let now = cx.cases().clock.now();
+    let restored = restored_estimate(cx.cases(), id);
     let mut data = lock(&cx.cases().data);
     let case = find_case(&mut data, c)?;
+    if !case.ops.iter().any(|o| o.id == id)
+        && let Some(op) = restored
+    {
+        case.ops.push(op);
+    }
     let op = case
         .ops
         .iter()
@@ -1711,6 +1770,33 @@ mod tests {
         // Off when the limit is 0.
         let mut off = RateLimiter::new(0, 60 * S);
         assert!((0..100).all(|_| off.check("a", Duration::ZERO).is_ok()));
+    }
+
+    #[test]
+    fn an_estimate_from_an_earlier_run_is_rebuilt_from_its_id() {
+        let s = CasesState::new(7, OffsetDateTime::now_utc(), CasesConfig::default());
+        let wall = s.wall();
+        let mut rng = Rng::new(1);
+        // Started 5 s ago by an earlier emulator: still running, 15 s to go.
+        let running = estimate_id(wall - time::Duration::seconds(5), &mut rng);
+        let op = restored_estimate(&s, &running).expect("rebuilt");
+        let (p, completed) = op.phase(s.clock.now());
+        assert!(!p.is_done(), "{p:?}");
+        assert_eq!(completed, None);
+        let (p, _) = op.phase(s.clock.now() + 16 * S);
+        assert!(p.is_done(), "{p:?}");
+        // Started a minute ago: finished, with its counts.
+        let done = estimate_id(wall - time::Duration::minutes(1), &mut rng);
+        let op = restored_estimate(&s, &done).expect("rebuilt");
+        assert_eq!(op.phase(s.clock.now()).0, Phase::Succeeded);
+        assert!(op.counts.indexed_items > 0);
+        // Anything else is unknown: a random id, a future start, one older than a day.
+        assert!(restored_estimate(&s, &hex32(&mut rng)).is_none());
+        let future = estimate_id(wall + time::Duration::minutes(5), &mut rng);
+        assert!(restored_estimate(&s, &future).is_none());
+        let old = estimate_id(wall - time::Duration::days(2), &mut rng);
+        assert!(restored_estimate(&s, &old).is_none());
+        assert!(restored_estimate(&s, "op-1").is_none());
     }
 
     #[test]
