@@ -188,12 +188,16 @@ async fn estimate(
         ));
         Ok(ExitCode::from(EXIT_INTERRUPTED))
     };
+    // Polled once now so the handler is in place before the analyst is told Ctrl-C is safe.
+    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+    if futures_util::FutureExt::now_or_never(&mut ctrl_c).is_some() {
+        return stopped();
+    }
     let mut pause = next_check(client);
     say(&format!(
         "estimate {safe_id} started; next check in {} s (Ctrl-C stops waiting; the estimate keeps running at Graph)",
         pause.as_secs()
     ));
-    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
     let mut seen: Option<(Option<OperationStatus>, Option<i64>)> = None;
     loop {
         tokio::select! {

@@ -481,3 +481,73 @@ fn the_client_paces_itself_under_graphs_limit() {
     assert!(replies.iter().all(|l| l.contains("status=200")), "{log}");
     assert!(!log.contains("status=429"), "{log}");
 }
+
+#[test]
+fn ctrl_c_stops_waiting_and_leaves_the_estimate_running() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let e = unthrottled(&["--seed", "19", "--estimate-secs", "600"]);
+    let home = Home::new("cases-ctrlc");
+    let (case, search) = active_case_and_search(&home, &e);
+    let mut child = Command::new(support::BIN)
+        .args([
+            "--endpoint",
+            &e.endpoint,
+            "cases",
+            "estimate",
+            &case,
+            &search,
+        ])
+        .arg("--wait")
+        .env("GRAPHSEC_TOKEN", TOKEN)
+        .env("HOME", &home.0)
+        .env("XDG_CONFIG_HOME", home.0.join("config"))
+        .env("XDG_STATE_HOME", home.0.join("state"))
+        .env("XDG_DATA_HOME", home.0.join("data"))
+        .env("XDG_CACHE_HOME", home.0.join("cache"))
+        .env_remove("GRAPHSEC_CONFIG")
+        .env_remove("GRAPHSEC_PROFILE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start graphsec");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut first = String::new();
+    stderr.read_line(&mut first).expect("a line");
+    assert!(first.contains("Ctrl-C stops waiting"), "{first}");
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).expect("stderr");
+    let status = child.wait().expect("exit");
+    assert_eq!(status.code(), Some(130), "{rest}");
+    assert!(
+        rest.contains("stopped waiting") && rest.contains("keeps running at Graph"),
+        "{rest}"
+    );
+    // Graph still has it, unfinished.
+    let ops = json(
+        &ok(
+            &home,
+            &e,
+            &["cases", "operations", &case, "--output", "json"],
+        )
+        .stdout,
+    );
+    let op_id = first
+        .split_whitespace()
+        .nth(2)
+        .expect("the operation id")
+        .trim_end_matches(';');
+    let op = ops
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == op_id)
+        .unwrap_or_else(|| panic!("{op_id} in {ops}"));
+    assert_ne!(op["status"], "succeeded");
+}
