@@ -52,7 +52,7 @@ pub enum CasesCommand {
         case: String,
     },
     /// List a case's searches: id, displayName, contentQuery, created, and the last
-    /// estimate's status and indexed item count when one ran.
+    /// estimate's status and indexed item count when Graph includes it in the list.
     Searches {
         /// The case's id.
         case: String,
