@@ -1,5 +1,6 @@
 //! The `graphsec` binary: CLI parsing and wiring only. Behaviour lives in the library.
 
+mod cases_cmd;
 mod controls_cmd;
 mod incidents_cmd;
 
@@ -89,6 +90,12 @@ enum Command {
     /// outbox.
     #[command(subcommand)]
     Controls(controls_cmd::ControlsCommand),
+    /// eDiscovery (Premium) cases (security/cases/ediscoveryCases): list, show, create,
+    /// close and reopen cases, list a case's searches and operations, and run a search's
+    /// estimate. Graph allows 5 eDiscovery requests a minute; commands pace themselves and
+    /// say when they wait.
+    #[command(subcommand)]
+    Cases(cases_cmd::CasesCommand),
     /// Changes waiting in the on-disk outbox (<data dir>/outbox/<profile>.jsonl).
     #[command(subcommand)]
     Outbox(OutboxCommand),
@@ -251,6 +258,14 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(async {
                 let session = connect(&cli, &profile, false).await?;
                 controls_cmd::run(&session, &profile, cmd, cli.output, read_only).await
+            })
+        }
+        Some(Command::Cases(cmd)) => {
+            let profile = loaded.config.resolve_profile(cli.profile.as_deref())?;
+            let read_only = cli.read_only || profile.read_only;
+            runtime.block_on(async {
+                let session = connect(&cli, &profile, false).await?;
+                cases_cmd::run(&session, cmd, cli.output, read_only).await
             })
         }
         Some(Command::Score { days }) => {

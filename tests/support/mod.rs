@@ -109,6 +109,8 @@ impl Drop for Home {
 /// What one run printed.
 pub struct Run {
     pub ok: bool,
+    /// The exit status (None when killed by a signal).
+    pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
 }
@@ -151,6 +153,7 @@ pub fn graphsec_env(
         .expect("run graphsec");
     let run = Run {
         ok: out.status.success(),
+        code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     };
