@@ -24,6 +24,8 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+pub mod cases;
+
 /// Page size asked of Graph for the queue: large pages mean fewer round trips on a slow link.
 pub const QUEUE_PAGE_SIZE: u32 = 1000;
 
@@ -113,9 +115,12 @@ pub async fn run(
     mut commands: mpsc::UnboundedReceiver<Command>,
     updates: mpsc::Sender<Action>,
 ) {
+    let (case_jobs, case_rx) = mpsc::unbounded_channel();
+    let cases_task = tokio::spawn(cases::run(client.clone(), case_rx, updates.clone()));
     let mut worker = Worker {
         client,
         outbox,
+        case_jobs,
         updates,
         writes: WriteIds::default(),
         load: None,
@@ -147,6 +152,7 @@ pub async fn run(
     for l in [worker.load, worker.incident_load].into_iter().flatten() {
         l.abort();
     }
+    cases_task.abort();
 }
 
 /// The console has gone (its update channel closed).
@@ -155,6 +161,8 @@ struct Gone;
 struct Worker {
     client: Client,
     outbox: Outbox,
+    /// The one cases task's queue (see [`cases`]).
+    case_jobs: mpsc::UnboundedSender<cases::Queued>,
     updates: mpsc::Sender<Action>,
     writes: WriteIds,
     load: Option<JoinHandle<()>>,
@@ -164,6 +172,11 @@ struct Worker {
 }
 
 impl Worker {
+    fn queue_case(&self, job: cases::CaseJob, first: bool) {
+        // The task lives as long as the worker; a send can only fail while both end.
+        let _ = self.case_jobs.send(cases::Queued { job, first });
+    }
+
     async fn send(&self, action: Action) -> Result<(), Gone> {
         self.updates.send(action).await.map_err(|_| Gone)
     }
@@ -339,6 +352,37 @@ impl Worker {
             }
             // Followed by the operation follower (being built on its own branch).
             Command::CasesEstimate { .. } | Command::ResumeOperations => {}
+            // Case reads and writes run one after another in the cases task. Writes go
+            // straight to Graph there, not through the outbox: close, reopen, create and
+            // add are actions, not idempotent field updates an outbox could replay.
+            Command::LoadCases => self.queue_case(cases::CaseJob::ListCases, false),
+            Command::LoadCaseTab {
+                case_id,
+                tab,
+                first,
+            } => self.queue_case(cases::CaseJob::Tab { case_id, tab }, first),
+            Command::CloseCase { case_id } => {
+                self.queue_case(cases::CaseJob::Close { case_id }, false);
+            }
+            Command::ReopenCase { case_id } => {
+                self.queue_case(cases::CaseJob::Reopen { case_id }, false);
+            }
+            Command::CreateCase {
+                display_name,
+                description,
+            } => self.queue_case(
+                cases::CaseJob::Create {
+                    case: crate::graph::cases::NewCase {
+                        display_name,
+                        description,
+                        external_id: None,
+                    },
+                },
+                false,
+            ),
+            Command::AddCustodian { case_id, email } => {
+                self.queue_case(cases::CaseJob::AddCustodian { case_id, email }, false);
+            }
             Command::SavePlanned { path, ids } => {
                 let tx = self.updates.clone();
                 tokio::spawn(async move {
