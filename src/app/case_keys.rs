@@ -649,10 +649,13 @@ pub(crate) fn on_operation(state: &mut State, op: OperationView) -> Vec<Command>
     }
 }
 
-/// Something on the pane moves with the clock (a read's spinner).
+/// Something on the pane moves with the clock (a read's spinner). Not while reads wait
+/// for the eDiscovery window: the status line gives the time of the next request instead,
+/// so a minute's wait does not redraw the screen every second.
 pub(crate) fn busy(state: &State) -> bool {
     let pane = &state.cases;
     matches!(state.focus, Focus::Cases | Focus::Case)
+        && pane.pacing.next_at.is_none()
         && (pane.list_fetch.is_loading()
             || pane
                 .open_detail()

@@ -401,6 +401,16 @@ fn pacing_is_kept_and_redraws_only_when_it_changes() {
     s.dirty = false;
     update(&mut s, Action::CasesPacing(p));
     assert!(!s.dirty, "the same pacing draws nothing");
+    // A read waiting for the window: ticks draw nothing (no spinner, an absolute time).
+    press(&mut s, "r");
+    s.dirty = false;
+    update(&mut s, Action::Tick);
+    assert!(!s.dirty);
+    // Once the window lets it go, the spinner runs while the read does.
+    update(&mut s, Action::CasesPacing(Pacing::default()));
+    s.dirty = false;
+    update(&mut s, Action::Tick);
+    assert!(s.dirty);
 }
 
 #[test]

@@ -84,3 +84,21 @@ fn a_tab_waiting_for_the_window_says_so() {
     assert!(text.contains("Reading the custodians"), "{text}");
     assert!(text.contains("next request 12:00:31 UTC"), "{text}");
 }
+
+#[test]
+fn an_operation_in_flight_is_named_from_the_alert_queue_too() {
+    let mut s = listed();
+    update(&mut s, Action::OperationProgress(estimate(40)));
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(s.focus, crate::app::Focus::Queue);
+    let text = screen_text(&super::tests::draw(&mut s, SIZES[1]));
+    assert!(text.contains("estimate 'Contoso mail' 40%"), "{text}");
+    // Finished: said once, no longer in flight.
+    update(&mut s, Action::OperationProgress(estimate_done()));
+    let text = screen_text(&super::tests::draw(&mut s, SIZES[1]));
+    assert!(!text.contains("'Contoso mail' 40%"), "{text}");
+    assert!(
+        text.contains("Finished: estimate 'Contoso mail' 100%"),
+        "{text}"
+    );
+}
