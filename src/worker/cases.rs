@@ -60,7 +60,7 @@ pub async fn run(
             continue;
         };
         running = Some(job.clone());
-        tell(&tx, &mut told, pacing(&client, queue.len(), true)).await;
+        tell(&tx, &mut told, pacing(&client, &queue, running.as_ref())).await;
         let work = execute(&client, job);
         tokio::pin!(work);
         let action = loop {
@@ -69,7 +69,7 @@ pub async fn run(
                 q = jobs.recv() => match q {
                     Some(q) => {
                         enqueue(&mut queue, running.as_ref(), q);
-                        tell(&tx, &mut told, pacing(&client, queue.len(), false)).await;
+                        tell(&tx, &mut told, pacing(&client, &queue, running.as_ref())).await;
                     }
                     None => return,
                 },
@@ -101,8 +101,9 @@ fn is_read(job: &CaseJob) -> bool {
 }
 
 /// Where the queue stands now: when the client's window lets the next request go, and how
-/// many jobs wait for it (the one starting counts while it waits for its slot).
-fn pacing(client: &Client, queued: usize, starting: bool) -> Pacing {
+/// many reads wait for it (the running one too while the window holds it; writes waiting
+/// are the pane's own "sending" count).
+fn pacing(client: &Client, queue: &VecDeque<CaseJob>, running: Option<&CaseJob>) -> Pacing {
     let wait = client.ediscovery_wait();
     let next_at = (!wait.is_zero()).then(|| {
         // Whole seconds: the line shows seconds, and a sub-second jitter must not redraw.
@@ -110,7 +111,8 @@ fn pacing(client: &Client, queued: usize, starting: bool) -> Pacing {
         let secs = at.unix_timestamp() + i64::from(at.nanosecond() > 0);
         OffsetDateTime::from_unix_timestamp(secs).unwrap_or(at)
     });
-    let waiting = queued + usize::from(starting && next_at.is_some());
+    let held = running.is_some_and(is_read) && next_at.is_some();
+    let waiting = queue.iter().filter(|j| is_read(j)).count() + usize::from(held);
     Pacing { next_at, waiting }
 }
 
