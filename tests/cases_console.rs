@@ -62,3 +62,56 @@ async fn an_analyst_opens_cases_drills_into_one_and_sees_its_searches() {
     assert_eq!(e.controls().ediscovery_throttled(), 0, "no 429 was needed");
     e.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_analyst_closes_a_case_and_sees_graphs_refusal_of_another() {
+    let e = emulator::start(EmulatorConfig {
+        alerts: 5,
+        seed: 7,
+        ..EmulatorConfig::default()
+    })
+    .await
+    .expect("emulator starts");
+    let mut c = Console::start(&e, (120, 40));
+    assert_eq!(c.settle().await, None, "the alert queue loads");
+    c.key(':');
+    c.keys("cases");
+    c.code(KeyCode::Enter);
+    c.until("the case list", |a| matches!(a, Action::CasesLoaded(Ok(_))))
+        .await;
+
+    // An active case: C asks, y closes it, and the row shows Graph's answer.
+    c.key('/');
+    c.keys("active");
+    c.code(KeyCode::Enter);
+    c.key('C');
+    assert!(c.screen().contains("Close the case"), "{}", c.screen());
+    c.key('y');
+    let written = c
+        .until("the close", |a| matches!(a, Action::CaseWritten { .. }))
+        .await;
+    let Action::CaseWritten {
+        result: Ok(case), ..
+    } = written
+    else {
+        panic!("the close lands: {written:?}");
+    };
+    assert_eq!(case.status.as_ref().map(|s| s.as_str()), Some("closed"));
+    let screen = c.screen();
+    assert!(screen.contains("is now closed"), "{screen}");
+
+    // A case pending deletion cannot be closed: Graph's 400 is the error line.
+    c.code(KeyCode::Esc);
+    c.key('/');
+    c.keys("pendingDelete");
+    c.code(KeyCode::Enter);
+    c.key('C');
+    c.key('y');
+    c.until("the refusal", |a| matches!(a, Action::CaseWritten { .. }))
+        .await;
+    let screen = c.screen();
+    assert!(screen.contains("Closing the case failed"), "{screen}");
+    assert!(screen.contains("400"), "{screen}");
+    assert_eq!(e.controls().ediscovery_throttled(), 0, "no 429 was needed");
+    e.shutdown().await;
+}
