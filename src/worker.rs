@@ -25,6 +25,8 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+pub mod cases;
+
 /// Page size asked of Graph for the queue: large pages mean fewer round trips on a slow link.
 pub const QUEUE_PAGE_SIZE: u32 = 1000;
 
@@ -143,11 +145,14 @@ pub async fn run_with(
     updates: mpsc::Sender<Action>,
     options: WorkerOptions,
 ) {
+    let (case_jobs, case_rx) = mpsc::unbounded_channel();
+    let cases_task = tokio::spawn(cases::run(client.clone(), case_rx, updates.clone()));
     let mut worker = Worker {
         client,
         outbox,
         options,
         follower: None,
+        case_jobs,
         updates,
         writes: WriteIds::default(),
         load: None,
@@ -179,6 +184,7 @@ pub async fn run_with(
     for l in [worker.load, worker.incident_load].into_iter().flatten() {
         l.abort();
     }
+    cases_task.abort();
 }
 
 /// The console has gone (its update channel closed).
@@ -190,6 +196,8 @@ struct Worker {
     options: WorkerOptions,
     /// The operation follower, started with the first estimate or resume.
     follower: Option<mpsc::UnboundedSender<FollowRequest>>,
+    /// The one cases task's queue (see [`cases`]).
+    case_jobs: mpsc::UnboundedSender<cases::Queued>,
     updates: mpsc::Sender<Action>,
     writes: WriteIds,
     load: Option<JoinHandle<()>>,
@@ -199,6 +207,11 @@ struct Worker {
 }
 
 impl Worker {
+    fn queue_case(&self, job: cases::CaseJob, first: bool) {
+        // The task lives as long as the worker; a send can only fail while both end.
+        let _ = self.case_jobs.send(cases::Queued { job, first });
+    }
+
     async fn send(&self, action: Action) -> Result<(), Gone> {
         self.updates.send(action).await.map_err(|_| Gone)
     }
@@ -400,6 +413,37 @@ impl Worker {
                 label,
             }),
             Command::ResumeOperations => self.follow(FollowRequest::Resume),
+            // Case reads and writes run one after another in the cases task. Writes go
+            // straight to Graph there, not through the outbox: close, reopen, create and
+            // add are actions, not idempotent field updates an outbox could replay.
+            Command::LoadCases => self.queue_case(cases::CaseJob::ListCases, false),
+            Command::LoadCaseTab {
+                case_id,
+                tab,
+                first,
+            } => self.queue_case(cases::CaseJob::Tab { case_id, tab }, first),
+            Command::CloseCase { case_id } => {
+                self.queue_case(cases::CaseJob::Close { case_id }, false);
+            }
+            Command::ReopenCase { case_id } => {
+                self.queue_case(cases::CaseJob::Reopen { case_id }, false);
+            }
+            Command::CreateCase {
+                display_name,
+                description,
+            } => self.queue_case(
+                cases::CaseJob::Create {
+                    case: crate::graph::cases::NewCase {
+                        display_name,
+                        description,
+                        external_id: None,
+                    },
+                },
+                false,
+            ),
+            Command::AddCustodian { case_id, email } => {
+                self.queue_case(cases::CaseJob::AddCustodian { case_id, email }, false);
+            }
             Command::SavePlanned { path, ids } => {
                 let tx = self.updates.clone();
                 tokio::spawn(async move {

@@ -1,8 +1,10 @@
 //! Everything that can change [`super::State`]: terminal input and worker updates.
 
+use super::cases::{CaseTab, Pacing, TabRows};
 use super::incidents::IncidentRow;
 use super::live::{Held, PollOf};
 use super::writes::WriteOp;
+use crate::graph::cases::{Custodian, EdiscoveryCase, Kept};
 use crate::graph::models::{Alert, AlertComment};
 use crate::graph::score::{SecureScore, SecureScoreControlProfile};
 use crate::outbox::{FieldConflict, Target};
@@ -110,6 +112,28 @@ pub enum Action {
     ControlProfilesLoaded(Result<Vec<SecureScoreControlProfile>, String>),
     /// Where a followed long-running operation stands (started, progress, result).
     OperationProgress(crate::operations::OperationView),
+    /// Every eDiscovery case, or why they could not be read.
+    CasesLoaded(Result<Vec<Kept<EdiscoveryCase>>, String>),
+    /// One tab of one case, or why it could not be read.
+    CaseTabLoaded {
+        case_id: String,
+        tab: CaseTab,
+        result: Result<TabRows, String>,
+    },
+    /// A close, reopen or create landed (`Ok`: Graph's copy of the case as it is now) or
+    /// failed. `case_id` is `None` for a create.
+    CaseWritten {
+        case_id: Option<String>,
+        result: Result<Box<Kept<EdiscoveryCase>>, String>,
+    },
+    /// A custodian was added to `case_id` (Graph's copy), or why not.
+    CustodianAdded {
+        case_id: String,
+        email: String,
+        result: Result<Box<Kept<Custodian>>, String>,
+    },
+    /// Where the worker's cases queue stands against the eDiscovery request window.
+    CasesPacing(Pacing),
     /// A one-line notice from the worker or the terminal layer (e.g. clipboard result).
     Notice(String),
     /// `:profile` could not open `profile` (its config, token or outbox); the console

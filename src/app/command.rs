@@ -169,6 +169,32 @@ pub enum Command {
     },
     /// Follow again the operations an earlier run started and kept (sent once at start).
     ResumeOperations,
+    /// Read every eDiscovery case (all pages) through the worker's one cases queue;
+    /// answered with `Action::CasesLoaded`.
+    LoadCases,
+    /// Read one tab of case `case_id` through the cases queue; `first` puts it before the
+    /// reads already waiting (the tab the analyst is looking at). Answered with
+    /// `Action::CaseTabLoaded`.
+    LoadCaseTab {
+        case_id: String,
+        tab: super::cases::CaseTab,
+        first: bool,
+    },
+    /// Close case `case_id`, then read it back; answered with `Action::CaseWritten`.
+    /// Case writes go straight to Graph through the cases queue, not the outbox: they
+    /// are actions (close, reopen, create, add), not idempotent field updates that could
+    /// be replayed after a crash without doing the thing twice.
+    CloseCase { case_id: String },
+    /// Reopen case `case_id`, then read it back (as `CloseCase`).
+    ReopenCase { case_id: String },
+    /// Create a case; answered with `Action::CaseWritten` (no case id before Graph's).
+    CreateCase {
+        display_name: String,
+        description: Option<String>,
+    },
+    /// Add the custodian with mailbox `email` to case `case_id`; answered with
+    /// `Action::CustodianAdded`.
+    AddCustodian { case_id: String, email: String },
     /// Leave the console.
     Quit,
 }

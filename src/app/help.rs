@@ -2,8 +2,8 @@
 //! what the keys do.
 
 use super::keymap::{
-    ALL, BOTH, CONTROLS, DETAIL, ENTITIES, FILTERED, KeyMap, Mode, OPENS, PRESETS, QUEUE, QUEUES,
-    SCORE, WRITES,
+    ALL, BOTH, CASE, CASE_LIST, CASES, CONTROLS, DETAIL, ENTITIES, FILTERED, KeyMap, Mode, OPENS,
+    PRESETS, QUEUE, QUEUES, SCORE, WRITES,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +28,7 @@ const SECTIONS: &[(&[Mode], &str)] = &[
     ),
     (OPENS, "Queue, incidents, incident view and controls"),
     (QUEUES, "Queue and incidents"),
-    (FILTERED, "Queue, entities, incidents and controls"),
+    (FILTERED, "Queue, entities, incidents, controls and cases"),
     (PRESETS, "Queue, detail and incidents"),
     (BOTH, "Queue and detail"),
     (QUEUE, "Queue"),
@@ -36,6 +36,9 @@ const SECTIONS: &[(&[Mode], &str)] = &[
     (ENTITIES, "Entities (:entities)"),
     (SCORE, "Secure Score (:score)"),
     (CONTROLS, "Control profiles (:controls) and a profile"),
+    (CASE_LIST, "eDiscovery cases (:cases)"),
+    (CASES, "Cases and a case"),
+    (CASE, "A case's tabs"),
 ];
 
 /// Every help line, in order.
@@ -77,6 +80,12 @@ pub fn lines(keymap: &KeyMap) -> Vec<HelpLine> {
         "  p marks a control as planned: the pane shows the score if all planned",
         "  controls were done (kept per profile); e edits state, assignee, comment:",
         "  tab moves between them, ctrl-s sends (through the outbox), esc cancels",
+        ":cases lists the eDiscovery cases, newest-modified first; enter opens one,",
+        "  esc goes back up (tab, case list, where you came from); each tab is read",
+        "  when first shown. Graph allows 5 eDiscovery requests a minute: reads wait",
+        "  in one queue (the tab you look at goes first) and the status line says",
+        "  when the next request goes and how many wait. Close, reopen, create and",
+        "  add custodian go straight to Graph (not the outbox) after a y/n or a form",
         "ctrl-c cancels the open input or menu first; in the detail it goes",
         "  back; in the queue it clears marks and filter; twice in a row quits",
     ] {

@@ -29,6 +29,10 @@ pub enum Mode {
     Controls,
     /// One control profile (opened from `:controls`) has focus.
     Control,
+    /// The `:cases` list has focus.
+    Cases,
+    /// One case's tabs (opened from `:cases`) have focus.
+    Case,
 }
 
 impl Mode {
@@ -42,6 +46,8 @@ impl Mode {
             Mode::Score => "score",
             Mode::Controls => "controls",
             Mode::Control => "control",
+            Mode::Cases => "cases",
+            Mode::Case => "case",
         }
     }
 }
@@ -84,6 +90,15 @@ pub enum KeyAction {
     Help,
     EditControl,
     PlanControl,
+    OpenCase,
+    NextTab,
+    PrevTab,
+    CaseTab,
+    NewCase,
+    CloseCase,
+    ReopenCase,
+    AddCustodian,
+    Estimate,
     Interrupt,
     Suspend,
     Quit,
@@ -99,6 +114,8 @@ pub const ALL: &[Mode] = &[
     Mode::Score,
     Mode::Controls,
     Mode::Control,
+    Mode::Cases,
+    Mode::Case,
 ];
 /// Where alerts and incidents are changed: the same keys for both.
 pub const WRITES: &[Mode] = &[Mode::Queue, Mode::Detail, Mode::Incidents, Mode::Incident];
@@ -107,7 +124,13 @@ pub const OPENS: &[Mode] = &[Mode::Queue, Mode::Incidents, Mode::Incident, Mode:
 /// Where statuses to load are picked.
 pub const PRESETS: &[Mode] = &[Mode::Queue, Mode::Detail, Mode::Incidents];
 /// The lists that type-to-filter narrows.
-pub const FILTERED: &[Mode] = &[Mode::Queue, Mode::Entities, Mode::Incidents, Mode::Controls];
+pub const FILTERED: &[Mode] = &[
+    Mode::Queue,
+    Mode::Entities,
+    Mode::Incidents,
+    Mode::Controls,
+    Mode::Cases,
+];
 /// The two queues: marks and sorting.
 pub const QUEUES: &[Mode] = &[Mode::Queue, Mode::Incidents];
 pub const BOTH: &[Mode] = &[Mode::Queue, Mode::Detail];
@@ -117,6 +140,12 @@ pub const ENTITIES: &[Mode] = &[Mode::Entities];
 /// The control table and the profile view.
 pub const CONTROLS: &[Mode] = &[Mode::Controls, Mode::Control];
 pub const SCORE: &[Mode] = &[Mode::Score];
+/// The `:cases` list.
+pub const CASE_LIST: &[Mode] = &[Mode::Cases];
+/// One case's tabs.
+pub const CASE: &[Mode] = &[Mode::Case];
+/// The case list and a case.
+pub const CASES: &[Mode] = &[Mode::Cases, Mode::Case];
 
 struct Spec {
     action: KeyAction,
@@ -336,11 +365,68 @@ const SPECS: &[Spec] = &[
         "the control profiles behind the score (:controls)",
     ),
     spec(
+        KeyAction::OpenCase,
+        "open_case",
+        "enter",
+        CASE_LIST,
+        "open the case: custodians, sources, searches, review sets, holds, operations",
+    ),
+    spec(
+        KeyAction::NewCase,
+        "new_case",
+        "n",
+        CASE_LIST,
+        "create a case (name and description; ctrl-s sends)",
+    ),
+    spec(
+        KeyAction::CloseCase,
+        "close_case",
+        "C",
+        CASES,
+        "close the case (asks y/n)",
+    ),
+    spec(
+        KeyAction::ReopenCase,
+        "reopen_case",
+        "O",
+        CASES,
+        "reopen the closed case (asks y/n)",
+    ),
+    spec(KeyAction::NextTab, "next_tab", "tab", CASE, "next tab"),
+    spec(
+        KeyAction::PrevTab,
+        "prev_tab",
+        "backtab",
+        CASE,
+        "previous tab",
+    ),
+    spec(
+        KeyAction::CaseTab,
+        "case_tab",
+        "1 2 3 4 5 6",
+        CASE,
+        "the n-th tab: custodians, sources, searches, review sets, holds, operations",
+    ),
+    spec(
+        KeyAction::AddCustodian,
+        "add_custodian",
+        "a",
+        CASE,
+        "add a custodian by email (custodians tab)",
+    ),
+    spec(
+        KeyAction::Estimate,
+        "estimate",
+        "E",
+        CASE,
+        "start an estimate on the search (searches tab; asks y/n)",
+    ),
+    spec(
         KeyAction::CommandLine,
         "command",
         ":",
         ALL,
-        "command line (:alerts, :incidents, :entities, :score, :controls, :outbox, :q)",
+        "command line (:alerts, :incidents, :entities, :score, :controls, :cases, :outbox, :q)",
     ),
     spec(KeyAction::Help, "help", "?", ALL, "this help"),
     spec(
@@ -398,6 +484,11 @@ impl KeyAction {
                 | KeyAction::AssignTo
                 | KeyAction::Classify
                 | KeyAction::Comment
+                | KeyAction::NewCase
+                | KeyAction::CloseCase
+                | KeyAction::ReopenCase
+                | KeyAction::AddCustodian
+                | KeyAction::Estimate
         )
     }
 }
@@ -635,6 +726,13 @@ impl KeyMap {
         &self.keys[idx]
     }
 
+    /// Which of `action`'s keys `ev` is (0 for the first): `case_tab`'s n-th key picks
+    /// the n-th tab, whatever keys the config gives it.
+    pub fn index_of(&self, action: KeyAction, ev: &KeyEvent) -> Option<usize> {
+        let key = Key::from_event(ev);
+        self.keys_of(action).iter().position(|k| *k == key)
+    }
+
     /// The first key of `action` as written in the config, for hints.
     pub fn label(&self, action: KeyAction) -> String {
         self.keys_of(action)
@@ -705,13 +803,19 @@ mod tests {
 
     #[test]
     fn overrides_replace_defaults() {
-        let o = BTreeMap::from([("down".to_owned(), "n ctrl-n".to_owned())]);
+        // (`n` would now clash with new_case in the case list: `z` is free everywhere.)
+        let o = BTreeMap::from([("down".to_owned(), "z ctrl-n".to_owned())]);
         let map = KeyMap::with_overrides(&o).unwrap();
-        let n = ev(KeyCode::Char('n'), KeyModifiers::NONE);
-        assert_eq!(map.action(Mode::Queue, &n), Some(KeyAction::Down));
+        let z = ev(KeyCode::Char('z'), KeyModifiers::NONE);
+        assert_eq!(map.action(Mode::Queue, &z), Some(KeyAction::Down));
         let j = ev(KeyCode::Char('j'), KeyModifiers::NONE);
         assert_eq!(map.action(Mode::Queue, &j), None);
-        assert_eq!(map.label(KeyAction::Down), "n");
+        assert_eq!(map.label(KeyAction::Down), "z");
+        let n = BTreeMap::from([("down".to_owned(), "n".to_owned())]);
+        assert!(matches!(
+            KeyMap::with_overrides(&n),
+            Err(KeymapError::Conflict { mode: "cases", .. })
+        ));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! bindings from the keymap.
 
 use super::action::OutboxRow;
+use super::case_keys;
 use super::command::Command;
 use super::control_keys;
 use super::entity_keys;
@@ -50,12 +51,27 @@ pub(crate) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
         return vec![];
     };
     if action.is_mutating() && state.session.read_only {
+        if matches!(state.focus, Focus::Cases | Focus::Case) {
+            state.error("Read-only session: cases cannot be changed");
+            return vec![];
+        }
         let incidents = matches!(state.focus, Focus::Incidents | Focus::Incident);
         state.error(&format!(
             "Read-only session: cannot {}",
             action_phrase(action, if incidents { "incidents" } else { "alerts" })
         ));
         return vec![];
+    }
+    if action == KeyAction::CaseTab {
+        // The n-th key of `case_tab` picks the n-th tab.
+        let tab = state
+            .keymap()
+            .index_of(action, &key)
+            .and_then(|i| super::cases::CaseTab::ALL.get(i).copied());
+        return match tab {
+            Some(tab) => case_keys::show_tab(state, tab),
+            None => vec![],
+        };
     }
     on_action(state, action)
 }
@@ -88,6 +104,11 @@ fn on_action(state: &mut State, action: KeyAction) -> Vec<Command> {
         }
         _ if matches!(state.focus, Focus::Incidents | Focus::Incident) => {
             if let Some(commands) = incident_keys::on_action(state, action) {
+                return commands;
+            }
+        }
+        _ if matches!(state.focus, Focus::Cases | Focus::Case) => {
+            if let Some(commands) = case_keys::on_action(state, action) {
                 return commands;
             }
         }
@@ -218,6 +239,16 @@ fn on_action(state: &mut State, action: KeyAction) -> Vec<Command> {
         KeyAction::Quit => return quit(state),
         // Only the control panes bind these; they answer above.
         KeyAction::EditControl | KeyAction::PlanControl => {}
+        // Only the cases panes bind these; they answer above.
+        KeyAction::OpenCase
+        | KeyAction::NextTab
+        | KeyAction::PrevTab
+        | KeyAction::CaseTab
+        | KeyAction::NewCase
+        | KeyAction::CloseCase
+        | KeyAction::ReopenCase
+        | KeyAction::AddCustodian
+        | KeyAction::Estimate => {}
     }
     vec![]
 }
@@ -432,6 +463,31 @@ fn on_overlay_key(state: &mut State, key: KeyEvent, interrupt: bool) -> Vec<Comm
             vec![]
         }
         Overlay::ControlEditor(editor) => control_keys::editor_key(state, editor, key, cancel),
+        Overlay::CaseForm(form) => case_keys::form_key(state, form, key, cancel),
+        Overlay::CaseConfirm(confirm) => match key.code {
+            KeyCode::Char('y' | 'Y') if !interrupt => case_keys::confirm_key(state, confirm, true),
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => {
+                case_keys::confirm_key(state, confirm, false)
+            }
+            _ if interrupt => case_keys::confirm_key(state, confirm, false),
+            _ => {
+                // Only an explicit answer counts.
+                state.overlay = Some(Overlay::CaseConfirm(confirm));
+                vec![]
+            }
+        },
+        Overlay::CustodianPrompt { case_id, mut input } => {
+            if cancel {
+                state.info("Cancelled: nothing was sent");
+            } else if key.code == KeyCode::Enter {
+                let text = input.lines().concat();
+                return case_keys::submit_custodian(state, case_id, text);
+            } else {
+                input.input(key);
+                state.overlay = Some(Overlay::CustodianPrompt { case_id, input });
+            }
+            vec![]
+        }
         Overlay::Comment {
             mut editor,
             targets,
@@ -591,6 +647,7 @@ fn list_query(state: &State) -> &str {
         Focus::Entities => entity_keys::query(state),
         Focus::Incidents => state.incidents.queue.query(),
         Focus::Controls => &state.controls.filter,
+        Focus::Cases => &state.cases.filter,
         _ => state.queue.query(),
     }
 }
@@ -600,6 +657,7 @@ fn set_list_query(state: &mut State, query: &str) {
         Focus::Entities => entity_keys::set_query(state, query),
         Focus::Incidents => incident_keys::set_query(state, query),
         Focus::Controls => control_keys::set_query(state, query),
+        Focus::Cases => case_keys::set_query(state, query),
         _ => {
             state.queue.set_query(query);
             state.relocate_cursor();
@@ -740,6 +798,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Command> {
         }
         "score" => return score_keys::open_score(state),
         "controls" | "control" => return score_keys::open_controls(state),
+        "cases" | "case" | "ediscovery" => return case_keys::open(state),
         "entities" | "entity" | "ent" => {
             incident_keys::close(state);
             entity_keys::open_all(state);
@@ -774,7 +833,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Command> {
             return vec![Command::OutboxList];
         }
         other => state.error(&format!(
-            "Unknown command :{other} (try :alerts, :incidents, :entities, :score, :controls, :outbox, :live, :profile, :q, :help)"
+            "Unknown command :{other} (try :alerts, :incidents, :entities, :score, :controls, :cases, :outbox, :live, :profile, :q, :help)"
         )),
     }
     vec![]
@@ -1117,6 +1176,18 @@ pub(crate) fn on_paste(state: &mut State, text: &str) {
         Some(Overlay::ControlEditor(editor)) => {
             control_keys::editor_paste(editor, &sanitize::text(text));
         }
+        Some(Overlay::CustodianPrompt { input, .. }) => {
+            input.insert_str(sanitize::line(text).replace(['\r', '\n'], ""));
+        }
+        Some(Overlay::CaseForm(form)) => match form.field {
+            super::cases::FormField::Name => {
+                form.name
+                    .insert_str(sanitize::line(text).replace(['\r', '\n'], " "));
+            }
+            super::cases::FormField::Description => {
+                form.description.insert_str(sanitize::text(text));
+            }
+        },
         _ => return,
     }
     state.dirty = true;

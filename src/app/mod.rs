@@ -2,6 +2,8 @@
 //! actions in and carries the returned commands out, so every behaviour is a unit test.
 
 pub mod action;
+mod case_keys;
+pub mod cases;
 pub mod command;
 pub mod control_detail;
 pub mod control_keys;
@@ -27,6 +29,7 @@ mod update;
 pub mod writes;
 
 pub use action::{Action, OutboxRow, RestoredWrite};
+pub use case_keys::{LIST_TOP, TAB_TOP};
 pub use command::{AlertQuery, Command, IncidentQuery};
 pub use keymap::{KeyMap, KeymapError};
 pub use state::{
@@ -35,6 +38,10 @@ pub use state::{
 };
 pub use update::update;
 
+#[cfg(test)]
+pub(crate) mod case_fixtures;
+#[cfg(test)]
+mod case_tests;
 #[cfg(test)]
 mod control_tests;
 #[cfg(test)]

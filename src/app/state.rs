@@ -1,6 +1,7 @@
 //! The console's whole state. `update` changes it; `ui::render` only reads it.
 
 use super::action::OutboxRow;
+use super::cases::CasesPane;
 use super::command::{AlertQuery, Command};
 use super::controls::ControlsView;
 use super::entities::EntitiesView;
@@ -300,6 +301,15 @@ pub enum Overlay {
     Conflict(ConflictPrompt),
     /// The control editor (state, assignee, comment) for one control profile.
     ControlEditor(Box<super::controls::ControlEditor>),
+    /// "Close the case 'X'? y/n" and the other case writes that ask first.
+    CaseConfirm(super::cases::CaseConfirm),
+    /// The one-line prompt for a custodian's email, in case `case_id`.
+    CustodianPrompt {
+        case_id: String,
+        input: Box<TextArea<'static>>,
+    },
+    /// The new-case form.
+    CaseForm(Box<super::cases::CaseForm>),
     /// The `:outbox` view: unfinished writes with their state; retry, drop, resolve.
     Outbox {
         rows: Vec<OutboxRow>,
@@ -335,6 +345,10 @@ pub enum Focus {
     Controls,
     /// One control profile in full, opened from `:controls`.
     Control,
+    /// The `:cases` list of eDiscovery cases (full screen).
+    Cases,
+    /// One case's tabs, opened from `:cases`.
+    Case,
 }
 
 /// How the current load treats the rows already on screen.
@@ -499,6 +513,10 @@ pub struct State {
     pub(crate) controls: ControlsView,
     /// The pane `Esc` goes back to from `:score` and `:controls`.
     pub(crate) score_return: Focus,
+    /// The `:cases` pane: cases, their tabs, followed operations, pacing.
+    pub(crate) cases: CasesPane,
+    /// The pane `Esc` goes back to from the case list.
+    pub(crate) cases_return: Focus,
     pub(crate) writes: Writes,
     /// Conflicts reported while another overlay was open; shown one at a time.
     pub(crate) conflicts: VecDeque<ConflictPrompt>,
@@ -547,6 +565,8 @@ impl State {
             chart_marker,
             controls: ControlsView::default(),
             score_return: Focus::Queue,
+            cases: CasesPane::default(),
+            cases_return: Focus::Queue,
             writes: Writes::default(),
             conflicts: VecDeque::new(),
             message: None,
@@ -555,9 +575,17 @@ impl State {
         }
     }
 
-    /// Commands to run at start-up: the first load of the default queue.
+    /// Commands to run at start-up: the first load of the default queue, and following
+    /// again the long-running operations an earlier run of this profile started. They
+    /// are resumed here rather than on the first `:cases`: an estimate started before an
+    /// SSH drop should finish and be reported (in the status line, from any pane) even if
+    /// the analyst never opens the pane again, and a fresh `State` per profile means once
+    /// per profile. With nothing kept, the worker sends no request.
     pub fn initial_commands(&mut self) -> Vec<Command> {
-        vec![self.start_load(LoadMode::Replace)]
+        vec![
+            self.start_load(LoadMode::Replace),
+            Command::ResumeOperations,
+        ]
     }
 
     pub fn should_quit(&self) -> bool {
@@ -658,6 +686,8 @@ impl State {
             Focus::Score => Mode::Score,
             Focus::Controls => Mode::Controls,
             Focus::Control => Mode::Control,
+            Focus::Cases => Mode::Cases,
+            Focus::Case => Mode::Case,
         }
     }
 

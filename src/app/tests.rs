@@ -45,10 +45,14 @@ fn start_up_loads_the_default_queue() {
     assert!(s.dirty, "the first frame is drawn");
     assert_eq!(
         s.initial_commands(),
-        vec![Command::LoadAlerts {
-            generation: 1,
-            query: AlertQuery::default()
-        }]
+        vec![
+            Command::LoadAlerts {
+                generation: 1,
+                query: AlertQuery::default()
+            },
+            // Operations an earlier run started are followed again from the start.
+            Command::ResumeOperations
+        ]
     );
     assert!(s.load.loading);
     assert!(!s.should_quit());

@@ -38,6 +38,7 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
             state.size = (w, h);
             state.scroll_to_cursor();
             incident_keys::relocate(state);
+            super::case_keys::relocate(state);
             state.dirty = true;
             vec![]
         }
@@ -99,8 +100,35 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
         Action::ControlWriteSucceeded { write_id, profile } => {
             super::score_writes::on_succeeded(state, write_id, *profile)
         }
-        // The `:cases` pane keeps these (being built on its own branch).
-        Action::OperationProgress(_) => vec![],
+        Action::OperationProgress(op) => super::case_keys::on_operation(state, op),
+        Action::CasesLoaded(result) => {
+            super::case_keys::on_cases(state, result);
+            vec![]
+        }
+        Action::CaseTabLoaded {
+            case_id,
+            tab,
+            result,
+        } => {
+            super::case_keys::on_tab(state, case_id, tab, result);
+            vec![]
+        }
+        Action::CaseWritten { case_id, result } => {
+            super::case_keys::on_written(state, case_id, result);
+            vec![]
+        }
+        Action::CustodianAdded {
+            case_id,
+            email,
+            result,
+        } => {
+            super::case_keys::on_custodian(state, case_id, email, result);
+            vec![]
+        }
+        Action::CasesPacing(pacing) => {
+            super::case_keys::on_pacing(state, pacing);
+            vec![]
+        }
         Action::SecureScoresLoaded(result) => {
             score_keys::on_scores(state, result);
             vec![]
@@ -315,7 +343,11 @@ fn on_tick(state: &mut State) {
         state.minute = minute;
         state.dirty = true;
     }
-    if state.load.loading || state.incidents.load.loading || !state.writes.is_empty() {
+    if state.load.loading
+        || state.incidents.load.loading
+        || !state.writes.is_empty()
+        || super::case_keys::busy(state)
+    {
         // The spinner for a load or a pending write moves.
         state.dirty = true;
     }

@@ -47,6 +47,13 @@ pub fn top(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         frame.render_widget(fit_line(spans, usize::from(area.width)), area);
         return;
     }
+    if matches!(state.focus, Focus::Cases | Focus::Case) {
+        let used: usize = spans.iter().map(|s| width(&s.content)).sum();
+        let room = usize::from(area.width).saturating_sub(used);
+        spans.extend(cases_top(state, theme, typing, room));
+        frame.render_widget(fit_line(spans, usize::from(area.width)), area);
+        return;
+    }
     // The entities pane has its own filters; the queue's presets and sort do not apply.
     if let (Focus::Entities, Some(v)) = (state.focus, state.entities.as_ref()) {
         spans.push(Span::styled(" │ ", theme.dim()));
@@ -104,6 +111,47 @@ pub fn top(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         ));
     }
     frame.render_widget(fit_line(spans, usize::from(area.width)), area);
+}
+
+/// `:cases`: breadcrumbs ("cases › Contoso investigation › searches"), the count and
+/// the filter.
+fn cases_top(state: &State, theme: &Theme, typing: bool, room: usize) -> Vec<Span<'static>> {
+    let pane = &state.cases;
+    let sep = || Span::styled(" │ ", theme.dim());
+    let crumb = || Span::styled(" › ", theme.dim());
+    let mut spans = vec![sep(), Span::styled("cases", theme.bold())];
+    match pane.open_case().filter(|_| state.focus == Focus::Case) {
+        Some(case) => {
+            // The tab's name is kept whole: the case's name gives way first.
+            let fixed = width(" │ cases › ") + width(" › ") + width(pane.tab.title());
+            let name_room = room.saturating_sub(fixed).clamp(8, 40);
+            spans.push(crumb());
+            spans.push(Span::styled(
+                truncate(&crate::app::cases::case_name(case), name_room).into_owned(),
+                theme.bold(),
+            ));
+            spans.push(crumb());
+            spans.push(Span::styled(pane.tab.title(), theme.bold()));
+        }
+        None => {
+            let shown = crate::app::cases::rows(pane).len();
+            let all = pane.list.len();
+            let count = if shown == all {
+                format::count(all)
+            } else {
+                format!("{} of {}", format::count(shown), format::count(all))
+            };
+            spans.push(Span::styled(format!(" · {count}"), theme.plain()));
+            if !pane.filter.is_empty() && !typing {
+                spans.push(sep());
+                spans.push(Span::styled(
+                    format!("/{}", sanitize::line(&pane.filter)),
+                    theme.warn(),
+                ));
+            }
+        }
+    }
+    spans
 }
 
 /// The top bar's part for the incidents pane, the incident view and an alert opened from
@@ -271,6 +319,67 @@ fn score_status(state: &State, theme: &Theme, spin: &str) -> Vec<Span<'static>> 
     spans
 }
 
+/// `:cases`: what is shown, a spinner while a read runs, and where the cases queue stands
+/// against Graph's 5-a-minute eDiscovery window. The next request's time is absolute (not
+/// a countdown), so the line changes only when the queue does.
+fn cases_status(state: &State, theme: &Theme, spin: &str) -> Vec<Span<'static>> {
+    let pane = &state.cases;
+    let sep = || Span::styled(" · ", theme.dim());
+    let (count, loading) = match (state.focus, pane.open_detail()) {
+        (Focus::Case, detail) => {
+            let tab = pane.tab;
+            let n = state.case_tab_len();
+            let loading = detail.is_some_and(|d| d.fetch(tab).is_loading());
+            (format!(" {} {}", format::count(n), tab.title()), loading)
+        }
+        _ => (
+            counts(
+                crate::app::cases::rows(pane).len(),
+                pane.list.len(),
+                None,
+                "cases",
+            ),
+            pane.list_fetch.is_loading(),
+        ),
+    };
+    let mut spans = vec![Span::styled(count, theme.bold())];
+    if loading {
+        spans.push(sep());
+        spans.push(Span::styled(format!("{spin} reading"), theme.warn()));
+    }
+    let pacing = pane.pacing;
+    if let Some(at) = pacing.next_at {
+        spans.push(sep());
+        spans.push(Span::styled(
+            format!("next request {} UTC", format::clock(at)),
+            theme.warn(),
+        ));
+    }
+    if pacing.waiting > 0 {
+        spans.push(sep());
+        spans.push(Span::styled(
+            format!(
+                "{} read{} waiting",
+                pacing.waiting,
+                if pacing.waiting == 1 { "" } else { "s" }
+            ),
+            theme.warn(),
+        ));
+    }
+    let writes = pane.pending.len() + pane.adding.len() + usize::from(pane.creating.is_some());
+    if writes > 0 {
+        spans.push(sep());
+        spans.push(Span::styled(
+            format!(
+                "{spin} {writes} case change{} sending",
+                if writes == 1 { "" } else { "s" }
+            ),
+            theme.pending(),
+        ));
+    }
+    spans
+}
+
 /// The counts, marks, load progress and live-poll part of the status line for the alert
 /// queue, the incidents and the entities; `refreshed` is where the live part starts.
 fn list_spans(state: &State, theme: &Theme, spin: &str) -> (Vec<Span<'static>>, Option<usize>) {
@@ -328,10 +437,21 @@ pub fn status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let (mut spans, refreshed) =
         if matches!(state.focus, Focus::Score | Focus::Controls | Focus::Control) {
             (score_status(state, theme, spin), None)
+        } else if matches!(state.focus, Focus::Cases | Focus::Case) {
+            (cases_status(state, theme, spin), None)
         } else {
             list_spans(state, theme, spin)
         };
     let sep = || Span::styled(" · ", theme.dim());
+    // A followed operation in flight is named from every pane: it may have been resumed
+    // at start-up, before the analyst opened :cases.
+    if let Some(op) = state.cases.in_flight() {
+        spans.push(sep());
+        spans.push(Span::styled(
+            crate::app::cases::operation_line(op),
+            theme.pending(),
+        ));
+    }
     if !state.writes.is_empty() {
         spans.push(sep());
         spans.push(Span::styled(
@@ -401,6 +521,11 @@ pub fn bottom(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                     state.controls.filter.as_str(),
                     crate::app::control_keys::table(state).len(),
                     state.score.profiles.len(),
+                ),
+                (Focus::Cases, _) => (
+                    state.cases.filter.as_str(),
+                    crate::app::cases::rows(&state.cases).len(),
+                    state.cases.list.len(),
                 ),
                 _ => (
                     state.queue.query(),
@@ -515,6 +640,40 @@ fn hints(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             (K::Down, "scroll"),
             (K::Back, "back"),
         ]
+    } else if state.focus == Focus::Cases {
+        &[
+            (K::OpenCase, "open"),
+            (K::Filter, "filter"),
+            (K::NewCase, "new"),
+            (K::CloseCase, "close"),
+            (K::ReopenCase, "reopen"),
+            (K::Refresh, "reload"),
+            (K::Back, "back"),
+        ]
+    } else if state.focus == Focus::Case {
+        match state.cases.tab {
+            crate::app::cases::CaseTab::Custodians => &[
+                (K::NextTab, "next tab"),
+                (K::AddCustodian, "add custodian"),
+                (K::CloseCase, "close"),
+                (K::Refresh, "reload"),
+                (K::Back, "cases"),
+            ],
+            crate::app::cases::CaseTab::Searches => &[
+                (K::NextTab, "next tab"),
+                (K::Estimate, "estimate"),
+                (K::CloseCase, "close"),
+                (K::Refresh, "reload"),
+                (K::Back, "cases"),
+            ],
+            _ => &[
+                (K::NextTab, "next tab"),
+                (K::CloseCase, "close"),
+                (K::ReopenCase, "reopen"),
+                (K::Refresh, "reload"),
+                (K::Back, "cases"),
+            ],
+        }
     } else if state.focus == Focus::Detail {
         &[
             (K::Back, "back"),

@@ -1,6 +1,7 @@
 //! Drawing: `State` in, frame out. Never mutates state, never does I/O.
 
 mod bars;
+mod cases;
 mod controls;
 mod detail;
 mod entities;
@@ -49,6 +50,7 @@ fn draw(state: &State, frame: &mut Frame) {
         Focus::Incident => incidents::render_view(state, &theme, frame, screen.middle),
         Focus::Score => score::render(state, &theme, frame, screen.middle),
         Focus::Controls | Focus::Control => controls::render(state, &theme, frame, screen.middle),
+        Focus::Cases | Focus::Case => cases::render(state, &theme, frame, screen.middle),
         Focus::Queue | Focus::Detail => {
             if let (Some(header), Some(body)) = (screen.queue_header, screen.queue_body) {
                 queue::render(state, &theme, frame, header, body);
@@ -89,6 +91,8 @@ fn sweep(frame: &mut Frame) {
     }
 }
 
+#[cfg(test)]
+mod case_tests;
 #[cfg(test)]
 mod control_tests;
 #[cfg(test)]

@@ -55,6 +55,26 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, middle: Rect) {
         Some(Overlay::ControlEditor(editor)) => {
             super::controls::render_editor(theme, frame, middle, editor);
         }
+        Some(Overlay::CaseConfirm(confirm)) => {
+            let question = confirm.question();
+            let area = centered(middle, (question.chars().count() as u16 + 6).max(30), 3);
+            let inner = frame_box(frame, theme, area, " Confirm ", " y yes · n no ");
+            frame.render_widget(
+                Paragraph::new(Line::styled(question, theme.bold())).centered(),
+                inner,
+            );
+        }
+        Some(Overlay::CustodianPrompt { case_id, input }) => {
+            let name = state.cases.case(case_id).map_or_else(
+                || "the case".to_owned(),
+                |c| crate::app::cases::case_name(c),
+            );
+            let title = format!(" Add a custodian to '{}' (email) ", truncate(&name, 30));
+            let area = centered(middle, 64, 3);
+            let block = frame_box(frame, theme, area, &title, " enter add · esc cancel ");
+            frame.render_widget(&**input, block);
+        }
+        Some(Overlay::CaseForm(form)) => super::cases::render_form(theme, frame, middle, form),
         Some(Overlay::Help { scroll }) => help_box(state, theme, frame, middle, *scroll),
         Some(Overlay::Conflict(prompt)) => conflict_box(theme, frame, middle, prompt),
         Some(Overlay::Outbox {

@@ -17,7 +17,7 @@ use ratatui::{TerminalOptions, Viewport};
 pub(super) const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
 /// Draws without the final sweep, so the checks below see what sanitising alone produced.
-fn draw(state: &mut State, (w, h): (u16, u16)) -> Buffer {
+pub(super) fn draw(state: &mut State, (w, h): (u16, u16)) -> Buffer {
     update(state, Action::Resize(w, h));
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| super::draw(state, f)).unwrap();
