@@ -295,6 +295,12 @@ enum Progress {
         duration: Duration,
         fail: bool,
     },
+    /// Submitted to an earlier run of the emulator: `before` of it had passed when this
+    /// run's clock started.
+    Resumed {
+        before: Duration,
+        duration: Duration,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -343,6 +349,13 @@ impl Op {
                 let done_after = if *fail { *duration / 2 } else { *duration };
                 let completed = p.is_done().then(|| {
                     self.created + time::Duration::try_from(done_after).unwrap_or_default()
+                });
+                (p, completed)
+            }
+            Progress::Resumed { before, duration } => {
+                let p = phase(now + *before, *duration, false);
+                let completed = p.is_done().then(|| {
+                    self.created + time::Duration::try_from(*duration).unwrap_or_default()
                 });
                 (p, completed)
             }
@@ -1706,12 +1719,17 @@ fn restored_estimate(s: &CasesState, id: &str) -> Option<Op> {
             status: "succeeded",
             completed: started + time::Duration::try_from(duration).unwrap_or_default(),
         }
-    } else {
-        // It began before this clock's zero: what is left of it runs from now.
+    } else if let Some(started) = clock.checked_sub(elapsed) {
         Progress::Live {
-            started: clock.saturating_sub(elapsed),
-            duration: duration.saturating_sub(elapsed.saturating_sub(clock)),
+            started,
+            duration,
             fail: false,
+        }
+    } else {
+        // It began before this run's clock started.
+        Progress::Resumed {
+            before: elapsed - clock,
+            duration,
         }
     };
     let mut rng = Rng::new(mix64(s.seed ^ u64::from_str_radix(&id[16..], 16).ok()?));
@@ -1783,6 +1801,8 @@ mod tests {
         let (p, completed) = op.phase(s.clock.now());
         assert!(!p.is_done(), "{p:?}");
         assert_eq!(completed, None);
+        // A quarter of its 20 s had passed: the progress says so (not a fresh start).
+        assert!((20..=30).contains(&p.percent()), "{p:?}");
         let (p, _) = op.phase(s.clock.now() + 16 * S);
         assert!(p.is_done(), "{p:?}");
         // Started a minute ago: finished, with its counts.
