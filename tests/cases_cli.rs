@@ -490,24 +490,8 @@ fn ctrl_c_stops_waiting_and_leaves_the_estimate_running() {
     let e = unthrottled(&["--seed", "19", "--estimate-secs", "600"]);
     let home = Home::new("cases-ctrlc");
     let (case, search) = active_case_and_search(&home, &e);
-    let mut child = Command::new(support::BIN)
-        .args([
-            "--endpoint",
-            &e.endpoint,
-            "cases",
-            "estimate",
-            &case,
-            &search,
-        ])
-        .arg("--wait")
-        .env("GRAPHSEC_TOKEN", TOKEN)
-        .env("HOME", &home.0)
-        .env("XDG_CONFIG_HOME", home.0.join("config"))
-        .env("XDG_STATE_HOME", home.0.join("state"))
-        .env("XDG_DATA_HOME", home.0.join("data"))
-        .env("XDG_CACHE_HOME", home.0.join("cache"))
-        .env_remove("GRAPHSEC_CONFIG")
-        .env_remove("GRAPHSEC_PROFILE")
+    let mut child = support::command(&home.0, &e.endpoint, TOKEN)
+        .args(["cases", "estimate", &case, &search, "--wait"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

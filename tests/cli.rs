@@ -3,26 +3,14 @@
 
 mod support;
 
-use std::process::Command;
 use support::EmulatorProcess;
-
-use support::BIN;
 
 /// Runs `graphsec --endpoint E ARGS` with a token and an empty config; returns
 /// (success, stdout, stderr).
 fn graphsec(endpoint: &str, args: &[&str]) -> (bool, String, String) {
     let home = std::env::temp_dir().join(format!("graphsec-cli-test-{}", std::process::id()));
-    let out = Command::new(BIN)
-        .arg("--endpoint")
-        .arg(endpoint)
+    let out = support::command(&home, endpoint, "test-token")
         .args(args)
-        .env("GRAPHSEC_TOKEN", "test-token")
-        .env("HOME", &home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env_remove("GRAPHSEC_CONFIG")
-        .env_remove("GRAPHSEC_PROFILE")
         .output()
         .expect("run graphsec");
     (
@@ -165,22 +153,8 @@ fn a_reader_that_leaves_early_ends_the_listing_quietly() {
     use std::process::Stdio;
     let e = EmulatorProcess::start(&["--alerts", "4000", "--seed", "5"]);
     let home = std::env::temp_dir().join(format!("graphsec-cli-pipe-{}", std::process::id()));
-    let mut child = Command::new(BIN)
-        .args([
-            "--endpoint",
-            &e.endpoint,
-            "alerts",
-            "list",
-            "--output",
-            "ndjson",
-        ])
-        .env("GRAPHSEC_TOKEN", "test-token")
-        .env("HOME", &home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env_remove("GRAPHSEC_CONFIG")
-        .env_remove("GRAPHSEC_PROFILE")
+    let mut child = support::command(&home, &e.endpoint, "test-token")
+        .args(["alerts", "list", "--output", "ndjson"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

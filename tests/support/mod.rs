@@ -125,6 +125,24 @@ pub fn graphsec(home: &Home, endpoint: &str, token: &str, args: &[&str]) -> Run 
     graphsec_env(home, endpoint, token, args, &[])
 }
 
+/// `graphsec --endpoint E` with `token`, a private HOME and XDG dirs under `home`, and no
+/// config or profile from the environment: the base every run of the binary in a test
+/// starts from (add the arguments, then output/spawn).
+pub fn command(home: &Path, endpoint: &str, token: &str) -> Command {
+    let mut c = Command::new(BIN);
+    c.arg("--endpoint")
+        .arg(endpoint)
+        .env("GRAPHSEC_TOKEN", token)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env_remove("GRAPHSEC_CONFIG")
+        .env_remove("GRAPHSEC_PROFILE");
+    c
+}
+
 /// [`graphsec`] with more environment variables.
 pub fn graphsec_env(
     home: &Home,
@@ -133,20 +151,10 @@ pub fn graphsec_env(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> Run {
-    let out = Command::new(BIN)
-        .arg("--endpoint")
-        .arg(endpoint)
+    let out = command(&home.0, endpoint, token)
         .args(args)
-        .env("GRAPHSEC_TOKEN", token)
         .env("GRAPHSEC_LOG", "trace")
         .env("RUST_BACKTRACE", "1")
-        .env("HOME", &home.0)
-        .env("XDG_CONFIG_HOME", home.0.join("config"))
-        .env("XDG_STATE_HOME", home.0.join("state"))
-        .env("XDG_DATA_HOME", home.0.join("data"))
-        .env("XDG_CACHE_HOME", home.0.join("cache"))
-        .env_remove("GRAPHSEC_CONFIG")
-        .env_remove("GRAPHSEC_PROFILE")
         .env_remove(UNBUDGETED.0)
         .envs(env.iter().copied())
         .output()
