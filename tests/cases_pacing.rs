@@ -58,11 +58,10 @@ async fn a_burst_of_case_reads_is_paced_and_never_throttled() {
     assert_eq!(e.controls().ediscovery_throttled(), 0, "no 429 was needed");
     // 10 reads after the list's pages, 3 a second: at least three more windows.
     assert!(took >= window * 3, "{took:?}");
-    // Other Graph routes are not held by the eDiscovery window.
-    assert!(client.ediscovery_recent() <= 3);
-    let quick = Instant::now();
+    // Other Graph routes do not count against the eDiscovery window.
+    let before = client.ediscovery_recent();
     let mut scores = std::pin::pin!(client.list_secure_scores(&ODataQuery::new().top(1)));
     scores.next().await.expect("page").expect("scores");
-    assert!(quick.elapsed() < window, "{:?}", quick.elapsed());
+    assert!(client.ediscovery_recent() <= before);
     e.shutdown().await;
 }

@@ -1127,6 +1127,21 @@ mod tests {
     use super::*;
     use crate::graph::auth::StaticToken;
 
+    #[test]
+    fn only_ediscovery_paths_take_the_ediscovery_window() {
+        let url = |p: &str| Url::parse(&format!("https://graph.microsoft.com{p}")).unwrap();
+        assert!(is_ediscovery(&url("/v1.0/security/cases/ediscoveryCases")));
+        assert!(is_ediscovery(&url(
+            "/beta/security/cases/ediscoveryCases('c')/legalHolds"
+        )));
+        assert!(is_ediscovery(&url(
+            "/v1.0/Security/Cases/eDiscoverycases/c"
+        )));
+        assert!(!is_ediscovery(&url("/v1.0/security/secureScores")));
+        assert!(!is_ediscovery(&url("/v1.0/security/alerts_v2")));
+        assert!(!is_ediscovery(&url("/v1.0/security/incidents/cases")));
+    }
+
     fn client(base: &str) -> Result<Client, GraphError> {
         Client::new(ClientConfig::new(base), Arc::new(StaticToken::new("t")))
     }
