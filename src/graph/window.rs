@@ -7,9 +7,8 @@
 //! arrival times, which can be closer together than send times when an earlier request
 //! took longer on the wire). A 429 blocks everything until its Retry-After has passed.
 //!
-//! [`Scheduler`] orders the jobs behind it: the analyst's "this one first" jumps the line,
-//! a job already waiting is not queued twice, and the time the next one can go is known, so
-//! the screen can say "next request in 12 s" instead of hammering.
+//! The time the next request can go is known ([`RequestWindow::next_slot`]), so the screen
+//! can say "next request at 00:31:05" instead of hammering.
 //!
 //! Both take the time as an argument; the rules are tested without sleeping.
 
@@ -49,11 +48,6 @@ impl RequestWindow {
     /// Graph's eDiscovery limit: 5 a minute.
     pub fn ediscovery() -> RequestWindow {
         RequestWindow::new(EDISCOVERY_PER_MINUTE, Duration::from_secs(60))
-    }
-
-    pub fn with_margin(mut self, margin: Duration) -> RequestWindow {
-        self.margin = margin;
-        self
     }
 
     fn forget_old(&mut self, now: Instant) {
@@ -150,90 +144,6 @@ pub struct WindowState {
     pub blocked_until: Option<std::time::SystemTime>,
 }
 
-/// Reads waiting for the window, in the order they will go.
-#[derive(Debug, Clone)]
-pub struct Scheduler<J> {
-    window: RequestWindow,
-    queue: VecDeque<J>,
-}
-
-/// What [`Scheduler::poll`] says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Next<J> {
-    /// Send this now (its slot is taken).
-    Go(J),
-    /// Nothing may go before this time.
-    WaitUntil(Instant),
-    /// Nothing is waiting.
-    Idle,
-}
-
-impl<J: PartialEq> Scheduler<J> {
-    pub fn new(window: RequestWindow) -> Scheduler<J> {
-        Scheduler {
-            window,
-            queue: VecDeque::new(),
-        }
-    }
-
-    /// Queues `job` at the back, unless the same job already waits.
-    pub fn push(&mut self, job: J) {
-        if !self.queue.contains(&job) {
-            self.queue.push_back(job);
-        }
-    }
-
-    /// "This one first": `job` goes before everything else waiting (moved if it waits).
-    pub fn push_first(&mut self, job: J) {
-        self.queue.retain(|j| *j != job);
-        self.queue.push_front(job);
-    }
-
-    /// Drops every waiting job `keep` says no to (e.g. the reads of a pane that closed).
-    pub fn retain(&mut self, keep: impl FnMut(&J) -> bool) {
-        self.queue.retain(keep);
-    }
-
-    /// The next job if its slot is free at `now`, else when one will be.
-    pub fn poll(&mut self, now: Instant) -> Next<J> {
-        if self.queue.is_empty() {
-            return Next::Idle;
-        }
-        if self.window.try_take(now) {
-            match self.queue.pop_front() {
-                Some(job) => Next::Go(job),
-                None => Next::Idle,
-            }
-        } else {
-            Next::WaitUntil(self.window.next_slot(now))
-        }
-    }
-
-    /// A 429 came back: everything waits for Retry-After; `job` (the one refused) goes
-    /// first when it may.
-    pub fn throttled(&mut self, now: Instant, retry_after: Duration, job: J) {
-        self.window.throttled(now, retry_after);
-        self.push_first(job);
-    }
-
-    pub fn waiting(&self) -> usize {
-        self.queue.len()
-    }
-
-    pub fn jobs(&self) -> impl Iterator<Item = &J> {
-        self.queue.iter()
-    }
-
-    /// When the next request may go (`now` if at once), whether or not one waits.
-    pub fn next_slot(&mut self, now: Instant) -> Instant {
-        self.window.next_slot(now)
-    }
-
-    pub fn window_mut(&mut self) -> &mut RequestWindow {
-        &mut self.window
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,33 +216,5 @@ mod tests {
         assert!(!after.try_take(now));
         // Blocked for the rest of the 429's 30 s (measured from the export).
         assert!(after.next_slot(now) >= now + secs(29));
-    }
-
-    #[test]
-    fn the_first_ask_jumps_the_line_and_duplicates_are_not_queued() {
-        let t0 = Instant::now();
-        let mut s = Scheduler::new(RequestWindow::new(1, MIN).with_margin(Duration::ZERO));
-        s.push("cases");
-        s.push("case 1");
-        s.push("cases");
-        assert_eq!(s.waiting(), 2);
-        s.push_first("case 7");
-        s.push_first("case 1");
-        assert_eq!(
-            s.jobs().copied().collect::<Vec<_>>(),
-            ["case 1", "case 7", "cases"]
-        );
-        assert_eq!(s.poll(t0), Next::Go("case 1"));
-        assert_eq!(s.poll(t0 + secs(1)), Next::WaitUntil(t0 + MIN));
-        assert_eq!(s.poll(t0 + MIN), Next::Go("case 7"));
-        // Refused with 429: it goes first again once Retry-After has passed.
-        s.throttled(t0 + MIN, secs(90), "case 7");
-        assert_eq!(
-            s.poll(t0 + MIN + secs(89)),
-            Next::WaitUntil(t0 + MIN + secs(90))
-        );
-        assert_eq!(s.poll(t0 + MIN + secs(90)), Next::Go("case 7"));
-        s.retain(|j| *j != "cases");
-        assert_eq!(s.poll(t0 + secs(1000)), Next::Idle);
     }
 }
