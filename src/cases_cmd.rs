@@ -171,7 +171,7 @@ async fn estimate(
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let location = paced(client, client.estimate_statistics(case, search)).await?;
-    let op_id = headless::cases::operation_id(&location);
+    let op_id = graphsec::graph::cases::operation_id_in(&location);
     let safe_id = sanitize::line(&op_id).into_owned();
     let safe_case = sanitize::line(case).into_owned();
     if !wait {

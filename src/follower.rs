@@ -11,7 +11,7 @@
 
 use crate::app::Action;
 use crate::graph::Client;
-use crate::graph::cases::{CaseOperation, Kept, OperationStatus};
+use crate::graph::cases::{CaseOperation, Kept, OperationStatus, operation_id_in};
 use crate::operations::{self, OperationView, Tracked};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -169,7 +169,7 @@ impl Follower {
             Ok(location) => {
                 let tracked = Tracked {
                     case_id,
-                    operation_id: operation_id(&location),
+                    operation_id: operation_id_in(&location),
                     location,
                     action: view.action.clone(),
                     label,
@@ -314,38 +314,5 @@ fn apply(view: &mut OperationView, op: &Kept<CaseOperation>) {
         && let Some(message) = op.result_info.as_ref().and_then(|r| r.message.clone())
     {
         view.error = Some(message);
-    }
-}
-
-/// The operation id in a `Location`: its last segment, in either key form
-/// (`.../operations/ID` or `.../operations('ID')`).
-pub fn operation_id(location: &str) -> String {
-    let path = location.split(['?', '#']).next().unwrap_or(location);
-    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
-    let key = last
-        .strip_prefix("operations(")
-        .and_then(|k| k.strip_suffix(')'))
-        .unwrap_or(last);
-    key.trim_matches(['\'', '"']).to_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn operation_ids_come_out_of_either_key_form() {
-        assert_eq!(
-            operation_id(
-                "https://graph.microsoft.com/v1.0/security/cases/ediscoveryCases('c1')/operations('op-1')"
-            ),
-            "op-1"
-        );
-        assert_eq!(
-            operation_id(
-                "http://127.0.0.1:9/v1.0/security/cases/ediscoveryCases/c1/operations/op-2?x=1"
-            ),
-            "op-2"
-        );
     }
 }

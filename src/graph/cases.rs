@@ -541,9 +541,37 @@ pub struct NewSearch {
     pub noncustodial_sources: Vec<String>,
 }
 
+/// The id of the operation a `Location` names: Graph writes eDiscovery keys in
+/// parentheses (`.../operations('ID')`); the segment form (`.../operations/ID`) is read too.
+pub fn operation_id_in(location: &str) -> String {
+    let path = location.split(['?', '#']).next().unwrap_or_default();
+    let last = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    let key = match last.split_once('(') {
+        Some((_, rest)) => rest.trim_end_matches(')'),
+        None => last,
+    };
+    key.trim_matches(['\'', '"']).to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn operation_ids_are_read_from_either_key_form() {
+        assert_eq!(
+            operation_id_in("http://h/v1.0/security/cases/ediscoveryCases('c')/operations('abc')"),
+            "abc"
+        );
+        assert_eq!(
+            operation_id_in("https://h/v1.0/x/operations/def?y=1"),
+            "def"
+        );
+    }
 
     #[test]
     fn unset_dates_unknown_members_and_odd_types_are_read() {

@@ -64,22 +64,6 @@ pub async fn list_operations(
     .await
 }
 
-/// The id of the operation a `Location` names: Graph writes eDiscovery keys in
-/// parentheses (`.../operations('ID')`); the segment form (`.../operations/ID`) is read too.
-pub fn operation_id(location: &str) -> String {
-    let path = location.split(['?', '#']).next().unwrap_or_default();
-    let last = path
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or_default();
-    let key = match last.split_once('(') {
-        Some((_, rest)) => rest.trim_end_matches(')'),
-        None => last,
-    };
-    key.trim_matches(['\'', '"']).to_owned()
-}
-
 /// An estimate Graph accepted (202) but nobody has looked at yet: what `cases estimate`
 /// prints without `--wait`, so a script can follow the operation later.
 pub fn write_submitted(
@@ -430,15 +414,6 @@ mod tests {
             back,
             serde_json::from_str::<serde_json::Value>(op.raw.get()).unwrap()
         );
-    }
-
-    #[test]
-    fn operation_ids_are_read_from_either_key_form() {
-        assert_eq!(
-            operation_id("http://h/v1.0/security/cases/ediscoveryCases('c')/operations('abc')"),
-            "abc"
-        );
-        assert_eq!(operation_id("https://h/v1.0/x/operations/def?y=1"), "def");
     }
 
     #[test]
