@@ -312,10 +312,11 @@ impl ReportLayout {
         let need = |n: usize| u16::try_from(n).unwrap_or(u16::MAX).max(1);
         let (u, t) = (need(users), need(trainings));
         if u.saturating_add(t).saturating_add(4) <= rest {
+            // The trainings right under the users; what is left stays blank below.
             return ReportLayout {
                 top,
-                users: rest - t - 4,
-                trainings: t,
+                users: u,
+                trainings: rest - u - 4,
                 both: true,
             };
         }

@@ -172,6 +172,19 @@ fn user_email(u: Option<&SimulationUser>) -> String {
     sanitize::opt_line(u.and_then(|u| u.email.as_deref())).into_owned()
 }
 
+/// The overview's event names in words; others as Graph sent them.
+fn event_name(name: Option<&str>) -> String {
+    match name {
+        Some("SuccessfullyDeliveredMail") => "delivered".to_owned(),
+        Some("EmailLinkClicked") => "clicked".to_owned(),
+        Some("AttachmentLinkClicked") => "attachment link clicked".to_owned(),
+        Some("AttachmentOpened") => "attachment opened".to_owned(),
+        Some("CredentialSupplied") => "credentials supplied".to_owned(),
+        Some("ReportedEmail") => "reported".to_owned(),
+        other => sanitize::opt_line(other).into_owned(),
+    }
+}
+
 fn count(n: Option<i64>) -> String {
     n.map_or_else(|| "-".to_owned(), |n| n.to_string())
 }
@@ -319,7 +332,7 @@ fn render_report(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 for e in &c.events {
                     parts.push(format!(
                         "{} {}",
-                        sanitize::opt_line(e.event_name.as_deref()),
+                        event_name(e.event_name.as_deref()),
                         count(e.count)
                     ));
                 }
@@ -346,7 +359,7 @@ fn render_report(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         let third = w / 3;
         let text: String = rates
             .iter()
-            .map(|(l, r)| fit(&gauge(l, *r, third), third))
+            .map(|(l, r)| fit(&gauge(l, *r, third.saturating_sub(2)), third))
             .collect();
         lines.push(Line::styled(text, theme.accent()));
     } else {
@@ -469,14 +482,7 @@ fn users_table(
     }
     cols.extend([
         col("outcome", 11),
-        col(
-            if wide {
-                "compromised at"
-            } else {
-                "compromised"
-            },
-            date,
-        ),
+        col(if wide { "compromised at" } else { "compr. at" }, date),
         col(if wide { "reported at" } else { "reported" }, date),
         num(
             if wide { "trainings" } else { "train." },
@@ -766,11 +772,10 @@ pub(super) fn top(state: &State, theme: &Theme, typing: bool, room: usize) -> Ve
                 ));
             }
         }
+        // The tab bar names the tenant report shown.
         Focus::SimTenant => {
             spans.push(crumb());
             spans.push(Span::styled("tenant", theme.bold()));
-            spans.push(crumb());
-            spans.push(Span::styled(pane.tenant_tab.title(), theme.bold()));
         }
         _ => {
             let shown = rows(pane).len();
@@ -870,13 +875,13 @@ pub(super) fn hints(state: &State) -> &'static [(KeyAction, &'static str)] {
             (K::SimSort, "sort"),
             (K::SimCompromised, "compromised"),
             (K::SimSection, "users/trainings"),
+            (K::Back, "back"),
             (K::Refresh, "reload"),
-            (K::Back, "simulations"),
         ],
         Focus::SimTenant => &[
             (K::SimSection, "next report"),
+            (K::Back, "back"),
             (K::Refresh, "reload"),
-            (K::Back, "simulations"),
         ],
         _ => &[
             (K::SimOpen, "report"),
