@@ -197,9 +197,25 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/v1.0/reports/security/{*rest}", any(sims::dispatch))
         .route("/beta/reports/security/{*rest}", any(sims::dispatch))
-        .fallback(routes::unknown_path)
+        .fallback(fallback)
         .layer(middleware::from_fn_with_state(state.clone(), outer))
         .with_state(state)
+}
+
+/// Paths no route matched: attack simulation paths written in another case (Graph matches
+/// segment names case-insensitively; the router does not), else 400 naming the segment.
+async fn fallback(
+    state: State<Arc<AppState>>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if sims::classify(uri.path()).is_some() {
+        return sims::dispatch(state, method, uri, headers)
+            .await
+            .into_response();
+    }
+    routes::unknown_path(uri).await.into_response()
 }
 
 /// A `client-request-id` worth echoing: short and plain.
