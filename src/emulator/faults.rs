@@ -56,6 +56,16 @@ pub enum Route {
     EdiscoveryOperations,
     /// `POST .../searches/{id}/estimateStatistics`
     EdiscoveryEstimate,
+    /// `/{v1.0,beta}/security/attackSimulation/simulations`
+    AttackSimulations,
+    /// `.../simulations/{id}` and its report (`report`, `report/overview`,
+    /// `report/simulationUsers`)
+    AttackSimulation,
+    /// Anything else under `attackSimulation`: automations and their runs, trainings (and
+    /// unknown segments there)
+    AttackSimulationItems,
+    /// `/{v1.0,beta}/reports/security/...`: the attack simulation report functions
+    SecurityReports,
     /// Anything else.
     Other,
 }
@@ -64,6 +74,9 @@ impl Route {
     /// Classifies a request path.
     pub fn classify(path: &str) -> Route {
         if let Some(route) = super::cases::classify(path) {
+            return route;
+        }
+        if let Some(route) = super::sims::classify(path) {
             return route;
         }
         if let Some(rest) = path.strip_prefix("/v1.0/security/alerts_v2") {

@@ -23,7 +23,8 @@
 //!
 //! Module map: [`server`] (router and the layer every request passes), [`routes`]
 //! (handlers), [`score`] (Secure Score), [`cases`] (eDiscovery: cases, long-running
-//! estimates, the per-token rate limit), [`filter`] (`$filter`), [`paging`] (query options, `$skiptoken`),
+//! estimates, the per-token rate limit), [`sims`] + [`sims_data`] (attack simulation and
+//! training, and the `reports/security` functions), [`filter`] (`$filter`), [`paging`] (query options, `$skiptoken`),
 //! [`store`] (alerts, lean), [`generate`] + [`vocab`] (the tenant), [`changes`] (the
 //! changing tenant), [`faults`] (throttling and counters for tests), [`auth`], [`error`],
 //! [`json`].
@@ -44,6 +45,8 @@ pub mod paging;
 pub mod routes;
 pub mod score;
 pub mod server;
+pub mod sims;
+pub mod sims_data;
 pub mod store;
 pub mod tls;
 pub mod vocab;

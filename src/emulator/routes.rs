@@ -419,6 +419,11 @@ pub async fn method_not_allowed(method: Method, uri: Uri) -> Response {
         Route::EdiscoveryCase => "GET, HEAD, PATCH",
         Route::EdiscoveryOperations => "GET, HEAD",
         Route::EdiscoveryEstimate => "POST",
+        // Attack simulation answers 405 itself (see `sims::dispatch`).
+        Route::AttackSimulations
+        | Route::AttackSimulation
+        | Route::AttackSimulationItems
+        | Route::SecurityReports => "GET, HEAD",
         Route::Other => "",
     };
     let mut r = GraphError::new(

@@ -11,8 +11,9 @@ use super::conn::Cut;
 use super::error::GraphError;
 use super::faults::{Controls, Fault, Route};
 use super::score::ScoreState;
+use super::sims_data::SimsData;
 use super::store::Store;
-use super::{cases, incident_routes, routes, score};
+use super::{cases, incident_routes, routes, score, sims};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -49,6 +50,8 @@ pub struct AppState {
     pub score: ScoreState,
     /// eDiscovery cases, their clock and their rate limit.
     pub cases: Arc<CasesState>,
+    /// Attack simulations, automations, trainings and their per-user results.
+    pub sims: Arc<SimsData>,
     seed: u64,
     request_seq: AtomicU64,
 }
@@ -73,6 +76,7 @@ impl AppState {
             scheme: "http",
             score: ScoreState::new(seed, now, &super::generate::tenant_id(seed)),
             cases: Arc::new(CasesState::new(seed, now, cases::CasesConfig::default())),
+            sims: Arc::new(SimsData::new(seed, now)),
             seed,
             request_seq: AtomicU64::new(0),
         }
@@ -180,9 +184,38 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1.0/security/cases/{*rest}", any(cases::dispatch))
         .route("/beta/security/cases", any(cases::dispatch))
         .route("/beta/security/cases/{*rest}", any(cases::dispatch))
-        .fallback(routes::unknown_path)
+        // Attack simulation likewise, and the tenant-level report functions beside it.
+        .route("/v1.0/security/attackSimulation", any(sims::dispatch))
+        .route(
+            "/v1.0/security/attackSimulation/{*rest}",
+            any(sims::dispatch),
+        )
+        .route("/beta/security/attackSimulation", any(sims::dispatch))
+        .route(
+            "/beta/security/attackSimulation/{*rest}",
+            any(sims::dispatch),
+        )
+        .route("/v1.0/reports/security/{*rest}", any(sims::dispatch))
+        .route("/beta/reports/security/{*rest}", any(sims::dispatch))
+        .fallback(fallback)
         .layer(middleware::from_fn_with_state(state.clone(), outer))
         .with_state(state)
+}
+
+/// Paths no route matched: attack simulation paths written in another case (Graph matches
+/// segment names case-insensitively; the router does not), else 400 naming the segment.
+async fn fallback(
+    state: State<Arc<AppState>>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if sims::classify(uri.path()).is_some() {
+        return sims::dispatch(state, method, uri, headers)
+            .await
+            .into_response();
+    }
+    routes::unknown_path(uri).await.into_response()
 }
 
 /// A `client-request-id` worth echoing: short and plain.
