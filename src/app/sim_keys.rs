@@ -472,3 +472,41 @@ pub(crate) fn busy(state: &State) -> bool {
         _ => false,
     }
 }
+
+impl State {
+    /// The `:sims` list as shown (filter and order applied): each simulation's id with
+    /// its compromise and report rates as the rows draw them.
+    pub fn sim_rows(&self) -> Vec<(String, super::sims::Rate, super::sims::Rate)> {
+        let pane = &self.sims;
+        rows(pane)
+            .into_iter()
+            .map(|i| {
+                let id = &pane.list[i].id;
+                (id.clone(), pane.compromise_rate(id), pane.report_rate(id))
+            })
+            .collect()
+    }
+
+    /// The user ids of the open report's users table as shown (order and filter applied).
+    pub fn sim_report_user_ids(&self) -> Vec<String> {
+        let users = self.sims.open_users();
+        self.sims
+            .open_user_rows()
+            .into_iter()
+            .map(|i| {
+                users[i]
+                    .simulation_user
+                    .as_ref()
+                    .and_then(|u| u.user_id.clone())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+}
+
+impl State {
+    /// The simulation under the `:sims` list cursor.
+    pub fn selected_sim(&self) -> Option<&str> {
+        self.sims.cursor_id.as_deref()
+    }
+}
