@@ -615,9 +615,7 @@ async fn the_report_functions_answer_with_and_without_parentheses() {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(
-        e.controls().requests("GET", Route::SecurityReports) > 0,
-        true
-    );
+    // 2 versions × 3 functions × (one read + two followed listings), plus the unknown one.
+    assert!(e.controls().requests("GET", Route::SecurityReports) > 2 * 3 * 3);
     e.shutdown().await;
 }

@@ -655,8 +655,12 @@ impl Ctx<'_> {
     fn reply(&self, body: Value) -> Response {
         let mut body = body.to_string();
         if !self.include_unknown {
-            // The only late member on this surface; it appears as a whole JSON string.
-            body = body.replace(&format!("\"{LATE_TECHNIQUE}\""), "\"unknownFutureValue\"");
+            // The only late member here, and only ever the value of `attackTechnique`;
+            // serde_json writes members without spaces, so the pair is matched whole.
+            body = body.replace(
+                &format!("\"attackTechnique\":\"{LATE_TECHNIQUE}\""),
+                "\"attackTechnique\":\"unknownFutureValue\"",
+            );
         }
         super::routes::json_reply(body, self.include_unknown)
     }
@@ -749,14 +753,9 @@ pub async fn dispatch(
         return Err(super::routes::unknown_path(uri).await);
     };
     let target = target(version, reports, &segs);
-    if let Target::Unknown(seg) = &target {
-        return Err(GraphError::new(
-            StatusCode::BAD_REQUEST,
-            "invalidRequest",
-            format!("Resource not found for the segment '{seg}'."),
-        ));
-    }
-    if method != Method::GET && method != Method::HEAD {
+    let unknown = matches!(target, Target::Unknown(_));
+    // An unknown segment is refused whatever the method; a known resource takes reads only.
+    if !unknown && method != Method::GET && method != Method::HEAD {
         return Ok(not_allowed(&method, "GET, HEAD"));
     }
     let cx = Ctx {
@@ -844,7 +843,11 @@ pub async fn dispatch(
             "reports/security/getAttackSimulationTrainingUserCoverage",
             cx.data().training_user_coverage(),
         ),
-        Target::Unknown(_) => unreachable!("answered above"),
+        Target::Unknown(seg) => Err(GraphError::new(
+            StatusCode::BAD_REQUEST,
+            "invalidRequest",
+            format!("Resource not found for the segment '{seg}'."),
+        )),
     }
 }
 

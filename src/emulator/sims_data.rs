@@ -401,7 +401,6 @@ pub struct SimsData {
     pub simulations: Vec<Sim>,
     pub automations: Vec<Automation>,
     pub trainings: Vec<Value>,
-    now: OffsetDateTime,
 }
 
 fn uuid(rng: &mut Rng) -> String {
@@ -503,13 +502,7 @@ impl SimsData {
             simulations,
             automations,
             trainings,
-            now,
         }
-    }
-
-    /// The time the data was generated for.
-    pub fn now(&self) -> OffsetDateTime {
-        self.now
     }
 
     pub fn find(&self, id: &str) -> Option<&Sim> {
