@@ -117,6 +117,18 @@ fn sim_tenant() {
 }
 
 #[test]
+fn a_simulation_that_has_not_run_says_so() {
+    let mut s = sims_rated();
+    press(&mut s, "G");
+    update(&mut s, code(KeyCode::Enter));
+    let text = screen_text(&snapshot("sim_report_draft", &mut s, SIZES[0]));
+    assert!(text.contains("Invoice attachment (draft)"), "{text}");
+    assert!(text.contains("Not run yet: no report"), "{text}");
+    assert!(text.contains("Not run yet: no per-user results"), "{text}");
+    assert!(!text.contains("Reading"), "{text}");
+}
+
+#[test]
 fn sim_list_loading_and_failed() {
     let mut s = State::new(crate::app::fixtures::session(), crate::app::fixtures::NOW);
     update(&mut s, Action::Resize(80, 24));

@@ -320,10 +320,7 @@ fn render_report(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         theme.plain(),
     ));
     let description = sanitize::opt_line(sim.description.as_deref());
-    lines.push(Line::styled(
-        format!(" {}", if description == "-" { "" } else { &description }),
-        theme.dim(),
-    ));
+    lines.push(Line::styled(format!(" {description}"), theme.dim()));
     // The overview's figures: targets, then every event Graph counted.
     let figures = match overview {
         Some(o) => {
@@ -493,7 +490,9 @@ fn users_table(
         table(theme, frame, area, &cols, 0, 0, 0, focused, |_| {
             (vec![], None)
         });
+        let run = pane.open_sim().is_some_and(|s| has_run(s));
         let text = match pane.open_fetch() {
+            _ if !run => "Not run yet: no per-user results".to_owned(),
             Fetch::Loading | Fetch::NotAsked if users.is_empty() => {
                 "Reading the report…".to_owned()
             }
