@@ -2,8 +2,8 @@
 //! what the keys do.
 
 use super::keymap::{
-    ALL, BOTH, CASE, CASE_LIST, CASES, CONTROLS, DETAIL, ENTITIES, FILTERED, KeyMap, Mode, OPENS,
-    PRESETS, QUEUE, QUEUES, SCORE, WRITES,
+    ALL, ASSESS_LIST, BOTH, CASE, CASE_LIST, CASES, CONTROLS, DETAIL, ENTITIES, FILTERED, KeyMap,
+    Mode, OPENS, PRESETS, QUEUE, QUEUES, SCORE, WRITES,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +28,10 @@ const SECTIONS: &[(&[Mode], &str)] = &[
     ),
     (OPENS, "Queue, incidents, incident view and controls"),
     (QUEUES, "Queue and incidents"),
-    (FILTERED, "Queue, entities, incidents, controls and cases"),
+    (
+        FILTERED,
+        "Queue, entities, incidents, controls, cases and assessments",
+    ),
     (PRESETS, "Queue, detail and incidents"),
     (BOTH, "Queue and detail"),
     (QUEUE, "Queue"),
@@ -39,6 +42,7 @@ const SECTIONS: &[(&[Mode], &str)] = &[
     (CASE_LIST, "eDiscovery cases (:cases)"),
     (CASES, "Cases and a case"),
     (CASE, "A case's tabs"),
+    (ASSESS_LIST, "Threat assessment requests (:assess)"),
 ];
 
 /// Every help line, in order.
@@ -86,6 +90,11 @@ pub fn lines(keymap: &KeyMap) -> Vec<HelpLine> {
         "  in one queue (the tab you look at goes first) and the status line says",
         "  when the next request goes and how many wait. Close, reopen, create and",
         "  add custodian go straight to Graph (not the outbox) after a y/n or a form",
+        ":assess lists threat assessment requests (URLs, mails, files reported as",
+        "  misjudged) with Microsoft's verdicts; n opens the form: pick the kind",
+        "  (left/right or space), fill its fields, tab moves, ctrl-s submits, esc",
+        "  cancels. Files are read on this host (at most 3,000,000 bytes). A new",
+        "  request shows as pending and updates itself while the pane is open",
         "ctrl-c cancels the open input or menu first; in the detail it goes",
         "  back; in the queue it clears marks and filter; twice in a row quits",
     ] {

@@ -33,6 +33,10 @@ pub enum Mode {
     Cases,
     /// One case's tabs (opened from `:cases`) have focus.
     Case,
+    /// The `:assess` list has focus.
+    Assess,
+    /// One assessment request (opened from `:assess`) has focus.
+    Assessment,
 }
 
 impl Mode {
@@ -48,6 +52,8 @@ impl Mode {
             Mode::Control => "control",
             Mode::Cases => "cases",
             Mode::Case => "case",
+            Mode::Assess => "assess",
+            Mode::Assessment => "assessment",
         }
     }
 }
@@ -99,6 +105,8 @@ pub enum KeyAction {
     ReopenCase,
     AddCustodian,
     Estimate,
+    OpenAssessment,
+    NewAssessment,
     Interrupt,
     Suspend,
     Quit,
@@ -116,6 +124,8 @@ pub const ALL: &[Mode] = &[
     Mode::Control,
     Mode::Cases,
     Mode::Case,
+    Mode::Assess,
+    Mode::Assessment,
 ];
 /// Where alerts and incidents are changed: the same keys for both.
 pub const WRITES: &[Mode] = &[Mode::Queue, Mode::Detail, Mode::Incidents, Mode::Incident];
@@ -130,6 +140,7 @@ pub const FILTERED: &[Mode] = &[
     Mode::Incidents,
     Mode::Controls,
     Mode::Cases,
+    Mode::Assess,
 ];
 /// The two queues: marks and sorting.
 pub const QUEUES: &[Mode] = &[Mode::Queue, Mode::Incidents];
@@ -146,6 +157,8 @@ pub const CASE_LIST: &[Mode] = &[Mode::Cases];
 pub const CASE: &[Mode] = &[Mode::Case];
 /// The case list and a case.
 pub const CASES: &[Mode] = &[Mode::Cases, Mode::Case];
+/// The `:assess` list.
+pub const ASSESS_LIST: &[Mode] = &[Mode::Assess];
 
 struct Spec {
     action: KeyAction,
@@ -422,11 +435,25 @@ const SPECS: &[Spec] = &[
         "start an estimate on the search (searches tab; asks y/n)",
     ),
     spec(
+        KeyAction::OpenAssessment,
+        "open_assessment",
+        "enter",
+        ASSESS_LIST,
+        "the request's fields and results (verdicts)",
+    ),
+    spec(
+        KeyAction::NewAssessment,
+        "new_assessment",
+        "n",
+        ASSESS_LIST,
+        "submit a URL, mail, file or .eml for assessment (ctrl-s sends)",
+    ),
+    spec(
         KeyAction::CommandLine,
         "command",
         ":",
         ALL,
-        "command line (:alerts, :incidents, :entities, :score, :controls, :cases, :outbox, :q)",
+        "command line (:alerts, :incidents, :entities, :score, :controls, :cases, :assess, :outbox, :q)",
     ),
     spec(KeyAction::Help, "help", "?", ALL, "this help"),
     spec(
@@ -489,6 +516,7 @@ impl KeyAction {
                 | KeyAction::ReopenCase
                 | KeyAction::AddCustodian
                 | KeyAction::Estimate
+                | KeyAction::NewAssessment
         )
     }
 }

@@ -310,6 +310,8 @@ pub enum Overlay {
     },
     /// The new-case form.
     CaseForm(Box<super::cases::CaseForm>),
+    /// The new threat assessment form.
+    AssessForm(Box<super::assess_form::AssessForm>),
     /// The `:outbox` view: unfinished writes with their state; retry, drop, resolve.
     Outbox {
         rows: Vec<OutboxRow>,
@@ -349,6 +351,10 @@ pub enum Focus {
     Cases,
     /// One case's tabs, opened from `:cases`.
     Case,
+    /// The `:assess` list of threat assessment requests (full screen).
+    Assess,
+    /// One assessment request with its results, opened from `:assess`.
+    Assessment,
 }
 
 /// How the current load treats the rows already on screen.
@@ -517,6 +523,10 @@ pub struct State {
     pub(crate) cases: CasesPane,
     /// The pane `Esc` goes back to from the case list.
     pub(crate) cases_return: Focus,
+    /// The `:assess` pane: threat assessment requests, the form's draft, the followed ones.
+    pub(crate) assess: super::assess::AssessPane,
+    /// The pane `Esc` goes back to from the assessment list.
+    pub(crate) assess_return: Focus,
     pub(crate) writes: Writes,
     /// Conflicts reported while another overlay was open; shown one at a time.
     pub(crate) conflicts: VecDeque<ConflictPrompt>,
@@ -567,6 +577,8 @@ impl State {
             score_return: Focus::Queue,
             cases: CasesPane::default(),
             cases_return: Focus::Queue,
+            assess: Default::default(),
+            assess_return: Focus::Queue,
             writes: Writes::default(),
             conflicts: VecDeque::new(),
             message: None,
@@ -688,6 +700,8 @@ impl State {
             Focus::Control => Mode::Control,
             Focus::Cases => Mode::Cases,
             Focus::Case => Mode::Case,
+            Focus::Assess => Mode::Assess,
+            Focus::Assessment => Mode::Assessment,
         }
     }
 

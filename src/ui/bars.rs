@@ -47,6 +47,13 @@ pub fn top(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         frame.render_widget(fit_line(spans, usize::from(area.width)), area);
         return;
     }
+    if matches!(state.focus, Focus::Assess | Focus::Assessment) {
+        let used: usize = spans.iter().map(|s| width(&s.content)).sum();
+        let room = usize::from(area.width).saturating_sub(used);
+        spans.extend(super::assess::top(state, theme, typing, room));
+        frame.render_widget(fit_line(spans, usize::from(area.width)), area);
+        return;
+    }
     if matches!(state.focus, Focus::Cases | Focus::Case) {
         let used: usize = spans.iter().map(|s| width(&s.content)).sum();
         let room = usize::from(area.width).saturating_sub(used);
@@ -439,6 +446,8 @@ pub fn status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             (score_status(state, theme, spin), None)
         } else if matches!(state.focus, Focus::Cases | Focus::Case) {
             (cases_status(state, theme, spin), None)
+        } else if matches!(state.focus, Focus::Assess | Focus::Assessment) {
+            (super::assess::status(state, theme, spin), None)
         } else {
             list_spans(state, theme, spin)
         };
@@ -526,6 +535,11 @@ pub fn bottom(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                     state.cases.filter.as_str(),
                     crate::app::cases::rows(&state.cases).len(),
                     state.cases.list.len(),
+                ),
+                (Focus::Assess, _) => (
+                    state.assess.filter.as_str(),
+                    crate::app::assess::rows(&state.assess).len(),
+                    state.assess.list.len(),
                 ),
                 _ => (
                     state.queue.query(),
@@ -674,6 +688,8 @@ fn hints(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 (K::Back, "cases"),
             ],
         }
+    } else if matches!(state.focus, Focus::Assess | Focus::Assessment) {
+        super::assess::hints(state)
     } else if state.focus == Focus::Detail {
         &[
             (K::Back, "back"),
