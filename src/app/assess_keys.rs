@@ -30,7 +30,7 @@ pub(crate) fn open(state: &mut State) -> Vec<Command> {
     state.focus = Focus::Assess;
     state.assess.open = None;
     relocate(state);
-    state.info("Threat assessment requests, newest first (enter opens, n submits, esc goes back)");
+    state.info("Threat assessment requests, newest first (n submits one)");
     let mut commands = load_list(state, false);
     commands.extend(follow_pending(state));
     commands

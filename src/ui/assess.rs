@@ -40,15 +40,23 @@ fn when(t: Option<OffsetDateTime>, wide: bool) -> String {
     }
 }
 
-/// kind, category, subject (flexible), type, status, created, verdicts.
-fn columns(total: usize) -> [usize; 7] {
+/// The columns: (header, width) with the subject taking what is left. At 80 columns
+/// the content type gives way (the kind says it: url, file, mail); the detail has it.
+fn columns(total: usize) -> Vec<(&'static str, usize)> {
     let wide = total >= 120;
-    let created = if wide { 16 } else { 11 };
-    let verdict = if wide { 36 } else { 14 };
-    let fixed = 10 + 9 + 4 + 9 + created + verdict;
+    let mut cols = vec![("kind", 10), ("category", 8), ("subject", 0)];
+    if wide {
+        cols.push(("type", 4));
+    }
+    cols.extend([
+        ("status", 9),
+        ("created", if wide { 16 } else { 11 }),
+        ("verdict", if wide { 36 } else { 14 }),
+    ]);
     // One space before each column.
-    let subject = total.saturating_sub(fixed + 7).max(8);
-    [10, 9, subject, 4, 9, created, verdict]
+    let fixed: usize = cols.iter().map(|(_, w)| w + 1).sum();
+    cols[2].1 = total.saturating_sub(fixed + 1).max(8);
+    cols
 }
 
 fn row_text(cells: &[String], widths: &[usize]) -> String {
@@ -63,14 +71,10 @@ fn row_text(cells: &[String], widths: &[usize]) -> String {
 fn render_list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let pane = &state.assess;
     let rows = rows(pane);
-    let widths = columns(usize::from(area.width));
+    let cols = columns(usize::from(area.width));
     let wide = area.width >= 120;
-    let header: Vec<String> = [
-        "kind", "category", "subject", "type", "status", "created", "verdict",
-    ]
-    .iter()
-    .map(|h| (*h).to_owned())
-    .collect();
+    let widths: Vec<usize> = cols.iter().map(|(_, w)| *w).collect();
+    let header: Vec<String> = cols.iter().map(|(h, _)| (*h).to_owned()).collect();
     frame.render_widget(
         Line::styled(row_text(&header, &widths), theme.header()),
         Rect::new(area.x, area.y, area.width, 1),
@@ -98,15 +102,15 @@ fn render_list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let lines: Vec<Line> = (offset..rows.len().min(offset + height))
         .map(|i| {
             let r = &pane.list[rows[i]];
-            let cells = vec![
+            let mut cells = vec![
                 kind_label(r),
                 format::wire(r.category.as_ref().map(|c| c.as_str())).into_owned(),
                 subject(r),
-                format::wire(r.content_type.as_ref().map(|c| c.as_str())).into_owned(),
-                status_word(r),
-                when(r.created, wide),
-                verdicts(r),
             ];
+            if wide {
+                cells.push(format::wire(r.content_type.as_ref().map(|c| c.as_str())).into_owned());
+            }
+            cells.extend([status_word(r), when(r.created, wide), verdicts(r)]);
             let mut line = Line::raw(row_text(&cells, &widths));
             if r.is_pending() {
                 line = line.style(theme.pending());
@@ -251,13 +255,13 @@ pub(super) fn top(state: &State, theme: &Theme, typing: bool, room: usize) -> Ve
     let pane = &state.assess;
     let mut spans = vec![
         Span::styled(" │ ", theme.dim()),
-        Span::styled("threat assessments", theme.bold()),
+        Span::styled("assessments", theme.bold()),
     ];
     if let Some(r) = pane
         .open_request()
         .filter(|_| state.focus == Focus::Assessment)
     {
-        let fixed = width(" │ threat assessments › ");
+        let fixed = width(" │ assessments › ");
         let shown = truncate(&subject(r), room.saturating_sub(fixed).max(8)).into_owned();
         spans.push(Span::styled(" › ", theme.dim()));
         spans.push(Span::raw(shown));
