@@ -8,7 +8,7 @@ use super::assess_fixtures::*;
 use super::assess_form::FormField;
 use super::fixtures::{NOW, code, session};
 use super::{Action, Command, Focus, Overlay, State, update};
-use crate::assess_file::read_for_assessment;
+use crate::assess_file::{FileProblem, MAX_FILE_BYTES};
 use crate::graph::assess::{ExpectedAssessment, ThreatCategory};
 use ratatui::crossterm::event::KeyCode;
 use std::path::PathBuf;
@@ -354,15 +354,14 @@ fn file_refused(path: &str, problem: String) -> State {
 
 #[test]
 fn a_missing_file_keeps_the_form_with_the_readers_message() {
-    let dir = std::env::temp_dir().join(format!("graphsec-assess-app-{}", std::process::id()));
-    let path = dir.join("no-such-sample.bin");
-    let problem = read_for_assessment(&path).unwrap_err().to_string();
-    let path = path.to_string_lossy().into_owned();
-    let s = file_refused(&path, problem);
+    // The reader's own problem, as the worker sends it back (no I/O in app tests).
+    let path = "/srv/samples/no-such-sample.bin";
+    let problem = FileProblem::Missing(PathBuf::from(path)).to_string();
+    let s = file_refused(path, problem);
     let (field, error) = form_state(&s).expect("the form is back");
     assert_eq!(field, FormField::Path);
     let error = error.unwrap();
-    assert!(error.starts_with("no file named"), "{error}");
+    assert_eq!(error, format!("no file named {path}"));
     assert_eq!(
         form_text(&s, FormField::Path),
         path,
@@ -377,19 +376,18 @@ fn a_missing_file_keeps_the_form_with_the_readers_message() {
 
 #[test]
 fn a_file_too_big_keeps_the_form_and_names_the_limit() {
-    let dir = std::env::temp_dir().join(format!("graphsec-assess-big-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("big.bin");
-    let f = std::fs::File::create(&path).unwrap();
-    f.set_len(crate::assess_file::MAX_FILE_BYTES + 1).unwrap();
-    let problem = read_for_assessment(&path).unwrap_err().to_string();
-    let _ = std::fs::remove_dir_all(&dir);
-    let s = file_refused(&path.to_string_lossy(), problem);
+    let path = "/srv/samples/big.bin";
+    let problem = FileProblem::TooBig {
+        path: PathBuf::from(path),
+        size: MAX_FILE_BYTES + 1,
+    }
+    .to_string();
+    let s = file_refused(path, problem);
     let (field, error) = form_state(&s).expect("the form is back");
     assert_eq!(field, FormField::Path);
     let error = error.unwrap();
     assert!(
-        error.contains("is 3000001 bytes; Graph takes files up to 3000000 bytes"),
+        error.contains("big.bin is 3000001 bytes; Graph takes files up to 3000000 bytes"),
         "{error}"
     );
 }
