@@ -14,7 +14,7 @@ use super::format;
 use super::keymap::KeyAction;
 use super::score::Fetch;
 use super::state::{Focus, Overlay, State};
-use crate::graph::assess::ThreatAssessmentRequest;
+use crate::graph::assess::{AssessmentKind, ThreatAssessmentRequest};
 use crate::graph::cases::Kept;
 use crate::sanitize;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -430,9 +430,14 @@ pub(crate) fn on_submitted(
 /// Nothing was created: the form comes back as typed (now, or with `n` if something else
 /// has the keys), with the reason on the field at fault or in the status line.
 fn failed(state: &mut State, what: &str, failure: SubmitFailure) {
+    let kind = state
+        .assess
+        .draft
+        .as_ref()
+        .map_or(AssessmentKind::Url, |f| f.kind);
     let (field, text) = match failure {
         SubmitFailure::File(text) => (Some(FormField::Path), text),
-        SubmitFailure::Throttled { retry_after } => (None, throttled(state, retry_after)),
+        SubmitFailure::Throttled { retry_after } => (None, throttled(state, kind, retry_after)),
         SubmitFailure::Failed(e) => (None, format!("Graph did not take the assessment: {e}")),
     };
     let text = sanitize::line(&text).into_owned();
@@ -458,23 +463,41 @@ fn failed(state: &mut State, what: &str, failure: SubmitFailure) {
     }
 }
 
-/// A 429 on submit, in words: which limits Graph sets, and when to try again.
-fn throttled(state: &State, retry_after: Option<std::time::Duration>) -> String {
-    let limits = "Graph takes 1 assessment per URL, file or mail per 15 minutes (3 a day) \
-                  and 150 per tenant per 15 minutes";
-    match retry_after {
+/// A 429 on submit, in words: which limit, and when to try again. Graph's body names the
+/// limit but the client keeps only `Retry-After`: a wait of up to 15 minutes is one of the
+/// 15-minute limits, a longer one a daily limit (as `graphsec assessments submit-*` says).
+fn throttled(
+    state: &State,
+    kind: AssessmentKind,
+    retry_after: Option<std::time::Duration>,
+) -> String {
+    let what = match kind {
+        AssessmentKind::Url => "URL",
+        AssessmentKind::Mail => "message and recipient",
+        AssessmentKind::File | AssessmentKind::EmailFile => "file",
+    };
+    let limit = match retry_after {
+        Some(d) if d > std::time::Duration::from_secs(15 * 60) => format!(
+            "a daily limit (Graph takes the same {what} 3 times in 24 hours, and 10,000 submissions a tenant)"
+        ),
+        _ => format!(
+            "a 15-minute limit (Graph takes the same {what} once in 15 minutes, and 150 submissions a tenant)"
+        ),
+    };
+    let when = match retry_after {
         Some(d) => {
             let secs = d.as_secs().max(1);
             let at =
                 state.now + time::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 2));
             format!(
-                "too many submissions ({limits}); retry after {} UTC (in {})",
+                "retry after {} UTC (in {})",
                 format::clock(at),
                 wait_words(secs)
             )
         }
-        None => format!("too many submissions ({limits}); retry later"),
-    }
+        None => "Graph did not say when to retry".to_owned(),
+    };
+    format!("Graph throttled the submission: over {limit}; {when}")
 }
 
 fn wait_words(secs: u64) -> String {

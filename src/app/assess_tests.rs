@@ -501,7 +501,7 @@ fn a_429_keeps_the_form_as_typed_and_says_which_limit_and_when() {
     assert_eq!(form_text(&s, FormField::Url), URL, "nothing typed is lost");
     let line = status(&s);
     assert!(
-        line.contains("1 assessment per URL, file or mail per 15 minutes"),
+        line.contains("over a 15-minute limit (Graph takes the same URL once in 15 minutes"),
         "{line}"
     );
     assert!(
@@ -509,6 +509,21 @@ fn a_429_keeps_the_form_as_typed_and_says_which_limit_and_when() {
         "{line}"
     );
     assert_eq!(s.now, NOW);
+    // A longer wait is a daily limit.
+    update(&mut s, code(KeyCode::Esc));
+    form_of(&mut s, 0);
+    tab(&mut s);
+    press(&mut s, URL);
+    send(&mut s);
+    update(
+        &mut s,
+        Action::AssessmentSubmitted(Err(SubmitFailure::Throttled {
+            retry_after: Some(std::time::Duration::from_secs(5 * 3600)),
+        })),
+    );
+    let line = status(&s);
+    assert!(line.contains("over a daily limit"), "{line}");
+    assert!(line.contains("retry after 17:00:00 UTC (in 5 h)"), "{line}");
     // Sent again once the wait is over: the same draft.
     let draft = submitted(send(&mut s));
     assert_eq!(draft.target, DraftTarget::Url { url: URL.into() });
