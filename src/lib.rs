@@ -5,6 +5,7 @@
 //! [`worker`]; [`ui`] draws the state. [`graph`] and [`emulator`] know nothing of the UI.
 
 pub mod app;
+pub mod assess_file;
 pub mod config;
 pub mod correlate;
 pub mod demo;

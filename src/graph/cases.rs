@@ -409,9 +409,15 @@ impl LegalHold {
     }
 }
 
-/// The models that have an `id` Graph must send.
+/// The models kept with their JSON ([`Kept`]). Most have an `id` Graph must send; rows of a
+/// report (a user's line in a simulation report, a repeat offender) have none and say so.
 pub trait HasId {
     fn id(&self) -> &str;
+
+    /// Whether the object names itself well enough to be shown; by default, a non-empty id.
+    fn identified(&self) -> bool {
+        !self.id().is_empty()
+    }
 }
 
 macro_rules! has_id {
@@ -460,11 +466,11 @@ impl<T: for<'de> Deserialize<'de> + HasId> FromRaw for Kept<T> {
     fn from_raw(raw: &RawValue) -> Result<Self, serde_json::Error> {
         if !raw.get().trim_start().starts_with('{') {
             return Err(serde_json::Error::custom(
-                "an eDiscovery object must be a JSON object",
+                "a Graph object must be a JSON object",
             ));
         }
         let item: T = serde_json::from_str(raw.get())?;
-        if item.id().is_empty() {
+        if !item.identified() {
             return Err(serde_json::Error::missing_field("id"));
         }
         Ok(Kept {

@@ -7,6 +7,7 @@
 //!   elsewhere are refused and redirects are not followed;
 //! - the token never appears in errors, logs or `Debug` output.
 
+use super::assess::{NewAssessment, ThreatAssessmentRequest, ThreatAssessmentResult};
 use super::auth::{AuthError, TokenProvider};
 use super::budget::{BudgetConfig, BudgetSnapshot, RequestBudget};
 use super::cases::{
@@ -19,6 +20,10 @@ use super::models::{Alert, AlertComment, AlertUpdate, CommentList, FromRaw, Page
 use super::odata::ODataQuery;
 use super::retry::{RetryBudget, RetryCause, client_request_id, parse_retry_after, random_u64};
 use super::score::{ControlStateUpdate, SecureScore, SecureScoreControlProfile};
+use super::sims::{
+    AutomationRun, RepeatOffender, ReportOverview, Simulation, SimulationAutomation,
+    SimulationUserCoverage, Training, TrainingUserCoverage, UserSimulationDetails,
+};
 use super::tls::{ExtraRoots, TlsProblem};
 use super::window::RequestWindow;
 use futures_util::Stream;
@@ -49,6 +54,11 @@ const INCIDENTS_PATH: &str = "security/incidents";
 const SECURE_SCORES_PATH: &str = "security/secureScores";
 const CONTROL_PROFILES_PATH: &str = "security/secureScoreControlProfiles";
 const CASES_PATH: &str = "security/cases/ediscoveryCases";
+const SIMULATIONS_PATH: &str = "security/attackSimulation/simulations";
+const AUTOMATIONS_PATH: &str = "security/attackSimulation/simulationAutomations";
+const TRAININGS_PATH: &str = "security/attackSimulation/trainings";
+const SECURITY_REPORTS_PATH: &str = "reports/security";
+const ASSESSMENTS_PATH: &str = "informationProtection/threatAssessmentRequests";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientConfig {
@@ -621,6 +631,171 @@ impl Client {
         let url = check_location(self.base(), location)?;
         let body = self.execute(Method::GET, &url, None).await?;
         parse_kept(&body, "operation")
+    }
+
+    // ---- Attack simulation and training (surface.md §8).
+
+    /// All pages of simulations. Graph leaves each simulation's `report` out of the list
+    /// unless `$select` names it; [`Client::get_simulation_overview`] is the cheap way to a
+    /// row's rates.
+    pub fn list_simulations(
+        &self,
+        query: &ODataQuery,
+    ) -> impl Stream<Item = Result<Page<Kept<Simulation>>, GraphError>> + Send + Unpin + 'static
+    {
+        self.list(SIMULATIONS_PATH, query)
+    }
+
+    /// One simulation with its `report` (overview and one line per targeted user).
+    pub async fn get_simulation(&self, id: &str) -> Result<Kept<Simulation>, GraphError> {
+        let url = self.url(SIMULATIONS_PATH, &[id])?;
+        let body = self.execute(Method::GET, &url, None).await?;
+        parse_kept(&body, "simulation")
+    }
+
+    /// Beta `…/simulations/{id}/report/overview`: the overview alone, without the per-user
+    /// lines (documented on beta only).
+    pub async fn get_simulation_overview(&self, id: &str) -> Result<ReportOverview, GraphError> {
+        let url = self.beta_url(SIMULATIONS_PATH, &[id, "report", "overview"])?;
+        let body = self.execute(Method::GET, &url, None).await?;
+        let text = std::str::from_utf8(&body).map_err(|e| GraphError::decode("overview", e))?;
+        super::sims::parse_overview(text).map_err(|e| GraphError::decode("overview", e))
+    }
+
+    /// Beta `…/simulations/{id}/report/simulationUsers`: all pages of per-user results.
+    pub fn list_simulation_users(
+        &self,
+        id: &str,
+        query: &ODataQuery,
+    ) -> impl Stream<Item = Result<Page<Kept<UserSimulationDetails>>, GraphError>> + Send + Unpin + 'static
+    {
+        self.list_at(
+            self.beta_url(SIMULATIONS_PATH, &[id, "report", "simulationUsers"]),
+            query,
+        )
+    }
+
+    pub fn list_simulation_automations(
+        &self,
+        query: &ODataQuery,
+    ) -> impl Stream<Item = Result<Page<Kept<SimulationAutomation>>, GraphError>> + Send + Unpin + 'static
+    {
+        self.list(AUTOMATIONS_PATH, query)
+    }
+
+    pub fn list_automation_runs(
+        &self,
+        automation_id: &str,
+        query: &ODataQuery,
+    ) -> impl Stream<Item = Result<Page<Kept<AutomationRun>>, GraphError>> + Send + Unpin + 'static
+    {
+        self.list_at(self.url(AUTOMATIONS_PATH, &[automation_id, "runs"]), query)
+    }
+
+    pub fn list_trainings(
+        &self,
+        query: &ODataQuery,
+    ) -> impl Stream<Item = Result<Page<Kept<Training>>, GraphError>> + Send + Unpin + 'static {
+        self.list(TRAININGS_PATH, query)
+    }
+
+    /// `/reports/security/getAttackSimulationRepeatOffenders`: users compromised more than
+    /// once, all pages.
+    pub fn list_repeat_offenders(
+        &self,
+        query: &ODataQuery,
+    ) -> impl Stream<Item = Result<Page<Kept<RepeatOffender>>, GraphError>> + Send + Unpin + 'static
+    {
+        self.list_at(
+            self.url(
+                SECURITY_REPORTS_PATH,
+                &["getAttackSimulationRepeatOffenders"],
+            ),
+            query,
+        )
+    }
+
+    /// `/reports/security/getAttackSimulationSimulationUserCoverage`, all pages.
+    pub fn list_simulation_user_coverage(
+        &self,
+        query: &ODataQuery,
+    ) -> impl Stream<Item = Result<Page<Kept<SimulationUserCoverage>>, GraphError>>
+    + Send
+    + Unpin
+    + 'static {
+        self.list_at(
+            self.url(
+                SECURITY_REPORTS_PATH,
+                &["getAttackSimulationSimulationUserCoverage"],
+            ),
+            query,
+        )
+    }
+
+    /// `/reports/security/getAttackSimulationTrainingUserCoverage`, all pages.
+    pub fn list_training_user_coverage(
+        &self,
+        query: &ODataQuery,
+    ) -> impl Stream<Item = Result<Page<Kept<TrainingUserCoverage>>, GraphError>> + Send + Unpin + 'static
+    {
+        self.list_at(
+            self.url(
+                SECURITY_REPORTS_PATH,
+                &["getAttackSimulationTrainingUserCoverage"],
+            ),
+            query,
+        )
+    }
+
+    // ---- Threat assessment (surface.md §9). Graph allows few POSTs (1 per resource per
+    // 15 minutes): a 429 there names a wait the caller should show, not sit through.
+
+    /// All pages of threat assessment requests (newest first, Graph's default order). Ask
+    /// for `$expand=results` in `query` to get the verdicts with them.
+    pub fn list_assessments(
+        &self,
+        query: &ODataQuery,
+    ) -> impl Stream<Item = Result<Page<Kept<ThreatAssessmentRequest>>, GraphError>>
+    + Send
+    + Unpin
+    + 'static {
+        self.list(ASSESSMENTS_PATH, query)
+    }
+
+    /// One request with its results expanded.
+    pub async fn get_assessment(
+        &self,
+        id: &str,
+    ) -> Result<Kept<ThreatAssessmentRequest>, GraphError> {
+        let mut url = self.url(ASSESSMENTS_PATH, &[id])?;
+        url.set_query(Some("$expand=results"));
+        let body = self.execute(Method::GET, &url, None).await?;
+        parse_kept(&body, "threat assessment request")
+    }
+
+    /// All pages of one request's results.
+    pub fn list_assessment_results(
+        &self,
+        id: &str,
+        query: &ODataQuery,
+    ) -> impl Stream<Item = Result<Page<Kept<ThreatAssessmentResult>>, GraphError>>
+    + Send
+    + Unpin
+    + 'static {
+        self.list_at(self.url(ASSESSMENTS_PATH, &[id, "results"]), query)
+    }
+
+    /// POST a new request: 201 + the request, `pending` until Graph has a verdict. A POST
+    /// whose reply was lost is not repeated (it may have landed; Graph would also refuse the
+    /// same resource again within 15 minutes).
+    pub async fn submit_assessment(
+        &self,
+        request: &NewAssessment,
+    ) -> Result<Kept<ThreatAssessmentRequest>, GraphError> {
+        let url = self.url(ASSESSMENTS_PATH, &[])?;
+        let body = serde_json::to_vec(request).map_err(|e| GraphError::decode("assessment", e))?;
+        let reply = self.execute(Method::POST, &url, Some(body)).await?;
+        parse_kept(&reply, "threat assessment request")
     }
 
     /// All pages of a collection at `first`, with `query` added.

@@ -23,6 +23,24 @@ pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
         .map(|f| f as i64))
 }
 
+/// A number, or a string holding one; anything else gives `None`.
+pub fn float<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    Ok(string(d)?
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .filter(|f| f.is_finite()))
+}
+
+/// `true`/`false`, or a string holding one (any case); anything else gives `None`.
+pub fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(
+        string(d)?.and_then(|s| match s.trim().to_ascii_lowercase().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }),
+    )
+}
+
 /// An ISO 8601 / RFC 3339 timestamp; anything unparseable gives `None` (the raw JSON keeps it).
 pub fn datetime<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OffsetDateTime>, D::Error> {
     Ok(string(d)?.and_then(|s| parse_datetime(&s)))

@@ -1,5 +1,6 @@
 //! The Graph client: HTTP, auth, paging, retries and typed models. Knows nothing of the UI.
 
+pub mod assess;
 pub mod auth;
 pub mod budget;
 pub mod cases;
@@ -13,6 +14,7 @@ pub mod odata;
 mod pager;
 pub mod retry;
 pub mod score;
+pub mod sims;
 pub mod tls;
 pub mod window;
 

@@ -1,0 +1,447 @@
+//! Threat assessment requests (surface.md §9): an admin sends a mail, a file or a URL that
+//! was misjudged, and reads back Microsoft's verdicts as the request's `results`.
+//!
+//! Same rules as the other models: each request is kept as Graph sent it beside lenient typed
+//! fields ([`Kept`]), and every enum is open. The request kind (`@odata.type`) is missing in
+//! bodies some products record, so [`ThreatAssessmentRequest::kind`] falls back on the
+//! content type and on which kind-specific properties are present.
+
+use super::cases::{HasId, IdentitySet};
+use super::lenient;
+use crate::open_enum;
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::OffsetDateTime;
+
+open_enum!(
+    /// `graph.threatCategory`.
+    ThreatCategory {
+        Undefined = "undefined",
+        Spam = "spam",
+        Phishing = "phishing",
+        Malware = "malware",
+        UnknownFutureValue = "unknownFutureValue",
+    }
+);
+
+impl ThreatCategory {
+    /// The categories a request may be submitted with (`undefined` and the sentinel are
+    /// values Graph reports, not ones an admin chooses).
+    pub const SUBMITTABLE: &'static [ThreatCategory] = &[
+        ThreatCategory::Phishing,
+        ThreatCategory::Malware,
+        ThreatCategory::Spam,
+    ];
+}
+
+open_enum!(
+    /// `graph.threatAssessmentContentType`.
+    AssessmentContentType {
+        Mail = "mail",
+        Url = "url",
+        File = "file",
+    }
+);
+
+open_enum!(
+    /// `graph.threatExpectedAssessment`: what the admin thinks should have happened.
+    ExpectedAssessment {
+        Block = "block",
+        Unblock = "unblock",
+    }
+);
+
+open_enum!(
+    /// `graph.threatAssessmentRequestSource`.
+    RequestSource {
+        Undefined = "undefined",
+        User = "user",
+        Administrator = "administrator",
+    }
+);
+
+open_enum!(
+    /// `graph.threatAssessmentStatus`.
+    AssessmentStatus {
+        Pending = "pending",
+        Completed = "completed",
+    }
+);
+
+open_enum!(
+    /// `graph.threatAssessmentResultType`.
+    ResultType {
+        CheckPolicy = "checkPolicy",
+        Rescan = "rescan",
+        UnknownFutureValue = "unknownFutureValue",
+    }
+);
+
+open_enum!(
+    /// `graph.mailDestinationRoutingReason`.
+    RoutingReason {
+        None = "none",
+        MailFlowRule = "mailFlowRule",
+        SafeSender = "safeSender",
+        BlockedSender = "blockedSender",
+        AdvancedSpamFiltering = "advancedSpamFiltering",
+        DomainAllowList = "domainAllowList",
+        DomainBlockList = "domainBlockList",
+        NotInAddressBook = "notInAddressBook",
+        FirstTimeSender = "firstTimeSender",
+        AutoPurgeToInbox = "autoPurgeToInbox",
+        AutoPurgeToJunk = "autoPurgeToJunk",
+        AutoPurgeToDeleted = "autoPurgeToDeleted",
+        Outbound = "outbound",
+        NotJunk = "notJunk",
+        Junk = "junk",
+        UnknownFutureValue = "unknownFutureValue",
+    }
+);
+
+/// Which of the four request types a request is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AssessmentKind {
+    /// `mailAssessmentRequest`: a message in a mailbox, by its Graph URL.
+    Mail,
+    /// `emailFileAssessmentRequest`: an .eml file's bytes.
+    EmailFile,
+    /// `fileAssessmentRequest`.
+    File,
+    /// `urlAssessmentRequest`.
+    Url,
+}
+
+impl AssessmentKind {
+    pub const ALL: [AssessmentKind; 4] = [
+        AssessmentKind::Url,
+        AssessmentKind::Mail,
+        AssessmentKind::File,
+        AssessmentKind::EmailFile,
+    ];
+
+    /// The `@odata.type` that selects this kind on POST.
+    pub fn odata_type(self) -> &'static str {
+        match self {
+            AssessmentKind::Mail => "#microsoft.graph.mailAssessmentRequest",
+            AssessmentKind::EmailFile => "#microsoft.graph.emailFileAssessmentRequest",
+            AssessmentKind::File => "#microsoft.graph.fileAssessmentRequest",
+            AssessmentKind::Url => "#microsoft.graph.urlAssessmentRequest",
+        }
+    }
+
+    /// Reads an `@odata.type` (with or without `#`, the namespace in any case).
+    pub fn from_odata_type(t: &str) -> Option<AssessmentKind> {
+        let name = t.trim_start_matches('#');
+        let name = name.rsplit('.').next().unwrap_or(name);
+        AssessmentKind::ALL
+            .into_iter()
+            .find(|k| k.odata_type().rsplit('.').next() == Some(name))
+    }
+
+    /// A short label for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            AssessmentKind::Mail => "mail",
+            AssessmentKind::EmailFile => "email file",
+            AssessmentKind::File => "file",
+            AssessmentKind::Url => "url",
+        }
+    }
+}
+
+impl std::fmt::Display for AssessmentKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(lenient::string(d)?.unwrap_or_default())
+}
+
+/// A threat assessment request of any kind (the abstract `threatAssessmentRequest` with the
+/// four kinds' own properties, each `None` when absent).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreatAssessmentRequest {
+    #[serde(default, deserialize_with = "id")]
+    pub id: String,
+    #[serde(default, rename = "@odata.type", deserialize_with = "lenient::string")]
+    pub odata_type: Option<String>,
+    #[serde(
+        default,
+        rename = "createdDateTime",
+        deserialize_with = "lenient::datetime"
+    )]
+    pub created: Option<OffsetDateTime>,
+    #[serde(default, deserialize_with = "lenient::object")]
+    pub created_by: Option<IdentitySet>,
+    #[serde(default)]
+    pub content_type: Option<AssessmentContentType>,
+    #[serde(default)]
+    pub category: Option<ThreatCategory>,
+    #[serde(default)]
+    pub expected_assessment: Option<ExpectedAssessment>,
+    #[serde(default)]
+    pub status: Option<AssessmentStatus>,
+    #[serde(default)]
+    pub request_source: Option<RequestSource>,
+    /// Mail and email-file requests.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub recipient_email: Option<String>,
+    #[serde(default)]
+    pub destination_routing_reason: Option<RoutingReason>,
+    /// Mail requests: the message's Graph URL.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub message_uri: Option<String>,
+    /// Email-file and file requests; Graph echoes it as `""`.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub content_data: Option<String>,
+    /// File requests.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub file_name: Option<String>,
+    /// URL requests.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub url: Option<String>,
+    /// Present when asked with `$expand=results`.
+    #[serde(default, deserialize_with = "lenient::list")]
+    pub results: Vec<ThreatAssessmentResult>,
+}
+
+impl ThreatAssessmentRequest {
+    /// The kind, from `@odata.type`; without one, from the content type and which properties
+    /// came. A mail body with neither `messageUri` nor `contentData` cannot be told apart and
+    /// is read as a mail request.
+    pub fn kind(&self) -> Option<AssessmentKind> {
+        if let Some(k) = self
+            .odata_type
+            .as_deref()
+            .and_then(AssessmentKind::from_odata_type)
+        {
+            return Some(k);
+        }
+        match self.content_type.as_ref()? {
+            AssessmentContentType::Url => Some(AssessmentKind::Url),
+            AssessmentContentType::File => Some(AssessmentKind::File),
+            AssessmentContentType::Mail
+                if self.message_uri.is_none() && self.content_data.is_some() =>
+            {
+                Some(AssessmentKind::EmailFile)
+            }
+            AssessmentContentType::Mail => Some(AssessmentKind::Mail),
+            AssessmentContentType::Other(_) => None,
+        }
+    }
+
+    /// What was assessed, in one line: the URL, the file name, or the mail's recipient.
+    pub fn subject(&self) -> &str {
+        fn pick(v: &Option<String>) -> Option<&str> {
+            v.as_deref().filter(|s| !s.trim().is_empty())
+        }
+        pick(&self.url)
+            .or_else(|| pick(&self.file_name))
+            .or_else(|| pick(&self.recipient_email))
+            .or_else(|| pick(&self.message_uri))
+            .unwrap_or("")
+    }
+
+    pub fn is_pending(&self) -> bool {
+        self.status.as_ref() != Some(&AssessmentStatus::Completed)
+    }
+
+    /// The rescan verdicts' messages, oldest first (what Microsoft decided); the policy
+    /// checks are left out.
+    pub fn verdicts(&self) -> impl Iterator<Item = &str> {
+        self.results
+            .iter()
+            .filter(|r| r.result_type == Some(ResultType::Rescan))
+            .filter_map(|r| r.message.as_deref())
+    }
+}
+
+/// `graph.threatAssessmentResult`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreatAssessmentResult {
+    #[serde(default, deserialize_with = "id")]
+    pub id: String,
+    #[serde(
+        default,
+        rename = "createdDateTime",
+        deserialize_with = "lenient::datetime"
+    )]
+    pub created: Option<OffsetDateTime>,
+    #[serde(default)]
+    pub result_type: Option<ResultType>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub message: Option<String>,
+}
+
+impl HasId for ThreatAssessmentRequest {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl HasId for ThreatAssessmentResult {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// What a new request assesses, with the kind's required properties.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssessmentTarget {
+    Url {
+        url: String,
+    },
+    Mail {
+        recipient_email: String,
+        message_uri: String,
+    },
+    EmailFile {
+        recipient_email: String,
+        /// The .eml file, base64.
+        content_data: String,
+    },
+    File {
+        file_name: String,
+        /// The file, base64.
+        content_data: String,
+    },
+}
+
+impl AssessmentTarget {
+    pub fn kind(&self) -> AssessmentKind {
+        match self {
+            AssessmentTarget::Url { .. } => AssessmentKind::Url,
+            AssessmentTarget::Mail { .. } => AssessmentKind::Mail,
+            AssessmentTarget::EmailFile { .. } => AssessmentKind::EmailFile,
+            AssessmentTarget::File { .. } => AssessmentKind::File,
+        }
+    }
+}
+
+/// A request to POST: serializes as Graph's body, `@odata.type` first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAssessment {
+    pub target: AssessmentTarget,
+    pub category: ThreatCategory,
+    pub expected_assessment: ExpectedAssessment,
+}
+
+impl Serialize for NewAssessment {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("@odata.type", self.target.kind().odata_type())?;
+        m.serialize_entry("expectedAssessment", self.expected_assessment.as_str())?;
+        m.serialize_entry("category", self.category.as_str())?;
+        match &self.target {
+            AssessmentTarget::Url { url } => m.serialize_entry("url", url)?,
+            AssessmentTarget::Mail {
+                recipient_email,
+                message_uri,
+            } => {
+                m.serialize_entry("recipientEmail", recipient_email)?;
+                m.serialize_entry("messageUri", message_uri)?;
+            }
+            AssessmentTarget::EmailFile {
+                recipient_email,
+                content_data,
+            } => {
+                m.serialize_entry("recipientEmail", recipient_email)?;
+                m.serialize_entry("contentData", content_data)?;
+            }
+            AssessmentTarget::File {
+                file_name,
+                content_data,
+            } => {
+                m.serialize_entry("fileName", file_name)?;
+                m.serialize_entry("contentData", content_data)?;
+            }
+        }
+        m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::cases::Kept;
+
+    #[test]
+    fn kind_from_the_type_or_from_the_shape() {
+        let k = |body: &str| {
+            Kept::<ThreatAssessmentRequest>::from_json(body)
+                .unwrap()
+                .kind()
+        };
+        assert_eq!(
+            k(r##"{"id":"a","@odata.type":"#microsoft.graph.emailFileAssessmentRequest"}"##),
+            Some(AssessmentKind::EmailFile)
+        );
+        assert_eq!(
+            k(r#"{"id":"a","contentType":"url"}"#),
+            Some(AssessmentKind::Url)
+        );
+        assert_eq!(
+            k(r#"{"id":"a","contentType":"mail","contentData":""}"#),
+            Some(AssessmentKind::EmailFile)
+        );
+        assert_eq!(
+            k(r#"{"id":"a","contentType":"mail","messageUri":""}"#),
+            Some(AssessmentKind::Mail)
+        );
+        assert_eq!(k(r#"{"id":"a","contentType":"tape"}"#), None);
+    }
+
+    #[test]
+    fn verdicts_are_the_rescans() {
+        let r = Kept::<ThreatAssessmentRequest>::from_json(
+            r#"{"id":"a","status":"completed","results":[
+                {"id":"1","resultType":"checkPolicy","message":"No policy was hit."},
+                {"id":"2","resultType":"rescan","message":"Not Spam"},
+                {"id":"3","resultType":"checking","message":"?"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(r.verdicts().collect::<Vec<_>>(), ["Not Spam"]);
+        assert_eq!(
+            r.results[2].result_type,
+            Some(ResultType::Other("checking".into()))
+        );
+        assert!(!r.is_pending());
+    }
+
+    #[test]
+    fn new_requests_serialize_as_graph_documents_them() {
+        let n = NewAssessment {
+            target: AssessmentTarget::Url {
+                url: "http://test.com".into(),
+            },
+            category: ThreatCategory::Phishing,
+            expected_assessment: ExpectedAssessment::Block,
+        };
+        assert_eq!(
+            serde_json::to_value(&n).unwrap(),
+            serde_json::json!({
+                "@odata.type": "#microsoft.graph.urlAssessmentRequest",
+                "url": "http://test.com",
+                "expectedAssessment": "block",
+                "category": "phishing"
+            })
+        );
+        let n = NewAssessment {
+            target: AssessmentTarget::Mail {
+                recipient_email: "a@b".into(),
+                message_uri: "https://graph.microsoft.com/v1.0/users/u/messages/m".into(),
+            },
+            category: ThreatCategory::Spam,
+            expected_assessment: ExpectedAssessment::Unblock,
+        };
+        let v = serde_json::to_value(&n).unwrap();
+        assert_eq!(v["@odata.type"], "#microsoft.graph.mailAssessmentRequest");
+        assert_eq!(v["recipientEmail"], "a@b");
+        assert_eq!(v["expectedAssessment"], "unblock");
+    }
+}
