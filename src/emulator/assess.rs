@@ -585,7 +585,7 @@ fn user_set(name: &str, upn: &str) -> Value {
     let mut r = Rng::new(mix64(
         upn.to_ascii_lowercase()
             .bytes()
-            .fold(0x7a55_e55, |h, b| mix64(h ^ u64::from(b))),
+            .fold(0x07a5_5e55, |h, b| mix64(h ^ u64::from(b))),
     ));
     json!({"user": {"id": uuid(&mut r), "displayName": name}})
 }
@@ -1690,7 +1690,7 @@ fn create(cx: &Ctx<'_>, caller: &Caller, body: &[u8]) -> Result<Response> {
     s.accepted.fetch_add(1, Ordering::SeqCst);
     let mut data = lock(&s.data);
     data.issued += 1;
-    let mut rng = Rng::new(mix64(s.seed ^ 0x5b_3417 ^ data.issued.rotate_left(20)));
+    let mut rng = Rng::new(mix64(s.seed ^ 0x005b_3417 ^ data.issued.rotate_left(20)));
     let a = Assessment {
         id: uuid(&mut rng),
         kind,
