@@ -1328,13 +1328,7 @@ pub async fn dispatch(
         )),
         Target::Collection if get => list(&cx, raw),
         Target::Collection if method == Method::POST => {
-            // Graph's 4 MB request limit: read one byte more to tell "at" from "over".
-            let bytes = axum::body::to_bytes(body, MAX_BODY + 1)
-                .await
-                .map_err(|_| too_large())?;
-            if bytes.len() > MAX_BODY {
-                return Err(too_large());
-            }
+            let bytes = read_body(body).await?;
             create(&cx, &caller, &bytes)
         }
         Target::Collection => Ok(not_allowed(&method, "GET, HEAD, POST")),
@@ -1342,6 +1336,24 @@ pub async fn dispatch(
         Target::Results(id) if get => list_results(&cx, &id, raw),
         Target::Item(_) | Target::Results(_) => Ok(not_allowed(&method, "GET, HEAD")),
     }
+}
+
+/// The POST body, refused with 413 as soon as it passes Graph's 4 MB request limit (so an
+/// oversized upload is never held whole), or 400 when it cannot be read.
+async fn read_body(body: Body) -> Result<Vec<u8>> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut out = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            GraphError::bad_request(format!("the request body could not be read: {e}"))
+        })?;
+        if out.len() + chunk.len() > MAX_BODY {
+            return Err(too_large());
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
 }
 
 fn too_large() -> GraphError {
