@@ -4,6 +4,7 @@
 //! `request-id` (echoed as a header and inside error bodies), counts the request, applies a
 //! scheduled fault, checks the bearer token, and renders [`GraphError`]s as Graph's JSON.
 
+use super::assess::AssessState;
 use super::auth;
 use super::cases::CasesState;
 use super::changes::Tenant;
@@ -12,7 +13,7 @@ use super::error::GraphError;
 use super::faults::{Controls, Fault, Route};
 use super::score::ScoreState;
 use super::store::Store;
-use super::{cases, incident_routes, routes, score};
+use super::{assess, cases, incident_routes, routes, score};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -49,6 +50,8 @@ pub struct AppState {
     pub score: ScoreState,
     /// eDiscovery cases, their clock and their rate limit.
     pub cases: Arc<CasesState>,
+    /// Threat assessment requests, their clock and POST limits.
+    pub assess: Arc<AssessState>,
     seed: u64,
     request_seq: AtomicU64,
 }
@@ -73,6 +76,7 @@ impl AppState {
             scheme: "http",
             score: ScoreState::new(seed, now, &super::generate::tenant_id(seed)),
             cases: Arc::new(CasesState::new(seed, now, cases::CasesConfig::default())),
+            assess: Arc::new(AssessState::new(seed, now, assess::AssessConfig::default())),
             seed,
             request_seq: AtomicU64::new(0),
         }
@@ -180,9 +184,33 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1.0/security/cases/{*rest}", any(cases::dispatch))
         .route("/beta/security/cases", any(cases::dispatch))
         .route("/beta/security/cases/{*rest}", any(cases::dispatch))
-        .fallback(routes::unknown_path)
+        // Threat assessment parses its own paths too (segments in any case; see
+        // `fallback` for the spellings the router does not match).
+        .route("/v1.0/informationProtection", any(assess::dispatch))
+        .route("/v1.0/informationProtection/{*rest}", any(assess::dispatch))
+        .fallback(fallback)
         .layer(middleware::from_fn_with_state(state.clone(), outer))
         .with_state(state)
+}
+
+/// Paths no route matched: threat assessment in another case (Graph matches segment names
+/// case-insensitively), else Graph's unknown-segment 400.
+async fn fallback(
+    state: State<Arc<AppState>>,
+    caller: Option<axum::Extension<Caller>>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    body: Body,
+) -> Response {
+    match caller {
+        Some(caller) if assess::claims(uri.path()) => {
+            assess::dispatch(state, caller, method, uri, headers, body)
+                .await
+                .into_response()
+        }
+        _ => routes::unknown_path(uri).await.into_response(),
+    }
 }
 
 /// A `client-request-id` worth echoing: short and plain.
