@@ -16,7 +16,7 @@ use crate::text::{fit, truncate, width};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use time::OffsetDateTime;
 
 pub(super) fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -166,7 +166,8 @@ fn picker(theme: &Theme, options: &[&str], chosen: usize, focused: bool) -> Line
 /// then the complaint about the field at fault, if any.
 pub(super) fn render_form(theme: &Theme, frame: &mut Frame, middle: Rect, form: &AssessForm) {
     let fields = form.fields();
-    let wanted = fields.len() as u16 * 2 + 4;
+    // Two rows a field, three for the complaint (a 429's is long), the border.
+    let wanted = fields.len() as u16 * 2 + 5;
     let w = middle.width.min(78);
     let h = middle.height.min(wanted);
     let area = Rect::new(
@@ -242,9 +243,8 @@ pub(super) fn render_form(theme: &Theme, frame: &mut Frame, middle: Rect, form: 
     if let Some(e) = &form.error
         && y < bottom
     {
-        let text = truncate(&e.text, usize::from(inner.width)).into_owned();
         frame.render_widget(
-            Paragraph::new(Line::styled(text, theme.error())),
+            Paragraph::new(Line::styled(e.text.clone(), theme.error())).wrap(Wrap { trim: true }),
             Rect::new(inner.x, y, inner.width, bottom - y),
         );
     }
