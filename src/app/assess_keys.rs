@@ -508,15 +508,18 @@ fn wait_words(secs: u64) -> String {
     }
 }
 
-/// A poll's fresh copy of a followed request: the row and the detail change in place; a
-/// verdict is announced once.
+/// A poll's fresh copy of a followed request: the row and the detail change in place. The
+/// verdict on one the analyst submitted is announced, once; others found pending in the
+/// list only change their row (several could otherwise push the analyst's own verdict off
+/// the status line).
 pub(crate) fn on_polled(state: &mut State, request: Kept<ThreatAssessmentRequest>) {
     let id = request.id.clone();
     if !request.is_pending() {
         state.assess.followed.remove(&id);
     }
-    let announce =
-        !request.is_pending() && state.assess.request(&id).is_none_or(|old| old.is_pending());
+    let announce = !request.is_pending()
+        && state.assess.mine.contains(&id)
+        && state.assess.request(&id).is_none_or(|old| old.is_pending());
     let line = format!(
         "Verdict for {}: {}",
         subject(&request),

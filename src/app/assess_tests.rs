@@ -470,6 +470,26 @@ fn a_poll_with_the_verdict_changes_the_row_and_the_status_line() {
 }
 
 #[test]
+fn a_verdict_on_a_request_found_in_the_list_changes_its_row_quietly() {
+    let mut s = listed();
+    let before = s.message.clone();
+    let raw = file_pending()
+        .raw
+        .get()
+        .replace("\"pending\"", "\"completed\"")
+        .replace(
+            "\"results\":[]",
+            "\"results\":[{\"id\":\"r1\",\"resultType\":\"rescan\",\"message\":\"Malware\"}]",
+        );
+    let done = kept(serde_json::from_str(&raw).unwrap());
+    update(&mut s, Action::AssessmentPolled(Box::new(done)));
+    let r = s.assess.request("ta-file").unwrap();
+    assert_eq!(super::assess::verdicts(r), "Malware");
+    assert!(s.assess.followed.is_empty());
+    assert_eq!(s.message, before, "the status line is the analyst's own");
+}
+
+#[test]
 fn a_request_completed_on_arrival_is_not_followed() {
     let mut s = listed();
     form_of(&mut s, 0);
