@@ -204,6 +204,12 @@ pub fn rows(pane: &AssessPane) -> Vec<usize> {
         .filter(|(_, r)| needle.is_empty() || matches(r, &needle))
         .map(|(i, _)| i)
         .collect();
+    newest_first(pane, &mut rows);
+    rows
+}
+
+/// Sorts indices into `pane.list` newest first (undated on top), then by id.
+pub fn newest_first(pane: &AssessPane, rows: &mut [usize]) {
     let key = |r: &ThreatAssessmentRequest| {
         r.created.unwrap_or(OffsetDateTime::new_utc(
             time::Date::MAX,
@@ -214,7 +220,6 @@ pub fn rows(pane: &AssessPane) -> Vec<usize> {
         let (ra, rb) = (&pane.list[a], &pane.list[b]);
         key(rb).cmp(&key(ra)).then_with(|| ra.id.cmp(&rb.id))
     });
-    rows
 }
 
 /// Case-insensitive substring match on what the list shows and the id.

@@ -85,7 +85,7 @@ fn follow_pending(state: &mut State) -> Vec<Command> {
 /// Every request, newest first, whatever the filter.
 fn rows_all(pane: &AssessPane) -> Vec<usize> {
     let mut order: Vec<usize> = (0..pane.list.len()).collect();
-    order.sort_by(|&a, &b| pane.list[b].created.cmp(&pane.list[a].created));
+    super::assess::newest_first(pane, &mut order);
     order
 }
 
