@@ -54,10 +54,11 @@ pub fn label(kind: AssessmentKind, field: FormField) -> &'static str {
 pub const EXPECTED: [ExpectedAssessment; 2] =
     [ExpectedAssessment::Block, ExpectedAssessment::Unblock];
 
-/// A problem with one field, shown in the form and in the status line.
+/// A problem with one field (or with the submission as a whole, `field` `None`: a 429),
+/// shown in the form and in the status line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
-    pub field: FormField,
+    pub field: Option<FormField>,
     pub text: String,
 }
 
@@ -204,7 +205,7 @@ impl AssessForm {
                     t.input(key);
                 }
                 // The analyst is fixing what was refused: the complaint is out of date.
-                if self.error.as_ref().is_some_and(|e| e.field == field) {
+                if self.error.as_ref().is_some_and(|e| e.field == Some(field)) {
                     self.error = None;
                 }
             }
@@ -216,7 +217,7 @@ impl AssessForm {
         let field = self.field;
         if let Some(t) = self.text_input_mut(field) {
             t.insert_str(text.replace(['\r', '\n'], ""));
-            if self.error.as_ref().is_some_and(|e| e.field == field) {
+            if self.error.as_ref().is_some_and(|e| e.field == Some(field)) {
                 self.error = None;
             }
         }
@@ -225,7 +226,7 @@ impl AssessForm {
     /// Checks every field of the kind, in the order shown; the first problem is returned.
     pub fn validate(&self) -> Result<AssessDraft, FieldError> {
         let err = |field, text: &str| FieldError {
-            field,
+            field: Some(field),
             text: text.to_owned(),
         };
         let required = |field: FormField, what: &str| {

@@ -335,9 +335,14 @@ fn submit(state: &mut State, mut form: Box<AssessForm>) -> Vec<Command> {
 /// Keeps the form open on the field at fault, saying what is wrong there and in the
 /// status line.
 fn refuse(state: &mut State, mut form: Box<AssessForm>, e: FieldError) {
-    let label = super::assess_form::label(form.kind, e.field);
-    state.error(&format!("{label}: {}", e.text));
-    form.focus(e.field);
+    match e.field {
+        Some(field) => {
+            let label = super::assess_form::label(form.kind, field);
+            state.error(&format!("{label}: {}", e.text));
+            form.focus(field);
+        }
+        None => state.error(&e.text),
+    }
     form.error = Some(e);
     state.overlay = Some(Overlay::AssessForm(form));
 }
@@ -448,7 +453,7 @@ fn failed(state: &mut State, what: &str, failure: SubmitFailure) {
     let here = matches!(state.focus, Focus::Assess | Focus::Assessment);
     let field = field.filter(|f| form.fields().contains(f));
     form.error = Some(FieldError {
-        field: field.unwrap_or(form.field),
+        field,
         text: text.clone(),
     });
     if let Some(f) = field {

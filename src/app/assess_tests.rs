@@ -519,6 +519,14 @@ fn a_429_keeps_the_form_as_typed_and_says_which_limit_and_when() {
     );
     assert!(after.is_empty());
     assert_eq!(form_text(&s, FormField::Url), URL, "nothing typed is lost");
+    let Some(Overlay::AssessForm(form)) = &s.overlay else {
+        panic!("the form is back");
+    };
+    let error = form
+        .error
+        .as_ref()
+        .expect("the refusal is shown in the form");
+    assert_eq!(error.field, None, "no field is at fault");
     let line = status(&s);
     assert!(
         line.contains("over a 15-minute limit (Graph takes the same URL once in 15 minutes"),

@@ -193,7 +193,7 @@ pub(super) fn render_form(theme: &Theme, frame: &mut Frame, middle: Rect, form: 
             break;
         }
         let focused = form.field == field;
-        let faulty = form.error.as_ref().is_some_and(|e| e.field == field);
+        let faulty = form.error.as_ref().is_some_and(|e| e.field == Some(field));
         let style = match (faulty, focused) {
             (true, _) => theme.error(),
             (false, true) => theme.key(),
