@@ -190,3 +190,42 @@ async fn the_same_url_again_is_refused_by_graphs_limit_and_the_form_keeps_it() {
     );
     e.shutdown().await;
 }
+
+#[tokio::test]
+async fn coming_back_to_the_pane_follows_the_pending_request_again() {
+    let e = tenant().await;
+    let mut c = assess_console(&e).await;
+    fill(&mut c, 0, URL);
+    ctrl_s(&mut c);
+    let landed = c
+        .until("the submission", |a| {
+            matches!(a, Action::AssessmentSubmitted(Ok(_)))
+        })
+        .await;
+    let Action::AssessmentSubmitted(Ok(request)) = landed else {
+        unreachable!()
+    };
+    // Back to the alert queue (the follower is told to stop; app tests check the command).
+    c.code(KeyCode::Esc);
+    assert!(
+        !c.screen().contains("│ assessments"),
+        "the alert queue is shown"
+    );
+    e.controls().advance_assessment_clock(ASSESSMENT_TAKES);
+    // Coming back follows the analyst's pending request again; its verdict arrives.
+    c.key(':');
+    c.keys("assess");
+    c.code(KeyCode::Enter);
+    let id = request.id.clone();
+    c.until(
+        "the verdict after coming back",
+        |a| matches!(a, Action::AssessmentPolled(r) if r.id == id && !r.is_pending()),
+    )
+    .await;
+    let screen = c.screen();
+    assert!(
+        screen.contains(&format!("Verdict for {URL}: Phishing")),
+        "{screen}"
+    );
+    e.shutdown().await;
+}
