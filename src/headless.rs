@@ -7,6 +7,7 @@
 //! `table` and `csv` pass every Graph string through the sanitiser; CSV cells are also
 //! protected against formula injection.
 
+pub mod assess;
 pub mod cases;
 pub mod controls;
 pub mod incidents;

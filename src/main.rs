@@ -1,5 +1,6 @@
 //! The `graphsec` binary: CLI parsing and wiring only. Behaviour lives in the library.
 
+mod assess_cmd;
 mod cases_cmd;
 mod controls_cmd;
 mod incidents_cmd;
@@ -103,6 +104,11 @@ enum Command {
     /// coverage, and the training catalogue. Reads only.
     #[command(subcommand)]
     Simulations(sims_cmd::SimulationsCommand),
+    /// Threat assessment requests (informationProtection/threatAssessmentRequests): list
+    /// them with their verdicts, show one, and submit a URL, a mail, a file or an .eml file
+    /// Microsoft misjudged (sent once, straight to Graph; --wait waits for the verdict).
+    #[command(subcommand)]
+    Assessments(assess_cmd::AssessCommand),
     /// Changes waiting in the on-disk outbox (<data dir>/outbox/<profile>.jsonl).
     #[command(subcommand)]
     Outbox(OutboxCommand),
@@ -280,6 +286,14 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(async {
                 let session = connect(&cli, &profile, false).await?;
                 sims_cmd::run(&session, cmd, cli.output).await
+            })
+        }
+        Some(Command::Assessments(cmd)) => {
+            let profile = loaded.config.resolve_profile(cli.profile.as_deref())?;
+            let read_only = cli.read_only || profile.read_only;
+            runtime.block_on(async {
+                let session = connect(&cli, &profile, false).await?;
+                assess_cmd::run(&session, cmd, cli.output, read_only).await
             })
         }
         Some(Command::Score { days }) => {

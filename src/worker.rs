@@ -25,6 +25,7 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+pub mod assess;
 pub mod cases;
 pub mod sims;
 
@@ -135,6 +136,8 @@ pub struct WorkerOptions {
     /// <profile>.json`); `None` follows them for this run only.
     pub operations_file: Option<std::path::PathBuf>,
     pub follow: FollowConfig,
+    /// How pending threat assessment requests are polled (tests shorten the interval).
+    pub assess: assess::AssessPolling,
 }
 
 /// [`run`] with [`WorkerOptions`].
@@ -153,6 +156,7 @@ pub async fn run_with(
         outbox,
         options,
         follower: None,
+        assess_follower: None,
         case_jobs,
         updates,
         writes: WriteIds::default(),
@@ -197,6 +201,8 @@ struct Worker {
     options: WorkerOptions,
     /// The operation follower, started with the first estimate or resume.
     follower: Option<mpsc::UnboundedSender<FollowRequest>>,
+    /// The assessment follower, started with the first request to follow.
+    assess_follower: Option<mpsc::UnboundedSender<assess::Follow>>,
     /// The one cases task's queue (see [`cases`]).
     case_jobs: mpsc::UnboundedSender<cases::Queued>,
     updates: mpsc::Sender<Action>,
@@ -447,6 +453,34 @@ impl Worker {
             }
             Command::Sims(command) => {
                 sims::spawn(self.client.clone(), command, self.updates.clone());
+            }
+            Command::LoadAssessments => {
+                tokio::spawn(assess::load(self.client.clone(), self.updates.clone()));
+            }
+            Command::SubmitAssessment(draft) => {
+                tokio::spawn(assess::submit(
+                    self.client.clone(),
+                    draft,
+                    self.updates.clone(),
+                ));
+            }
+            Command::FollowAssessments { ids } => {
+                let tx = self.assess_follower.get_or_insert_with(|| {
+                    let (tx, rx) = mpsc::unbounded_channel();
+                    tokio::spawn(assess::follow(
+                        self.client.clone(),
+                        self.options.assess,
+                        rx,
+                        self.updates.clone(),
+                    ));
+                    tx
+                });
+                let _ = tx.send(assess::Follow::Ids(ids));
+            }
+            Command::StopFollowingAssessments => {
+                if let Some(tx) = &self.assess_follower {
+                    let _ = tx.send(assess::Follow::Stop);
+                }
             }
             Command::SavePlanned { path, ids } => {
                 let tx = self.updates.clone();

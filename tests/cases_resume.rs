@@ -81,6 +81,7 @@ async fn an_estimate_started_before_a_restart_is_followed_to_its_counts() {
             first_poll: Duration::from_millis(300),
             poll_every: Duration::from_millis(700),
         },
+        ..WorkerOptions::default()
     };
 
     // The first console starts the estimate and sees it accepted.

@@ -1,9 +1,11 @@
 //! Everything that can change [`super::State`]: terminal input and worker updates.
 
+use super::assess::SubmitFailure;
 use super::cases::{CaseTab, Pacing, TabRows};
 use super::incidents::IncidentRow;
 use super::live::{Held, PollOf};
 use super::writes::WriteOp;
+use crate::graph::assess::ThreatAssessmentRequest;
 use crate::graph::cases::{Custodian, EdiscoveryCase, Kept};
 use crate::graph::models::{Alert, AlertComment};
 use crate::graph::score::{SecureScore, SecureScoreControlProfile};
@@ -132,6 +134,14 @@ pub enum Action {
         email: String,
         result: Result<Box<Kept<Custodian>>, String>,
     },
+    /// Every threat assessment request (all pages, results expanded), or why not.
+    AssessmentsLoaded(Result<Vec<Kept<ThreatAssessmentRequest>>, String>),
+    /// A submission landed (Graph's copy, usually `pending`), or why nothing was created.
+    AssessmentSubmitted(Result<Box<Kept<ThreatAssessmentRequest>>, SubmitFailure>),
+    /// A followed request as Graph has it now (a poll).
+    AssessmentPolled(Box<Kept<ThreatAssessmentRequest>>),
+    /// The worker stopped following request `id` before its verdict came, for `reason`.
+    AssessmentFollowEnded { id: String, reason: String },
     /// Where the worker's cases queue stands against the eDiscovery request window.
     CasesPacing(Pacing),
     /// A `:sims` read landed or failed.

@@ -197,6 +197,19 @@ pub enum Command {
     AddCustodian { case_id: String, email: String },
     /// A read for the `:sims` pane; answered with `Action::Sims`.
     Sims(super::sims::SimsCommand),
+    /// Read every threat assessment request (all pages, `$expand=results`); answered with
+    /// `Action::AssessmentsLoaded`.
+    LoadAssessments,
+    /// Submit a threat assessment request. A file is named by its path: the worker reads
+    /// it (off the terminal loop) and sends nothing when it cannot. Answered with
+    /// `Action::AssessmentSubmitted`. Not through the outbox: Graph allows one request per
+    /// resource per 15 minutes, so a replay after a crash would only be refused.
+    SubmitAssessment(super::assess::AssessDraft),
+    /// Poll these pending requests until each has its verdict (or a cap on polls);
+    /// answered with `Action::AssessmentPolled` / `Action::AssessmentFollowEnded`.
+    FollowAssessments { ids: Vec<String> },
+    /// The `:assess` pane is gone: stop every poll.
+    StopFollowingAssessments,
     /// Leave the console.
     Quit,
 }

@@ -2,8 +2,8 @@
 //! what the keys do.
 
 use super::keymap::{
-    ALL, BOTH, CASE, CASE_LIST, CASES, CONTROLS, DETAIL, ENTITIES, FILTERED, KeyMap, Mode, OPENS,
-    PRESETS, QUEUE, QUEUES, SCORE, SIM, SIM_LIST, SIM_VIEWS, WRITES,
+    ALL, ASSESS_LIST, BOTH, CASE, CASE_LIST, CASES, CONTROLS, DETAIL, ENTITIES, FILTERED, KeyMap,
+    Mode, OPENS, PRESETS, QUEUE, QUEUES, SCORE, SIM, SIM_LIST, SIM_VIEWS, WRITES,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +30,7 @@ const SECTIONS: &[(&[Mode], &str)] = &[
     (QUEUES, "Queue and incidents"),
     (
         FILTERED,
-        "Queue, entities, incidents, controls, cases and simulations",
+        "Queue, entities, incidents, controls, cases, simulations and assessments",
     ),
     (PRESETS, "Queue, detail and incidents"),
     (BOTH, "Queue and detail"),
@@ -45,6 +45,7 @@ const SECTIONS: &[(&[Mode], &str)] = &[
     (SIM_LIST, "Attack simulations (:sims)"),
     (SIM, "A simulation's report"),
     (SIM_VIEWS, "A simulation's report and the tenant reports"),
+    (ASSESS_LIST, "Threat assessment requests (:assess)"),
 ];
 
 /// Every help line, in order.
@@ -96,6 +97,11 @@ pub fn lines(keymap: &KeyMap) -> Vec<HelpLine> {
         "  compromisedRate) and report rate (users who reported / users reached);",
         "  enter opens the report: gauges, the users (s sorts, c compromised only)",
         "  and the trainings; t shows the tenant's repeat offenders and coverage",
+        ":assess lists threat assessment requests (URLs, mails, files reported as",
+        "  misjudged) with Microsoft's verdicts; n opens the form: pick the kind",
+        "  (left/right or space), fill its fields, tab moves, ctrl-s submits, esc",
+        "  cancels. Files are read on this host (at most 3,000,000 bytes). A new",
+        "  request shows as pending and updates itself while the pane is open",
         "ctrl-c cancels the open input or menu first; in the detail it goes",
         "  back; in the queue it clears marks and filter; twice in a row quits",
     ] {

@@ -39,6 +39,10 @@ pub enum Mode {
     Sim,
     /// The tenant-level simulation reports (opened from `:sims`) have focus.
     SimTenant,
+    /// The `:assess` list has focus.
+    Assess,
+    /// One assessment request (opened from `:assess`) has focus.
+    Assessment,
 }
 
 impl Mode {
@@ -57,6 +61,8 @@ impl Mode {
             Mode::Sims => "sims",
             Mode::Sim => "sim",
             Mode::SimTenant => "sim_tenant",
+            Mode::Assess => "assess",
+            Mode::Assessment => "assessment",
         }
     }
 }
@@ -113,6 +119,8 @@ pub enum KeyAction {
     SimSort,
     SimCompromised,
     SimSection,
+    OpenAssessment,
+    NewAssessment,
     Interrupt,
     Suspend,
     Quit,
@@ -133,6 +141,8 @@ pub const ALL: &[Mode] = &[
     Mode::Sims,
     Mode::Sim,
     Mode::SimTenant,
+    Mode::Assess,
+    Mode::Assessment,
 ];
 /// Where alerts and incidents are changed: the same keys for both.
 pub const WRITES: &[Mode] = &[Mode::Queue, Mode::Detail, Mode::Incidents, Mode::Incident];
@@ -148,6 +158,7 @@ pub const FILTERED: &[Mode] = &[
     Mode::Controls,
     Mode::Cases,
     Mode::Sims,
+    Mode::Assess,
 ];
 /// The two queues: marks and sorting.
 pub const QUEUES: &[Mode] = &[Mode::Queue, Mode::Incidents];
@@ -170,6 +181,8 @@ pub const SIM_LIST: &[Mode] = &[Mode::Sims];
 pub const SIM: &[Mode] = &[Mode::Sim];
 /// A simulation's report and the tenant reports: the views with sections.
 pub const SIM_VIEWS: &[Mode] = &[Mode::Sim, Mode::SimTenant];
+/// The `:assess` list.
+pub const ASSESS_LIST: &[Mode] = &[Mode::Assess];
 
 struct Spec {
     action: KeyAction,
@@ -481,11 +494,25 @@ const SPECS: &[Spec] = &[
         "users / trainings in a report; the next tenant report",
     ),
     spec(
+        KeyAction::OpenAssessment,
+        "open_assessment",
+        "enter",
+        ASSESS_LIST,
+        "the request's fields and results (verdicts)",
+    ),
+    spec(
+        KeyAction::NewAssessment,
+        "new_assessment",
+        "n",
+        ASSESS_LIST,
+        "submit a URL, mail, file or .eml for assessment (ctrl-s sends)",
+    ),
+    spec(
         KeyAction::CommandLine,
         "command",
         ":",
         ALL,
-        "command line (:alerts, :incidents, :entities, :score, :controls, :cases, :sims, :outbox, :q)",
+        "command line (:alerts, :incidents, :entities, :score, :controls, :cases, :sims, :assess, :outbox, :q)",
     ),
     spec(KeyAction::Help, "help", "?", ALL, "this help"),
     spec(
@@ -548,6 +575,7 @@ impl KeyAction {
                 | KeyAction::ReopenCase
                 | KeyAction::AddCustodian
                 | KeyAction::Estimate
+                | KeyAction::NewAssessment
         )
     }
 }

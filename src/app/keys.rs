@@ -56,6 +56,10 @@ pub(crate) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
             state.error("Read-only session: cases cannot be changed");
             return vec![];
         }
+        if matches!(state.focus, Focus::Assess | Focus::Assessment) {
+            state.error("Read-only session: no assessment can be submitted");
+            return vec![];
+        }
         let incidents = matches!(state.focus, Focus::Incidents | Focus::Incident);
         state.error(&format!(
             "Read-only session: cannot {}",
@@ -115,6 +119,11 @@ fn on_action(state: &mut State, action: KeyAction) -> Vec<Command> {
         }
         _ if sim_keys::is_sims(state.focus) => {
             if let Some(commands) = sim_keys::on_action(state, action) {
+                return commands;
+            }
+        }
+        _ if matches!(state.focus, Focus::Assess | Focus::Assessment) => {
+            if let Some(commands) = super::assess_keys::on_action(state, action) {
                 return commands;
             }
         }
@@ -261,6 +270,8 @@ fn on_action(state: &mut State, action: KeyAction) -> Vec<Command> {
         | KeyAction::SimSort
         | KeyAction::SimCompromised
         | KeyAction::SimSection => {}
+        // Only the assessment list binds these; it answers above.
+        KeyAction::OpenAssessment | KeyAction::NewAssessment => {}
     }
     vec![]
 }
@@ -476,6 +487,7 @@ fn on_overlay_key(state: &mut State, key: KeyEvent, interrupt: bool) -> Vec<Comm
         }
         Overlay::ControlEditor(editor) => control_keys::editor_key(state, editor, key, cancel),
         Overlay::CaseForm(form) => case_keys::form_key(state, form, key, cancel),
+        Overlay::AssessForm(form) => super::assess_keys::form_key(state, form, key, cancel),
         Overlay::CaseConfirm(confirm) => match key.code {
             KeyCode::Char('y' | 'Y') if !interrupt => case_keys::confirm_key(state, confirm, true),
             KeyCode::Char('n' | 'N') | KeyCode::Esc => {
@@ -661,6 +673,7 @@ fn list_query(state: &State) -> &str {
         Focus::Controls => &state.controls.filter,
         Focus::Cases => &state.cases.filter,
         Focus::Sims => &state.sims.filter,
+        Focus::Assess => &state.assess.filter,
         _ => state.queue.query(),
     }
 }
@@ -672,6 +685,7 @@ fn set_list_query(state: &mut State, query: &str) {
         Focus::Controls => control_keys::set_query(state, query),
         Focus::Cases => case_keys::set_query(state, query),
         Focus::Sims => sim_keys::set_query(state, query),
+        Focus::Assess => super::assess_keys::set_query(state, query),
         _ => {
             state.queue.set_query(query);
             state.relocate_cursor();
@@ -814,6 +828,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Command> {
         "controls" | "control" => return score_keys::open_controls(state),
         "cases" | "case" | "ediscovery" => return case_keys::open(state),
         "sims" | "sim" | "simulations" => return sim_keys::open(state),
+        "assess" | "assessments" | "assessment" => return super::assess_keys::open(state),
         "entities" | "entity" | "ent" => {
             incident_keys::close(state);
             entity_keys::open_all(state);
@@ -848,7 +863,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Command> {
             return vec![Command::OutboxList];
         }
         other => state.error(&format!(
-            "Unknown command :{other} (try :alerts, :incidents, :entities, :score, :controls, :cases, :sims, :outbox, :live, :profile, :q, :help)"
+            "Unknown command :{other} (try :alerts, :incidents, :entities, :score, :controls, :cases, :sims, :assess, :outbox, :live, :profile, :q, :help)"
         )),
     }
     vec![]
@@ -1194,6 +1209,7 @@ pub(crate) fn on_paste(state: &mut State, text: &str) {
         Some(Overlay::CustodianPrompt { input, .. }) => {
             input.insert_str(sanitize::line(text).replace(['\r', '\n'], ""));
         }
+        Some(Overlay::AssessForm(form)) => super::assess_keys::form_paste(form, text),
         Some(Overlay::CaseForm(form)) => match form.field {
             super::cases::FormField::Name => {
                 form.name

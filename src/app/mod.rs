@@ -2,6 +2,9 @@
 //! actions in and carries the returned commands out, so every behaviour is a unit test.
 
 pub mod action;
+pub mod assess;
+pub mod assess_form;
+mod assess_keys;
 mod case_keys;
 pub mod cases;
 pub mod command;
@@ -41,6 +44,10 @@ pub use state::{
 };
 pub use update::update;
 
+#[cfg(test)]
+pub(crate) mod assess_fixtures;
+#[cfg(test)]
+mod assess_tests;
 #[cfg(test)]
 pub(crate) mod case_fixtures;
 #[cfg(test)]

@@ -311,6 +311,8 @@ pub enum Overlay {
     },
     /// The new-case form.
     CaseForm(Box<super::cases::CaseForm>),
+    /// The new threat assessment form.
+    AssessForm(Box<super::assess_form::AssessForm>),
     /// The `:outbox` view: unfinished writes with their state; retry, drop, resolve.
     Outbox {
         rows: Vec<OutboxRow>,
@@ -356,6 +358,10 @@ pub enum Focus {
     Sim,
     /// The tenant-level simulation reports, opened from `:sims`.
     SimTenant,
+    /// The `:assess` list of threat assessment requests (full screen).
+    Assess,
+    /// One assessment request with its results, opened from `:assess`.
+    Assessment,
 }
 
 /// How the current load treats the rows already on screen.
@@ -528,6 +534,10 @@ pub struct State {
     pub(crate) sims: SimsPane,
     /// The pane `Esc` goes back to from the simulation list.
     pub(crate) sims_return: Focus,
+    /// The `:assess` pane: threat assessment requests, the form's draft, the followed ones.
+    pub(crate) assess: super::assess::AssessPane,
+    /// The pane `Esc` goes back to from the assessment list.
+    pub(crate) assess_return: Focus,
     pub(crate) writes: Writes,
     /// Conflicts reported while another overlay was open; shown one at a time.
     pub(crate) conflicts: VecDeque<ConflictPrompt>,
@@ -580,6 +590,8 @@ impl State {
             cases_return: Focus::Queue,
             sims: SimsPane::default(),
             sims_return: Focus::Queue,
+            assess: Default::default(),
+            assess_return: Focus::Queue,
             writes: Writes::default(),
             conflicts: VecDeque::new(),
             message: None,
@@ -704,6 +716,8 @@ impl State {
             Focus::Sims => Mode::Sims,
             Focus::Sim => Mode::Sim,
             Focus::SimTenant => Mode::SimTenant,
+            Focus::Assess => Mode::Assess,
+            Focus::Assessment => Mode::Assessment,
         }
     }
 

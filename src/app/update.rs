@@ -15,7 +15,8 @@ use crate::sanitize;
 /// All behaviour. Sets `state.dirty` when anything visible changed; the terminal loop draws
 /// only then (an idle console writes nothing to a slow SSH link).
 pub fn update(state: &mut State, action: Action) -> Vec<Command> {
-    let commands = dispatch(state, action);
+    let mut commands = dispatch(state, action);
+    commands.extend(super::assess_keys::after_update(state));
     refresh::prune_theirs(state);
     if state.overlay.is_none()
         && let Some(next) = state.conflicts.pop_front()
@@ -40,6 +41,7 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
             incident_keys::relocate(state);
             super::case_keys::relocate(state);
             super::sim_keys::relocate(state);
+            super::assess_keys::relocate(state);
             state.dirty = true;
             vec![]
         }
@@ -127,6 +129,16 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
             vec![]
         }
         Action::Sims(answer) => super::sim_keys::on_update(state, answer),
+        Action::AssessmentsLoaded(result) => super::assess_keys::on_list(state, result),
+        Action::AssessmentSubmitted(result) => super::assess_keys::on_submitted(state, result),
+        Action::AssessmentPolled(request) => {
+            super::assess_keys::on_polled(state, *request);
+            vec![]
+        }
+        Action::AssessmentFollowEnded { id, reason } => {
+            super::assess_keys::on_follow_ended(state, id, reason);
+            vec![]
+        }
         Action::CasesPacing(pacing) => {
             super::case_keys::on_pacing(state, pacing);
             vec![]
@@ -350,6 +362,7 @@ fn on_tick(state: &mut State) {
         || !state.writes.is_empty()
         || super::case_keys::busy(state)
         || super::sim_keys::busy(state)
+        || super::assess_keys::busy(state)
     {
         // The spinner for a load or a pending write moves.
         state.dirty = true;

@@ -12,6 +12,7 @@
 //! Every fault applied is counted by kind, method and route ([`Controls::injected`]), so a
 //! test can show that faults really happened and a manual trial can report them.
 
+use super::assess::{AssessCounters, AssessState};
 use super::cases::CasesState;
 use super::changes::{Tenant, TenantChange};
 use super::generate::mix64;
@@ -66,6 +67,12 @@ pub enum Route {
     AttackSimulationItems,
     /// `/{v1.0,beta}/reports/security/...`: the attack simulation report functions
     SecurityReports,
+    /// `/v1.0/informationProtection/threatAssessmentRequests`
+    AssessmentRequests,
+    /// `/v1.0/informationProtection/threatAssessmentRequests/{id}`
+    AssessmentRequest,
+    /// `/v1.0/informationProtection/threatAssessmentRequests/{id}/results`
+    AssessmentResults,
     /// Anything else.
     Other,
 }
@@ -77,6 +84,9 @@ impl Route {
             return route;
         }
         if let Some(route) = super::sims::classify(path) {
+            return route;
+        }
+        if let Some(route) = super::assess::classify(path) {
             return route;
         }
         if let Some(rest) = path.strip_prefix("/v1.0/security/alerts_v2") {
@@ -539,6 +549,9 @@ struct Inner {
     tenant: OnceLock<Arc<Tenant>>,
     /// The eDiscovery cases, for their clock and switches; set when the server starts.
     cases: OnceLock<Arc<CasesState>>,
+    /// The threat assessment requests, for their clock and counters; set when the server
+    /// starts.
+    assess: OnceLock<Arc<AssessState>>,
     total: AtomicU64,
     /// Throttle every Nth request (0 = off), for manual trials (`--throttle-every`).
     throttle_every: u64,
@@ -581,6 +594,28 @@ impl Controls {
     /// Hands the controls the eDiscovery state the server serves (once).
     pub(crate) fn attach_cases(&self, cases: Arc<CasesState>) {
         let _ = self.0.cases.set(cases);
+    }
+
+    /// Hands the controls the threat assessment state the server serves (once).
+    pub(crate) fn attach_assess(&self, assess: Arc<AssessState>) {
+        let _ = self.0.assess.set(assess);
+    }
+
+    /// Moves the threat assessment clock on by `d`: pending requests get their results and
+    /// the POST limits' windows slide as if that much time had passed.
+    pub fn advance_assessment_clock(&self, d: Duration) {
+        if let Some(a) = self.0.assess.get() {
+            a.clock.advance(d);
+        }
+    }
+
+    /// Threat assessment POSTs accepted and throttled so far.
+    pub fn assessment_counters(&self) -> AssessCounters {
+        self.0
+            .assess
+            .get()
+            .map(|a| a.counters())
+            .unwrap_or_default()
     }
 
     /// The next search estimate submitted fails (`status: failed` half-way through). Calls

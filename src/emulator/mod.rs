@@ -24,11 +24,13 @@
 //! Module map: [`server`] (router and the layer every request passes), [`routes`]
 //! (handlers), [`score`] (Secure Score), [`cases`] (eDiscovery: cases, long-running
 //! estimates, the per-token rate limit), [`sims`] + [`sims_data`] (attack simulation and
-//! training, and the `reports/security` functions), [`filter`] (`$filter`), [`paging`] (query options, `$skiptoken`),
+//! training, and the `reports/security` functions), [`assess`] (threat assessment requests,
+//! their verdicts and POST limits), [`filter`] (`$filter`), [`paging`] (query options, `$skiptoken`),
 //! [`store`] (alerts, lean), [`generate`] + [`vocab`] (the tenant), [`changes`] (the
 //! changing tenant), [`faults`] (throttling and counters for tests), [`auth`], [`error`],
 //! [`json`].
 
+pub mod assess;
 pub mod auth;
 pub mod cases;
 pub mod changes;
@@ -218,6 +220,49 @@ pub struct EmulatorArgs {
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_interval, help_heading = "eDiscovery")]
     pub ediscovery_window: std::time::Duration,
 
+    /// Threat assessment: seconds from submission to `completed` (the checkPolicy result
+    /// comes at a fifth of it; fractions allowed).
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_interval, help_heading = "Threat assessment")]
+    pub assessment_secs: std::time::Duration,
+
+    /// Threat assessment: POSTs per tenant in any 15 minutes (Graph: 150); 0 is no limit.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 150,
+        help_heading = "Threat assessment"
+    )]
+    pub assessment_tenant_limit: u32,
+
+    /// Threat assessment: POSTs per tenant in any 24 hours (Graph: 10,000); 0 is no limit.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 10_000,
+        help_heading = "Threat assessment"
+    )]
+    pub assessment_tenant_daily_limit: u32,
+
+    /// Threat assessment: POSTs of the same mail, URL or file in any 15 minutes (Graph: 1);
+    /// 0 is no limit.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1,
+        help_heading = "Threat assessment"
+    )]
+    pub assessment_resource_limit: u32,
+
+    /// Threat assessment: POSTs of the same mail, URL or file in any 24 hours (Graph: 3);
+    /// 0 is no limit.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 3,
+        help_heading = "Threat assessment"
+    )]
+    pub assessment_resource_daily_limit: u32,
+
     /// Write the certificate app's certificate and private key (app-cert.pem, app-key.pem)
     /// into DIR, for client_certificate sign-in tests.
     #[arg(long, value_name = "DIR", help_heading = "Identity")]
@@ -297,6 +342,8 @@ pub struct EmulatorConfig {
     pub identity: IdentityConfig,
     /// eDiscovery: how long estimates take, whether they fail, the rate limit.
     pub cases: cases::CasesConfig,
+    /// Threat assessment: how long requests take, the POST limits.
+    pub assess: assess::AssessConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -318,6 +365,7 @@ impl Default for EmulatorConfig {
             changing: None,
             identity: IdentityConfig::default(),
             cases: cases::CasesConfig::default(),
+            assess: assess::AssessConfig::default(),
         }
     }
 }
@@ -362,6 +410,13 @@ impl From<&EmulatorArgs> for EmulatorConfig {
                 rate_limit: a.ediscovery_limit,
                 rate_window: a.ediscovery_window,
                 fail_estimates: a.fail_estimates,
+            },
+            assess: assess::AssessConfig {
+                duration: a.assessment_secs,
+                tenant_per_15_min: a.assessment_tenant_limit,
+                tenant_per_day: a.assessment_tenant_daily_limit,
+                resource_per_15_min: a.assessment_resource_limit,
+                resource_per_day: a.assessment_resource_daily_limit,
             },
         }
     }
@@ -548,6 +603,12 @@ pub async fn start(config: EmulatorConfig) -> io::Result<RunningEmulator> {
         config.cases.clone(),
     ));
     controls.attach_cases(state.cases.clone());
+    state.assess = Arc::new(assess::AssessState::new(
+        config.seed,
+        now,
+        config.assess.clone(),
+    ));
+    controls.attach_assess(state.assess.clone());
     if certs.is_some() {
         state.scheme = "https";
     }
@@ -673,6 +734,13 @@ async fn serve_until(
             format!("{} requests", args.ediscovery_limit)
         },
         args.ediscovery_window.as_secs_f64()
+    );
+    eprintln!(
+        "graphsec emulator: threat assessments complete in {:.1} s; POST limits {} per tenant a 15 min, {} per resource a 15 min and {} a day (0 = none)",
+        args.assessment_secs.as_secs_f64(),
+        args.assessment_tenant_limit,
+        args.assessment_resource_limit,
+        args.assessment_resource_daily_limit
     );
     if let Some(every) = args.changing {
         eprintln!(
@@ -809,6 +877,31 @@ mod tests {
         assert!(defaults.faults.is_empty() && defaults.fault_seed.is_none());
         assert_eq!(defaults.changing, None);
         assert_eq!(defaults.cases, cases::CasesConfig::default());
+        assert_eq!(defaults.assess, assess::AssessConfig::default());
+        let assessing = Cli::try_parse_from([
+            "emulator",
+            "--assessment-secs",
+            "8",
+            "--assessment-tenant-limit",
+            "3",
+            "--assessment-tenant-daily-limit",
+            "5",
+            "--assessment-resource-limit",
+            "0",
+            "--assessment-resource-daily-limit",
+            "2",
+        ])
+        .unwrap();
+        assert_eq!(
+            EmulatorConfig::from(&assessing.emulator).assess,
+            assess::AssessConfig {
+                duration: std::time::Duration::from_secs(8),
+                tenant_per_15_min: 3,
+                tenant_per_day: 5,
+                resource_per_15_min: 0,
+                resource_per_day: 2,
+            }
+        );
 
         let ediscovery = Cli::try_parse_from([
             "emulator",
@@ -917,6 +1010,8 @@ mod tests {
             vec!["emulator", "--changing", "100000"],
             vec!["emulator", "--estimate-secs", "0"],
             vec!["emulator", "--ediscovery-window", "soon"],
+            vec!["emulator", "--assessment-secs", "0"],
+            vec!["emulator", "--assessment-resource-limit", "-1"],
         ] {
             assert!(Cli::try_parse_from(&bad).is_err(), "{bad:?}");
         }

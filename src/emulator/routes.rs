@@ -424,6 +424,9 @@ pub async fn method_not_allowed(method: Method, uri: Uri) -> Response {
         | Route::AttackSimulation
         | Route::AttackSimulationItems
         | Route::SecurityReports => "GET, HEAD",
+        // The threat assessment routes answer 405 themselves (see `assess::dispatch`).
+        Route::AssessmentRequests => "GET, HEAD, POST",
+        Route::AssessmentRequest | Route::AssessmentResults => "GET, HEAD",
         Route::Other => "",
     };
     let mut r = GraphError::new(

@@ -4,6 +4,7 @@
 //! `request-id` (echoed as a header and inside error bodies), counts the request, applies a
 //! scheduled fault, checks the bearer token, and renders [`GraphError`]s as Graph's JSON.
 
+use super::assess::AssessState;
 use super::auth;
 use super::cases::CasesState;
 use super::changes::Tenant;
@@ -13,7 +14,7 @@ use super::faults::{Controls, Fault, Route};
 use super::score::ScoreState;
 use super::sims_data::SimsData;
 use super::store::Store;
-use super::{cases, incident_routes, routes, score, sims};
+use super::{assess, cases, incident_routes, routes, score, sims};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -52,6 +53,8 @@ pub struct AppState {
     pub cases: Arc<CasesState>,
     /// Attack simulations, automations, trainings and their per-user results.
     pub sims: Arc<SimsData>,
+    /// Threat assessment requests, their clock and POST limits.
+    pub assess: Arc<AssessState>,
     seed: u64,
     request_seq: AtomicU64,
 }
@@ -77,6 +80,7 @@ impl AppState {
             score: ScoreState::new(seed, now, &super::generate::tenant_id(seed)),
             cases: Arc::new(CasesState::new(seed, now, cases::CasesConfig::default())),
             sims: Arc::new(SimsData::new(seed, now)),
+            assess: Arc::new(AssessState::new(seed, now, assess::AssessConfig::default())),
             seed,
             request_seq: AtomicU64::new(0),
         }
@@ -197,25 +201,39 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/v1.0/reports/security/{*rest}", any(sims::dispatch))
         .route("/beta/reports/security/{*rest}", any(sims::dispatch))
+        // Threat assessment parses its own paths too (segments in any case; see
+        // `fallback` for the spellings the router does not match).
+        .route("/v1.0/informationProtection", any(assess::dispatch))
+        .route("/v1.0/informationProtection/{*rest}", any(assess::dispatch))
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(state.clone(), outer))
         .with_state(state)
 }
 
-/// Paths no route matched: attack simulation paths written in another case (Graph matches
-/// segment names case-insensitively; the router does not), else 400 naming the segment.
+/// Paths no route matched: attack simulation or threat assessment paths written in another
+/// case (Graph matches segment names case-insensitively; the router does not), else Graph's
+/// unknown-segment 400.
 async fn fallback(
     state: State<Arc<AppState>>,
+    caller: Option<axum::Extension<Caller>>,
     method: axum::http::Method,
     uri: axum::http::Uri,
     headers: axum::http::HeaderMap,
+    body: Body,
 ) -> Response {
     if sims::classify(uri.path()).is_some() {
         return sims::dispatch(state, method, uri, headers)
             .await
             .into_response();
     }
-    routes::unknown_path(uri).await.into_response()
+    match caller {
+        Some(caller) if assess::claims(uri.path()) => {
+            assess::dispatch(state, caller, method, uri, headers, body)
+                .await
+                .into_response()
+        }
+        _ => routes::unknown_path(uri).await.into_response(),
+    }
 }
 
 /// A `client-request-id` worth echoing: short and plain.

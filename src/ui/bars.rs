@@ -54,6 +54,13 @@ pub fn top(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         frame.render_widget(fit_line(spans, usize::from(area.width)), area);
         return;
     }
+    if matches!(state.focus, Focus::Assess | Focus::Assessment) {
+        let used: usize = spans.iter().map(|s| width(&s.content)).sum();
+        let room = usize::from(area.width).saturating_sub(used);
+        spans.extend(super::assess::top(state, theme, typing, room));
+        frame.render_widget(fit_line(spans, usize::from(area.width)), area);
+        return;
+    }
     if matches!(state.focus, Focus::Cases | Focus::Case) {
         let used: usize = spans.iter().map(|s| width(&s.content)).sum();
         let room = usize::from(area.width).saturating_sub(used);
@@ -448,6 +455,8 @@ pub fn status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             (cases_status(state, theme, spin), None)
         } else if matches!(state.focus, Focus::Sims | Focus::Sim | Focus::SimTenant) {
             (super::sims::status(state, theme, spin), None)
+        } else if matches!(state.focus, Focus::Assess | Focus::Assessment) {
+            (super::assess::status(state, theme, spin), None)
         } else {
             list_spans(state, theme, spin)
         };
@@ -537,6 +546,11 @@ pub fn bottom(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                     state.cases.list.len(),
                 ),
                 (Focus::Sims, _) => super::sims::filter_counts(state),
+                (Focus::Assess, _) => (
+                    state.assess.filter.as_str(),
+                    crate::app::assess::rows(&state.assess).len(),
+                    state.assess.list.len(),
+                ),
                 _ => (
                     state.queue.query(),
                     state.queue.view().len(),
@@ -686,6 +700,8 @@ fn hints(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
     } else if matches!(state.focus, Focus::Sims | Focus::Sim | Focus::SimTenant) {
         super::sims::hints(state)
+    } else if matches!(state.focus, Focus::Assess | Focus::Assessment) {
+        super::assess::hints(state)
     } else if state.focus == Focus::Detail {
         &[
             (K::Back, "back"),

@@ -1,5 +1,6 @@
 //! Drawing: `State` in, frame out. Never mutates state, never does I/O.
 
+mod assess;
 mod bars;
 mod cases;
 mod controls;
@@ -55,6 +56,7 @@ fn draw(state: &State, frame: &mut Frame) {
         Focus::Sims | Focus::Sim | Focus::SimTenant => {
             sims::render(state, &theme, frame, screen.middle)
         }
+        Focus::Assess | Focus::Assessment => assess::render(state, &theme, frame, screen.middle),
         Focus::Queue | Focus::Detail => {
             if let (Some(header), Some(body)) = (screen.queue_header, screen.queue_body) {
                 queue::render(state, &theme, frame, header, body);
@@ -95,6 +97,8 @@ fn sweep(frame: &mut Frame) {
     }
 }
 
+#[cfg(test)]
+mod assess_tests;
 #[cfg(test)]
 mod case_tests;
 #[cfg(test)]

@@ -75,6 +75,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, middle: Rect) {
             frame.render_widget(&**input, block);
         }
         Some(Overlay::CaseForm(form)) => super::cases::render_form(theme, frame, middle, form),
+        Some(Overlay::AssessForm(form)) => super::assess::render_form(theme, frame, middle, form),
         Some(Overlay::Help { scroll }) => help_box(state, theme, frame, middle, *scroll),
         Some(Overlay::Conflict(prompt)) => conflict_box(theme, frame, middle, prompt),
         Some(Overlay::Outbox {
