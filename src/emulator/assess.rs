@@ -406,9 +406,12 @@ enum Progress {
         policy_at: OffsetDateTime,
         rescan_at: OffsetDateTime,
     },
-    /// Pending or finishing while served: its phase follows the clock.
+    /// Pending or finishing while served: its phase follows the clock. `started` is the
+    /// clock's reading when it was served first, `before` how old it was then (0 for one
+    /// submitted while serving), `duration` from its creation to its verdict.
     Live {
         started: Duration,
+        before: Duration,
         duration: Duration,
     },
 }
@@ -440,8 +443,12 @@ impl Assessment {
                 policy_at,
                 rescan_at,
             } => (*policy_at, *rescan_at, true, true),
-            Progress::Live { started, duration } => {
-                let elapsed = now.saturating_sub(*started);
+            Progress::Live {
+                started,
+                before,
+                duration,
+            } => {
+                let elapsed = now.saturating_sub(*started) + *before;
                 let policy_after = *duration / 5;
                 let at =
                     |d: Duration| self.created + time::Duration::try_from(d).unwrap_or_default();
@@ -886,12 +893,15 @@ fn seed_requests(seed: u64, now: OffsetDateTime, duration: Duration) -> Vec<Asse
         let id = uuid(&mut rng);
         let result_ids = [uuid(&mut rng), uuid(&mut rng)];
         let progress = if s.pending {
-            // Made in the last minutes, finishing one after another while served.
+            // Made in the last minutes, finishing one after another while served (so the
+            // verdicts are dated when they really appear).
             nth_pending += 1;
-            at = now - time::Duration::seconds(30 * i64::from(pending as u32 + 1 - nth_pending));
+            let age = Duration::from_secs(30 * u64::from(pending as u32 + 1 - nth_pending));
+            at = now - time::Duration::try_from(age).unwrap_or_default();
             Progress::Live {
                 started: Duration::ZERO,
-                duration: duration * (nth_pending + 1),
+                before: age,
+                duration: age + duration * (nth_pending + 1),
             }
         } else {
             at += time::Duration::hours(6 + rng.below(30) as i64)
@@ -1715,6 +1725,7 @@ fn create(cx: &Ctx<'_>, caller: &Caller, body: &[u8]) -> Result<Response> {
         verdict,
         progress: Progress::Live {
             started: now,
+            before: Duration::ZERO,
             duration: s.config.duration,
         },
         result_ids: [uuid(&mut rng), uuid(&mut rng)],
@@ -1848,11 +1859,15 @@ mod tests {
         let statuses: Vec<&str> = reqs.iter().map(|r| r.status(Duration::ZERO)).collect();
         assert!(statuses.contains(&"pending") && statuses.contains(&"completed"));
         assert!(reqs.iter().all(|r| r.created <= now));
-        // Every pending one completes, later ones later.
-        assert!(
-            reqs.iter()
-                .all(|r| r.status(DEFAULT_DURATION * 10) == "completed")
-        );
+        // Every pending one completes while served, and its verdict is dated then.
+        for r in reqs
+            .iter()
+            .filter(|r| r.status(Duration::ZERO) == "pending")
+        {
+            let (results, done) = r.results(DEFAULT_DURATION * 10);
+            assert!(done);
+            assert!(results[1].1 > now, "{:?}", results[1]);
+        }
         let same = seed_requests(42, now, DEFAULT_DURATION);
         assert_eq!(
             reqs.iter().map(|r| &r.id).collect::<Vec<_>>(),
