@@ -12,6 +12,7 @@ pub mod cases;
 pub mod controls;
 pub mod incidents;
 pub mod score;
+pub mod sims;
 
 use crate::graph::Client;
 use crate::graph::GraphError;

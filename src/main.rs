@@ -4,6 +4,7 @@ mod assess_cmd;
 mod cases_cmd;
 mod controls_cmd;
 mod incidents_cmd;
+mod sims_cmd;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -102,6 +103,12 @@ enum Command {
     /// Microsoft misjudged (sent once, straight to Graph; --wait waits for the verdict).
     #[command(subcommand)]
     Assessments(assess_cmd::AssessCommand),
+    /// Attack simulation and training (security/attackSimulation and the reports under
+    /// reports/security): list simulations with their compromise and report rates, read a
+    /// simulation's report and per-user results, repeat offenders, user and training
+    /// coverage, and the training catalogue. Reads only.
+    #[command(subcommand)]
+    Simulations(sims_cmd::SimulationsCommand),
     /// Changes waiting in the on-disk outbox (<data dir>/outbox/<profile>.jsonl).
     #[command(subcommand)]
     Outbox(OutboxCommand),
@@ -280,6 +287,13 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(async {
                 let session = connect(&cli, &profile, false).await?;
                 assess_cmd::run(&session, cmd, cli.output, read_only).await
+            })
+        }
+        Some(Command::Simulations(cmd)) => {
+            let profile = loaded.config.resolve_profile(cli.profile.as_deref())?;
+            runtime.block_on(async {
+                let session = connect(&cli, &profile, false).await?;
+                sims_cmd::run(&session, cmd, cli.output).await
             })
         }
         Some(Command::Score { days }) => {

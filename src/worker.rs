@@ -26,6 +26,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 pub mod cases;
+pub mod sims;
 
 /// Page size asked of Graph for the queue: large pages mean fewer round trips on a slow link.
 pub const QUEUE_PAGE_SIZE: u32 = 1000;
@@ -443,6 +444,9 @@ impl Worker {
             ),
             Command::AddCustodian { case_id, email } => {
                 self.queue_case(cases::CaseJob::AddCustodian { case_id, email }, false);
+            }
+            Command::Sims(command) => {
+                sims::spawn(self.client.clone(), command, self.updates.clone());
             }
             Command::SavePlanned { path, ids } => {
                 let tx = self.updates.clone();

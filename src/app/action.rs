@@ -134,6 +134,8 @@ pub enum Action {
     },
     /// Where the worker's cases queue stands against the eDiscovery request window.
     CasesPacing(Pacing),
+    /// A `:sims` read landed or failed.
+    Sims(super::sims::SimsUpdate),
     /// A one-line notice from the worker or the terminal layer (e.g. clipboard result).
     Notice(String),
     /// `:profile` could not open `profile` (its config, token or outbox); the console

@@ -195,6 +195,8 @@ pub enum Command {
     /// Add the custodian with mailbox `email` to case `case_id`; answered with
     /// `Action::CustodianAdded`.
     AddCustodian { case_id: String, email: String },
+    /// A read for the `:sims` pane; answered with `Action::Sims`.
+    Sims(super::sims::SimsCommand),
     /// Leave the console.
     Quit,
 }

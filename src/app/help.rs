@@ -3,7 +3,7 @@
 
 use super::keymap::{
     ALL, BOTH, CASE, CASE_LIST, CASES, CONTROLS, DETAIL, ENTITIES, FILTERED, KeyMap, Mode, OPENS,
-    PRESETS, QUEUE, QUEUES, SCORE, WRITES,
+    PRESETS, QUEUE, QUEUES, SCORE, SIM, SIM_LIST, SIM_VIEWS, WRITES,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +28,10 @@ const SECTIONS: &[(&[Mode], &str)] = &[
     ),
     (OPENS, "Queue, incidents, incident view and controls"),
     (QUEUES, "Queue and incidents"),
-    (FILTERED, "Queue, entities, incidents, controls and cases"),
+    (
+        FILTERED,
+        "Queue, entities, incidents, controls, cases and simulations",
+    ),
     (PRESETS, "Queue, detail and incidents"),
     (BOTH, "Queue and detail"),
     (QUEUE, "Queue"),
@@ -39,6 +42,9 @@ const SECTIONS: &[(&[Mode], &str)] = &[
     (CASE_LIST, "eDiscovery cases (:cases)"),
     (CASES, "Cases and a case"),
     (CASE, "A case's tabs"),
+    (SIM_LIST, "Attack simulations (:sims)"),
+    (SIM, "A simulation's report"),
+    (SIM_VIEWS, "A simulation's report and the tenant reports"),
 ];
 
 /// Every help line, in order.
@@ -86,6 +92,10 @@ pub fn lines(keymap: &KeyMap) -> Vec<HelpLine> {
         "  in one queue (the tab you look at goes first) and the status line says",
         "  when the next request goes and how many wait. Close, reopen, create and",
         "  add custodian go straight to Graph (not the outbox) after a y/n or a form",
+        ":sims lists the attack simulations with their compromise rate (Graph's",
+        "  compromisedRate) and report rate (users who reported / users reached);",
+        "  enter opens the report: gauges, the users (s sorts, c compromised only)",
+        "  and the trainings; t shows the tenant's repeat offenders and coverage",
         "ctrl-c cancels the open input or menu first; in the detail it goes",
         "  back; in the queue it clears marks and filter; twice in a row quits",
     ] {

@@ -33,6 +33,12 @@ pub enum Mode {
     Cases,
     /// One case's tabs (opened from `:cases`) have focus.
     Case,
+    /// The `:sims` list has focus.
+    Sims,
+    /// One simulation's report (opened from `:sims`) has focus.
+    Sim,
+    /// The tenant-level simulation reports (opened from `:sims`) have focus.
+    SimTenant,
 }
 
 impl Mode {
@@ -48,6 +54,9 @@ impl Mode {
             Mode::Control => "control",
             Mode::Cases => "cases",
             Mode::Case => "case",
+            Mode::Sims => "sims",
+            Mode::Sim => "sim",
+            Mode::SimTenant => "sim_tenant",
         }
     }
 }
@@ -99,6 +108,11 @@ pub enum KeyAction {
     ReopenCase,
     AddCustodian,
     Estimate,
+    SimOpen,
+    SimTenant,
+    SimSort,
+    SimCompromised,
+    SimSection,
     Interrupt,
     Suspend,
     Quit,
@@ -116,6 +130,9 @@ pub const ALL: &[Mode] = &[
     Mode::Control,
     Mode::Cases,
     Mode::Case,
+    Mode::Sims,
+    Mode::Sim,
+    Mode::SimTenant,
 ];
 /// Where alerts and incidents are changed: the same keys for both.
 pub const WRITES: &[Mode] = &[Mode::Queue, Mode::Detail, Mode::Incidents, Mode::Incident];
@@ -130,6 +147,7 @@ pub const FILTERED: &[Mode] = &[
     Mode::Incidents,
     Mode::Controls,
     Mode::Cases,
+    Mode::Sims,
 ];
 /// The two queues: marks and sorting.
 pub const QUEUES: &[Mode] = &[Mode::Queue, Mode::Incidents];
@@ -146,6 +164,12 @@ pub const CASE_LIST: &[Mode] = &[Mode::Cases];
 pub const CASE: &[Mode] = &[Mode::Case];
 /// The case list and a case.
 pub const CASES: &[Mode] = &[Mode::Cases, Mode::Case];
+/// The `:sims` list.
+pub const SIM_LIST: &[Mode] = &[Mode::Sims];
+/// One simulation's report.
+pub const SIM: &[Mode] = &[Mode::Sim];
+/// A simulation's report and the tenant reports: the views with sections.
+pub const SIM_VIEWS: &[Mode] = &[Mode::Sim, Mode::SimTenant];
 
 struct Spec {
     action: KeyAction,
@@ -422,11 +446,46 @@ const SPECS: &[Spec] = &[
         "start an estimate on the search (searches tab; asks y/n)",
     ),
     spec(
+        KeyAction::SimOpen,
+        "open_simulation",
+        "enter",
+        SIM_LIST,
+        "the simulation's report: overview, rates, users and trainings",
+    ),
+    spec(
+        KeyAction::SimTenant,
+        "simulation_tenant",
+        "t",
+        SIM_LIST,
+        "the tenant reports: repeat offenders, training and simulation coverage",
+    ),
+    spec(
+        KeyAction::SimSort,
+        "simulation_sort",
+        "s",
+        SIM,
+        "sort the users: outcome, name, reported time, trainings to do",
+    ),
+    spec(
+        KeyAction::SimCompromised,
+        "simulation_compromised",
+        "c",
+        SIM,
+        "only the compromised users / everyone",
+    ),
+    spec(
+        KeyAction::SimSection,
+        "simulation_section",
+        "tab",
+        SIM_VIEWS,
+        "users / trainings in a report; the next tenant report",
+    ),
+    spec(
         KeyAction::CommandLine,
         "command",
         ":",
         ALL,
-        "command line (:alerts, :incidents, :entities, :score, :controls, :cases, :outbox, :q)",
+        "command line (:alerts, :incidents, :entities, :score, :controls, :cases, :sims, :outbox, :q)",
     ),
     spec(KeyAction::Help, "help", "?", ALL, "this help"),
     spec(

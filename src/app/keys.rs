@@ -12,6 +12,7 @@ use super::incidents::OpenAlert;
 use super::keymap::KeyAction;
 use super::queue::{Column, Sort};
 use super::score_keys;
+use super::sim_keys;
 use super::state::{
     Choice, ConflictPrompt, Focus, LoadMode, MenuKind, Overlay, PromptKind, State, StatusPreset,
     TimePreset,
@@ -109,6 +110,11 @@ fn on_action(state: &mut State, action: KeyAction) -> Vec<Command> {
         }
         _ if matches!(state.focus, Focus::Cases | Focus::Case) => {
             if let Some(commands) = case_keys::on_action(state, action) {
+                return commands;
+            }
+        }
+        _ if sim_keys::is_sims(state.focus) => {
+            if let Some(commands) = sim_keys::on_action(state, action) {
                 return commands;
             }
         }
@@ -249,6 +255,12 @@ fn on_action(state: &mut State, action: KeyAction) -> Vec<Command> {
         | KeyAction::ReopenCase
         | KeyAction::AddCustodian
         | KeyAction::Estimate => {}
+        // Only the simulation panes bind these; they answer above.
+        KeyAction::SimOpen
+        | KeyAction::SimTenant
+        | KeyAction::SimSort
+        | KeyAction::SimCompromised
+        | KeyAction::SimSection => {}
     }
     vec![]
 }
@@ -648,6 +660,7 @@ fn list_query(state: &State) -> &str {
         Focus::Incidents => state.incidents.queue.query(),
         Focus::Controls => &state.controls.filter,
         Focus::Cases => &state.cases.filter,
+        Focus::Sims => &state.sims.filter,
         _ => state.queue.query(),
     }
 }
@@ -658,6 +671,7 @@ fn set_list_query(state: &mut State, query: &str) {
         Focus::Incidents => incident_keys::set_query(state, query),
         Focus::Controls => control_keys::set_query(state, query),
         Focus::Cases => case_keys::set_query(state, query),
+        Focus::Sims => sim_keys::set_query(state, query),
         _ => {
             state.queue.set_query(query);
             state.relocate_cursor();
@@ -799,6 +813,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Command> {
         "score" => return score_keys::open_score(state),
         "controls" | "control" => return score_keys::open_controls(state),
         "cases" | "case" | "ediscovery" => return case_keys::open(state),
+        "sims" | "sim" | "simulations" => return sim_keys::open(state),
         "entities" | "entity" | "ent" => {
             incident_keys::close(state);
             entity_keys::open_all(state);
@@ -833,7 +848,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Command> {
             return vec![Command::OutboxList];
         }
         other => state.error(&format!(
-            "Unknown command :{other} (try :alerts, :incidents, :entities, :score, :controls, :cases, :outbox, :live, :profile, :q, :help)"
+            "Unknown command :{other} (try :alerts, :incidents, :entities, :score, :controls, :cases, :sims, :outbox, :live, :profile, :q, :help)"
         )),
     }
     vec![]

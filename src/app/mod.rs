@@ -24,6 +24,8 @@ mod refresh;
 pub mod score;
 mod score_keys;
 mod score_writes;
+mod sim_keys;
+pub mod sims;
 mod state;
 mod update;
 pub mod writes;
@@ -32,6 +34,7 @@ pub use action::{Action, OutboxRow, RestoredWrite};
 pub use case_keys::{LIST_TOP, TAB_TOP};
 pub use command::{AlertQuery, Command, IncidentQuery};
 pub use keymap::{KeyMap, KeymapError};
+pub use sim_keys::{LIST_TOP as SIM_LIST_TOP, TENANT_TOP};
 pub use state::{
     Choice, ConflictPrompt, Focus, Load, LoadMode, MenuKind, Message, Overlay, PageIn, PromptKind,
     SessionInfo, State, StatusPreset, TimePreset,
@@ -56,5 +59,9 @@ mod live_tests;
 pub(crate) mod score_fixtures;
 #[cfg(test)]
 mod score_tests;
+#[cfg(test)]
+pub(crate) mod sim_fixtures;
+#[cfg(test)]
+mod sim_tests;
 #[cfg(test)]
 mod tests;

@@ -11,6 +11,7 @@ use super::layout::Screen;
 use super::live::Live;
 use super::queue::{self, Item, Queue};
 use super::score::{ChartMarker, ScoreData, ScoreView, ScoreWindow};
+use super::sims::SimsPane;
 use super::writes::{WriteOp, Writes};
 use crate::graph::enums::{AlertClassification, AlertDetermination, AlertStatus, IncidentStatus};
 use crate::outbox::{FieldConflict, Target};
@@ -349,6 +350,12 @@ pub enum Focus {
     Cases,
     /// One case's tabs, opened from `:cases`.
     Case,
+    /// The `:sims` list of attack simulations (full screen).
+    Sims,
+    /// One simulation's report, opened from `:sims`.
+    Sim,
+    /// The tenant-level simulation reports, opened from `:sims`.
+    SimTenant,
 }
 
 /// How the current load treats the rows already on screen.
@@ -517,6 +524,10 @@ pub struct State {
     pub(crate) cases: CasesPane,
     /// The pane `Esc` goes back to from the case list.
     pub(crate) cases_return: Focus,
+    /// The `:sims` pane: simulations, their rates and reports, the tenant reports.
+    pub(crate) sims: SimsPane,
+    /// The pane `Esc` goes back to from the simulation list.
+    pub(crate) sims_return: Focus,
     pub(crate) writes: Writes,
     /// Conflicts reported while another overlay was open; shown one at a time.
     pub(crate) conflicts: VecDeque<ConflictPrompt>,
@@ -567,6 +578,8 @@ impl State {
             score_return: Focus::Queue,
             cases: CasesPane::default(),
             cases_return: Focus::Queue,
+            sims: SimsPane::default(),
+            sims_return: Focus::Queue,
             writes: Writes::default(),
             conflicts: VecDeque::new(),
             message: None,
@@ -688,6 +701,9 @@ impl State {
             Focus::Control => Mode::Control,
             Focus::Cases => Mode::Cases,
             Focus::Case => Mode::Case,
+            Focus::Sims => Mode::Sims,
+            Focus::Sim => Mode::Sim,
+            Focus::SimTenant => Mode::SimTenant,
         }
     }
 

@@ -39,6 +39,7 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
             state.scroll_to_cursor();
             incident_keys::relocate(state);
             super::case_keys::relocate(state);
+            super::sim_keys::relocate(state);
             state.dirty = true;
             vec![]
         }
@@ -125,6 +126,7 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Command> {
             super::case_keys::on_custodian(state, case_id, email, result);
             vec![]
         }
+        Action::Sims(answer) => super::sim_keys::on_update(state, answer),
         Action::CasesPacing(pacing) => {
             super::case_keys::on_pacing(state, pacing);
             vec![]
@@ -347,6 +349,7 @@ fn on_tick(state: &mut State) {
         || state.incidents.load.loading
         || !state.writes.is_empty()
         || super::case_keys::busy(state)
+        || super::sim_keys::busy(state)
     {
         // The spinner for a load or a pending write moves.
         state.dirty = true;

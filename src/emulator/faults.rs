@@ -63,6 +63,16 @@ pub enum Route {
     AssessmentRequest,
     /// `/v1.0/informationProtection/threatAssessmentRequests/{id}/results`
     AssessmentResults,
+    /// `/{v1.0,beta}/security/attackSimulation/simulations`
+    AttackSimulations,
+    /// `.../simulations/{id}` and its report (`report`, `report/overview`,
+    /// `report/simulationUsers`)
+    AttackSimulation,
+    /// Anything else under `attackSimulation`: automations and their runs, trainings (and
+    /// unknown segments there)
+    AttackSimulationItems,
+    /// `/{v1.0,beta}/reports/security/...`: the attack simulation report functions
+    SecurityReports,
     /// Anything else.
     Other,
 }
@@ -74,6 +84,9 @@ impl Route {
             return route;
         }
         if let Some(route) = super::assess::classify(path) {
+            return route;
+        }
+        if let Some(route) = super::sims::classify(path) {
             return route;
         }
         if let Some(rest) = path.strip_prefix("/v1.0/security/alerts_v2") {

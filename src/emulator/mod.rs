@@ -24,7 +24,8 @@
 //! Module map: [`server`] (router and the layer every request passes), [`routes`]
 //! (handlers), [`score`] (Secure Score), [`cases`] (eDiscovery: cases, long-running
 //! estimates, the per-token rate limit), [`assess`] (threat assessment requests, their
-//! verdicts and POST limits), [`filter`] (`$filter`), [`paging`] (query options, `$skiptoken`),
+//! verdicts and POST limits), [`sims`] + [`sims_data`] (attack simulation and
+//! training, and the `reports/security` functions), [`filter`] (`$filter`), [`paging`] (query options, `$skiptoken`),
 //! [`store`] (alerts, lean), [`generate`] + [`vocab`] (the tenant), [`changes`] (the
 //! changing tenant), [`faults`] (throttling and counters for tests), [`auth`], [`error`],
 //! [`json`].
@@ -47,6 +48,8 @@ pub mod paging;
 pub mod routes;
 pub mod score;
 pub mod server;
+pub mod sims;
+pub mod sims_data;
 pub mod store;
 pub mod tls;
 pub mod vocab;

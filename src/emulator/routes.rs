@@ -422,6 +422,11 @@ pub async fn method_not_allowed(method: Method, uri: Uri) -> Response {
         // The threat assessment routes answer 405 themselves (see `assess::dispatch`).
         Route::AssessmentRequests => "GET, HEAD, POST",
         Route::AssessmentRequest | Route::AssessmentResults => "GET, HEAD",
+        // Attack simulation answers 405 itself (see `sims::dispatch`).
+        Route::AttackSimulations
+        | Route::AttackSimulation
+        | Route::AttackSimulationItems
+        | Route::SecurityReports => "GET, HEAD",
         Route::Other => "",
     };
     let mut r = GraphError::new(

@@ -12,8 +12,9 @@ use super::conn::Cut;
 use super::error::GraphError;
 use super::faults::{Controls, Fault, Route};
 use super::score::ScoreState;
+use super::sims_data::SimsData;
 use super::store::Store;
-use super::{assess, cases, incident_routes, routes, score};
+use super::{assess, cases, incident_routes, routes, score, sims};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -52,6 +53,8 @@ pub struct AppState {
     pub cases: Arc<CasesState>,
     /// Threat assessment requests, their clock and POST limits.
     pub assess: Arc<AssessState>,
+    /// Attack simulations, automations, trainings and their per-user results.
+    pub sims: Arc<SimsData>,
     seed: u64,
     request_seq: AtomicU64,
 }
@@ -77,6 +80,7 @@ impl AppState {
             score: ScoreState::new(seed, now, &super::generate::tenant_id(seed)),
             cases: Arc::new(CasesState::new(seed, now, cases::CasesConfig::default())),
             assess: Arc::new(AssessState::new(seed, now, assess::AssessConfig::default())),
+            sims: Arc::new(SimsData::new(seed, now)),
             seed,
             request_seq: AtomicU64::new(0),
         }
@@ -188,13 +192,27 @@ pub fn router(state: Arc<AppState>) -> Router {
         // `fallback` for the spellings the router does not match).
         .route("/v1.0/informationProtection", any(assess::dispatch))
         .route("/v1.0/informationProtection/{*rest}", any(assess::dispatch))
+        // Attack simulation likewise, and the tenant-level report functions beside it.
+        .route("/v1.0/security/attackSimulation", any(sims::dispatch))
+        .route(
+            "/v1.0/security/attackSimulation/{*rest}",
+            any(sims::dispatch),
+        )
+        .route("/beta/security/attackSimulation", any(sims::dispatch))
+        .route(
+            "/beta/security/attackSimulation/{*rest}",
+            any(sims::dispatch),
+        )
+        .route("/v1.0/reports/security/{*rest}", any(sims::dispatch))
+        .route("/beta/reports/security/{*rest}", any(sims::dispatch))
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(state.clone(), outer))
         .with_state(state)
 }
 
-/// Paths no route matched: threat assessment in another case (Graph matches segment names
-/// case-insensitively), else Graph's unknown-segment 400.
+/// Paths no route matched: attack simulation or threat assessment paths written in
+/// another case (Graph matches segment names case-insensitively; the router does not), else
+/// 400 naming the segment.
 async fn fallback(
     state: State<Arc<AppState>>,
     caller: Option<axum::Extension<Caller>>,
@@ -203,6 +221,11 @@ async fn fallback(
     headers: axum::http::HeaderMap,
     body: Body,
 ) -> Response {
+    if sims::classify(uri.path()).is_some() {
+        return sims::dispatch(state, method, uri, headers)
+            .await
+            .into_response();
+    }
     match caller {
         Some(caller) if assess::claims(uri.path()) => {
             assess::dispatch(state, caller, method, uri, headers, body)

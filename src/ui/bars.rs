@@ -47,6 +47,13 @@ pub fn top(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         frame.render_widget(fit_line(spans, usize::from(area.width)), area);
         return;
     }
+    if matches!(state.focus, Focus::Sims | Focus::Sim | Focus::SimTenant) {
+        let used: usize = spans.iter().map(|s| width(&s.content)).sum();
+        let room = usize::from(area.width).saturating_sub(used);
+        spans.extend(super::sims::top(state, theme, typing, room));
+        frame.render_widget(fit_line(spans, usize::from(area.width)), area);
+        return;
+    }
     if matches!(state.focus, Focus::Cases | Focus::Case) {
         let used: usize = spans.iter().map(|s| width(&s.content)).sum();
         let room = usize::from(area.width).saturating_sub(used);
@@ -439,6 +446,8 @@ pub fn status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             (score_status(state, theme, spin), None)
         } else if matches!(state.focus, Focus::Cases | Focus::Case) {
             (cases_status(state, theme, spin), None)
+        } else if matches!(state.focus, Focus::Sims | Focus::Sim | Focus::SimTenant) {
+            (super::sims::status(state, theme, spin), None)
         } else {
             list_spans(state, theme, spin)
         };
@@ -527,6 +536,7 @@ pub fn bottom(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                     crate::app::cases::rows(&state.cases).len(),
                     state.cases.list.len(),
                 ),
+                (Focus::Sims, _) => super::sims::filter_counts(state),
                 _ => (
                     state.queue.query(),
                     state.queue.view().len(),
@@ -674,6 +684,8 @@ fn hints(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 (K::Back, "cases"),
             ],
         }
+    } else if matches!(state.focus, Focus::Sims | Focus::Sim | Focus::SimTenant) {
+        super::sims::hints(state)
     } else if state.focus == Focus::Detail {
         &[
             (K::Back, "back"),

@@ -9,6 +9,7 @@ mod incidents;
 mod popup;
 mod queue;
 mod score;
+mod sims;
 pub mod theme;
 
 use crate::app::layout::{MIN_HEIGHT, MIN_WIDTH};
@@ -51,6 +52,9 @@ fn draw(state: &State, frame: &mut Frame) {
         Focus::Score => score::render(state, &theme, frame, screen.middle),
         Focus::Controls | Focus::Control => controls::render(state, &theme, frame, screen.middle),
         Focus::Cases | Focus::Case => cases::render(state, &theme, frame, screen.middle),
+        Focus::Sims | Focus::Sim | Focus::SimTenant => {
+            sims::render(state, &theme, frame, screen.middle)
+        }
         Focus::Queue | Focus::Detail => {
             if let (Some(header), Some(body)) = (screen.queue_header, screen.queue_body) {
                 queue::render(state, &theme, frame, header, body);
@@ -95,5 +99,7 @@ fn sweep(frame: &mut Frame) {
 mod case_tests;
 #[cfg(test)]
 mod control_tests;
+#[cfg(test)]
+mod sim_tests;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,654 @@
+//! Headless attack simulation and training (`graphsec simulations ...`): simulations with
+//! their compromise and report rates, one simulation's report (overview figures, then one
+//! line per targeted user), the per-user results alone, and the tenant-level reports
+//! (repeat offenders, user coverage, training coverage) and the training catalogue.
+//!
+//! `json` and `ndjson` carry Graph's objects as sent; `table` and `csv` pass every Graph
+//! string through the sanitiser like every other list (simulation names and descriptions
+//! are written by whoever set the simulation up, so they are untrusted too).
+//!
+//! The list asks for `report` with `$select` so each row's rates come from the
+//! simulation's own overview in the same request; a simulation that has run but whose
+//! report did not come with the list is read once more through the beta overview. A
+//! simulation without a report (a draft, a scheduled one) shows "—".
+
+use super::{ListWriter, OutputFormat, Record, RecordWriter, stream_pages, time_text, write_one};
+use crate::graph::Client;
+use crate::graph::cases::Kept;
+use crate::graph::odata::ODataQuery;
+use crate::graph::sims::{
+    RepeatOffender, ReportOverview, Simulation, SimulationStatus, SimulationUser,
+    SimulationUserCoverage, Training, TrainingStatus, TrainingUserCoverage, UserSimulationDetails,
+    overview_of,
+};
+use crate::sanitize;
+use futures_util::StreamExt;
+use std::io::{self, Write};
+
+/// What a cell shows when a simulation has no report (or a rate has no denominator).
+pub const NO_FIGURE: &str = "—";
+
+/// Properties the list asks for: everything the table, CSV and JSON need, and `report`,
+/// which Graph leaves out of list items unless it is selected.
+const LIST_SELECT: [&str; 17] = [
+    "id",
+    "displayName",
+    "description",
+    "attackType",
+    "attackTechnique",
+    "status",
+    "createdDateTime",
+    "createdBy",
+    "lastModifiedDateTime",
+    "lastModifiedBy",
+    "launchDateTime",
+    "completionDateTime",
+    "isAutomated",
+    "automationId",
+    "payloadDeliveryPlatform",
+    "durationInDays",
+    "report",
+];
+
+/// A simulation with the overview its rates come from.
+pub struct SimulationRow {
+    pub sim: Kept<Simulation>,
+    pub overview: Option<ReportOverview>,
+}
+
+/// Whether a simulation in this status has run, so a report is to be expected.
+fn has_run(status: &Option<SimulationStatus>) -> bool {
+    !matches!(
+        status,
+        None | Some(SimulationStatus::Draft) | Some(SimulationStatus::Scheduled)
+    )
+}
+
+/// The row for one listed simulation: its overview from the list, or read on its own when
+/// the list did not carry it. A failed overview read leaves the rates blank rather than
+/// failing the listing.
+async fn row(client: &Client, sim: Kept<Simulation>) -> SimulationRow {
+    let mut overview = overview_of(&sim).cloned();
+    if overview.is_none() && has_run(&sim.status) {
+        match client.get_simulation_overview(&sim.id).await {
+            Ok(o) => overview = Some(o),
+            Err(e) => tracing::warn!(simulation = %sim.id, error = %e, "no overview for the list"),
+        }
+    }
+    SimulationRow { sim, overview }
+}
+
+/// Streams every simulation to `out`; returns how many.
+pub async fn list_simulations(
+    client: &Client,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> anyhow::Result<usize> {
+    let query = ODataQuery::new().select(LIST_SELECT);
+    let mut writer = RecordWriter::<SimulationRow>::new(format, out);
+    let mut pages = std::pin::pin!(client.list_simulations(&query));
+    writer.begin()?;
+    let mut skipped = 0;
+    while let Some(page) = pages.next().await {
+        let page = page?;
+        skipped += page.skipped;
+        for sim in page.items {
+            writer.item(&row(client, sim).await)?;
+        }
+    }
+    writer.end()?;
+    super::warn_skipped(skipped);
+    Ok(writer.count())
+}
+
+/// Writes one simulation (`get`): JSON as Graph sent it, with its report.
+pub async fn write_simulation(
+    client: &Client,
+    sim: Kept<Simulation>,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    write_one(&row(client, sim).await, format, out)
+}
+
+fn percent(v: Option<f64>) -> String {
+    match v {
+        Some(p) if p.is_finite() => format!("{p:.1} %"),
+        _ => NO_FIGURE.to_owned(),
+    }
+}
+
+fn text<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn enum_text<T: std::fmt::Display>(v: &Option<T>) -> String {
+    super::enum_text(v)
+}
+
+/// To the second, so a timestamp fits its 20 table columns whole.
+fn short_time(t: Option<time::OffsetDateTime>) -> String {
+    time_text(t.map(|t| t.replace_nanosecond(0).unwrap_or(t)))
+}
+
+fn user_cells(u: &Option<SimulationUser>) -> [String; 2] {
+    let u = u.clone().unwrap_or_default();
+    [u.name().to_owned(), u.email.unwrap_or_default()]
+}
+
+impl Record for SimulationRow {
+    const CSV_HEADER: &'static str = "id,displayName,attackTechnique,status,launchDateTime,completionDateTime,compromiseRate,reportRate,resolvedTargetsCount";
+    const COLUMNS: &'static [(&'static str, usize)] = &[
+        ("ID", 36),
+        ("TECHNIQUE", 20),
+        ("STATUS", 10),
+        ("LAUNCHED", 20),
+        ("COMPLETED", 20),
+        ("COMPROMISE", 10),
+        ("REPORTED", 8),
+        ("NAME", 0),
+    ];
+
+    fn raw(&self) -> &str {
+        self.sim.raw.get()
+    }
+
+    fn csv_cells(&self) -> Vec<String> {
+        let o = self.overview.as_ref();
+        // CSV keeps full precision and leaves a missing figure empty.
+        let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+        vec![
+            self.sim.id.clone(),
+            text(self.sim.display_name.as_deref()),
+            enum_text(&self.sim.attack_technique),
+            enum_text(&self.sim.status),
+            time_text(self.sim.launched),
+            time_text(self.sim.completed),
+            num(o.and_then(ReportOverview::compromised_rate)),
+            num(o.and_then(ReportOverview::report_rate)),
+            text(o.and_then(|o| o.resolved_targets_count)),
+        ]
+    }
+
+    fn table_cells(&self) -> Vec<String> {
+        let o = self.overview.as_ref();
+        vec![
+            self.sim.id.clone(),
+            enum_text(&self.sim.attack_technique),
+            enum_text(&self.sim.status),
+            short_time(self.sim.launched),
+            short_time(self.sim.completed),
+            percent(o.and_then(ReportOverview::compromised_rate)),
+            percent(o.and_then(ReportOverview::report_rate)),
+            text(self.sim.display_name.as_deref()),
+        ]
+    }
+}
+
+/// One user's results, as `report` and `users` print them.
+struct UserRow<'a>(&'a UserSimulationDetails, &'a str);
+
+impl Record for UserRow<'_> {
+    const CSV_HEADER: &'static str = "displayName,email,userId,isCompromised,compromisedDateTime,reportedPhishDateTime,assignedTrainingsCount,completedTrainingsCount,inProgressTrainingsCount";
+    const COLUMNS: &'static [(&'static str, usize)] = &[
+        ("USER", 24),
+        ("EMAIL", 32),
+        ("COMPROMISED", 20),
+        ("REPORTED", 20),
+        ("TRAININGS", 0),
+    ];
+
+    fn raw(&self) -> &str {
+        self.1
+    }
+
+    fn csv_cells(&self) -> Vec<String> {
+        let u = self.0;
+        let [name, email] = user_cells(&u.simulation_user);
+        vec![
+            name,
+            email,
+            text(u.simulation_user.as_ref().and_then(|s| s.user_id.clone())),
+            u.compromised().to_string(),
+            time_text(u.compromised),
+            time_text(u.reported),
+            text(u.assigned_trainings_count),
+            text(u.completed_trainings_count),
+            text(u.in_progress_trainings_count),
+        ]
+    }
+
+    fn table_cells(&self) -> Vec<String> {
+        let u = self.0;
+        let [name, email] = user_cells(&u.simulation_user);
+        let trainings = match u.assigned_trainings_count {
+            Some(a) if a > 0 => {
+                format!("{}/{a} completed", u.completed_trainings_count.unwrap_or(0))
+            }
+            _ => NO_FIGURE.to_owned(),
+        };
+        vec![
+            name,
+            email,
+            short_time(u.compromised),
+            short_time(u.reported),
+            trainings,
+        ]
+    }
+}
+
+impl Record for Kept<UserSimulationDetails> {
+    const CSV_HEADER: &'static str = UserRow::CSV_HEADER;
+    const COLUMNS: &'static [(&'static str, usize)] = UserRow::COLUMNS;
+
+    fn raw(&self) -> &str {
+        self.raw.get()
+    }
+
+    fn csv_cells(&self) -> Vec<String> {
+        UserRow(&self.item, "").csv_cells()
+    }
+
+    fn table_cells(&self) -> Vec<String> {
+        UserRow(&self.item, "").table_cells()
+    }
+}
+
+/// The overview figures as `report` prints them above the users: one `label: value` line
+/// each, every Graph string sanitised.
+pub fn overview_lines(sim: &Simulation, o: &ReportOverview) -> Vec<String> {
+    let targets = o.resolved_targets_count.unwrap_or(0);
+    let count = |name: &str| {
+        o.event_count(name)
+            .map_or_else(|| NO_FIGURE.to_owned(), |n| n.to_string())
+    };
+    let mut lines = vec![
+        format!(
+            "Simulation: {}",
+            sanitize::opt_line(sim.display_name.as_deref())
+        ),
+        format!(
+            "Technique: {}   Status: {}   Launched: {}   Completed: {}",
+            sanitize::line(&enum_text(&sim.attack_technique)),
+            sanitize::line(&enum_text(&sim.status)),
+            short_time(sim.launched),
+            short_time(sim.completed),
+        ),
+        format!(
+            "Targets: {targets}   Compromise rate: {}   Report rate: {}   Reported: {}",
+            percent(o.compromised_rate()),
+            percent(o.report_rate()),
+            count(crate::graph::sims::EVENT_REPORTED),
+        ),
+    ];
+    if let Some(ev) = &o.simulation_events_content {
+        let events: Vec<String> = ev
+            .events
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {}",
+                    sanitize::opt_line(e.event_name.as_deref()),
+                    text(e.count)
+                )
+            })
+            .collect();
+        if !events.is_empty() {
+            lines.push(format!("Events: {}", events.join(", ")));
+        }
+    }
+    if let Some(t) = &o.training_events_content {
+        lines.push(format!(
+            "Trainings: {} user(s) assigned; completion {}",
+            text(t.trainings_assigned_user_count),
+            percent(o.training_completion_rate())
+        ));
+        for info in &t.assigned_trainings_infos {
+            lines.push(format!(
+                "  {}: {} of {} completed",
+                sanitize::opt_line(info.display_name.as_deref()),
+                text(info.completed_user_count),
+                text(info.assigned_user_count)
+            ));
+        }
+    }
+    lines
+}
+
+/// `simulations report ID`: the overview figures, then one line per targeted user.
+/// `json` prints the simulation's `report` as Graph sent it, `ndjson` one per-user object
+/// a line, `csv` the per-user rows. Errors when the simulation has no report yet.
+pub fn write_report(
+    sim: &Kept<Simulation>,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let (Some(report), Some(raw_report)) = (sim.report.as_ref(), raw_report(sim)?) else {
+        anyhow::bail!(
+            "simulation {} ({}) has no report: it has not run",
+            sanitize::line(&sim.id),
+            sanitize::line(&enum_text(&sim.status))
+        );
+    };
+    let raw_users: Vec<String> = raw_report
+        .get("simulationUsers")
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().map(|v| v.to_string()).collect())
+        .unwrap_or_default();
+    match format {
+        OutputFormat::Json => {
+            writeln!(out, "{}", sanitize::json_text(&raw_report.to_string()))?;
+        }
+        OutputFormat::Ndjson | OutputFormat::Csv | OutputFormat::Table => {
+            if format == OutputFormat::Table {
+                if let Some(o) = &report.overview {
+                    for line in overview_lines(sim, o) {
+                        writeln!(out, "{line}")?;
+                    }
+                } else {
+                    writeln!(out, "Overview: {NO_FIGURE}")?;
+                }
+                writeln!(out)?;
+            }
+            let mut writer = RecordWriter::<UserRow<'_>>::new(format, out);
+            writer.begin()?;
+            for (i, u) in report.simulation_users.iter().enumerate() {
+                let raw = raw_users.get(i).map_or("{}", String::as_str);
+                writer.item(&UserRow(u, raw))?;
+            }
+            writer.end()?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The `report` object of a simulation exactly as Graph sent it, if any.
+fn raw_report(sim: &Kept<Simulation>) -> anyhow::Result<Option<serde_json::Value>> {
+    let v: serde_json::Value = serde_json::from_str(sim.raw.get())?;
+    Ok(v.get("report").filter(|r| r.is_object()).cloned())
+}
+
+/// `simulations users ID`: every per-user result (beta `report/simulationUsers`), paged.
+pub async fn list_users(
+    client: &Client,
+    id: &str,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> anyhow::Result<usize> {
+    let mut writer = RecordWriter::new(format, out);
+    stream_pages(
+        client.list_simulation_users(id, &ODataQuery::new()),
+        None,
+        &mut writer,
+    )
+    .await
+}
+
+impl Record for Kept<RepeatOffender> {
+    const CSV_HEADER: &'static str = "displayName,email,userId,repeatOffenceCount";
+    const COLUMNS: &'static [(&'static str, usize)] =
+        &[("USER", 24), ("EMAIL", 32), ("OFFENCES", 0)];
+
+    fn raw(&self) -> &str {
+        self.raw.get()
+    }
+
+    fn csv_cells(&self) -> Vec<String> {
+        let [name, email] = user_cells(&self.attack_simulation_user);
+        vec![
+            name,
+            email,
+            text(
+                self.attack_simulation_user
+                    .as_ref()
+                    .and_then(|u| u.user_id.clone()),
+            ),
+            text(self.repeat_offence_count),
+        ]
+    }
+
+    fn table_cells(&self) -> Vec<String> {
+        let [name, email] = user_cells(&self.attack_simulation_user);
+        vec![name, email, text(self.repeat_offence_count)]
+    }
+}
+
+/// `simulations offenders`: users compromised in more than one simulation.
+pub async fn list_offenders(
+    client: &Client,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> anyhow::Result<usize> {
+    let mut writer = RecordWriter::new(format, out);
+    stream_pages(
+        client.list_repeat_offenders(&ODataQuery::new()),
+        None,
+        &mut writer,
+    )
+    .await
+}
+
+impl Record for Kept<SimulationUserCoverage> {
+    const CSV_HEADER: &'static str = "displayName,email,userId,simulationCount,clickCount,compromisedCount,latestSimulationDateTime";
+    const COLUMNS: &'static [(&'static str, usize)] = &[
+        ("USER", 24),
+        ("EMAIL", 32),
+        ("SIMULATIONS", 11),
+        ("CLICKS", 6),
+        ("COMPROMISED", 11),
+        ("LATEST", 0),
+    ];
+
+    fn raw(&self) -> &str {
+        self.raw.get()
+    }
+
+    fn csv_cells(&self) -> Vec<String> {
+        let [name, email] = user_cells(&self.attack_simulation_user);
+        vec![
+            name,
+            email,
+            text(
+                self.attack_simulation_user
+                    .as_ref()
+                    .and_then(|u| u.user_id.clone()),
+            ),
+            text(self.simulation_count),
+            text(self.click_count),
+            text(self.compromised_count),
+            time_text(self.latest_simulation),
+        ]
+    }
+
+    fn table_cells(&self) -> Vec<String> {
+        let [name, email] = user_cells(&self.attack_simulation_user);
+        vec![
+            name,
+            email,
+            text(self.simulation_count),
+            text(self.click_count),
+            text(self.compromised_count),
+            short_time(self.latest_simulation),
+        ]
+    }
+}
+
+impl Record for Kept<TrainingUserCoverage> {
+    const CSV_HEADER: &'static str =
+        "displayName,email,userId,trainingsCompleted,trainingsAssigned,inProgress,trainings";
+    const COLUMNS: &'static [(&'static str, usize)] = &[
+        ("USER", 24),
+        ("EMAIL", 32),
+        ("COMPLETED", 9),
+        ("IN PROGRESS", 11),
+        ("TRAININGS", 0),
+    ];
+
+    fn raw(&self) -> &str {
+        self.raw.get()
+    }
+
+    fn csv_cells(&self) -> Vec<String> {
+        let [name, email] = user_cells(&self.attack_simulation_user);
+        let (done, all) = self.completed();
+        vec![
+            name,
+            email,
+            text(
+                self.attack_simulation_user
+                    .as_ref()
+                    .and_then(|u| u.user_id.clone()),
+            ),
+            done.to_string(),
+            all.to_string(),
+            self.in_progress().to_string(),
+            self.names(),
+        ]
+    }
+
+    fn table_cells(&self) -> Vec<String> {
+        let [name, email] = user_cells(&self.attack_simulation_user);
+        let (done, all) = self.completed();
+        vec![
+            name,
+            email,
+            format!("{done}/{all}"),
+            self.in_progress().to_string(),
+            self.names(),
+        ]
+    }
+}
+
+trait TrainingCoverageExt {
+    fn in_progress(&self) -> usize;
+    fn names(&self) -> String;
+}
+
+impl TrainingCoverageExt for TrainingUserCoverage {
+    fn in_progress(&self) -> usize {
+        self.user_trainings
+            .iter()
+            .filter(|t| t.training_status == Some(TrainingStatus::InProgress))
+            .count()
+    }
+
+    /// `name (status)` for each training, `; `-separated.
+    fn names(&self) -> String {
+        self.user_trainings
+            .iter()
+            .map(|t| {
+                format!(
+                    "{} ({})",
+                    t.display_name.as_deref().unwrap_or(""),
+                    enum_text(&t.training_status)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// `simulations coverage`: per user, simulations, clicks and compromises; with
+/// `training`, their assigned trainings and how far they got.
+pub async fn list_coverage(
+    client: &Client,
+    training: bool,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> anyhow::Result<usize> {
+    if training {
+        let mut writer = RecordWriter::new(format, out);
+        stream_pages(
+            client.list_training_user_coverage(&ODataQuery::new()),
+            None,
+            &mut writer,
+        )
+        .await
+    } else {
+        let mut writer = RecordWriter::new(format, out);
+        stream_pages(
+            client.list_simulation_user_coverage(&ODataQuery::new()),
+            None,
+            &mut writer,
+        )
+        .await
+    }
+}
+
+impl Record for Kept<Training> {
+    const CSV_HEADER: &'static str =
+        "id,displayName,durationInMinutes,source,type,availabilityStatus,hasEvaluation";
+    const COLUMNS: &'static [(&'static str, usize)] = &[
+        ("ID", 36),
+        ("MINUTES", 7),
+        ("SOURCE", 8),
+        ("AVAILABILITY", 12),
+        ("NAME", 0),
+    ];
+
+    fn raw(&self) -> &str {
+        self.raw.get()
+    }
+
+    fn csv_cells(&self) -> Vec<String> {
+        vec![
+            self.id.clone(),
+            text(self.display_name.as_deref()),
+            text(self.duration_in_minutes),
+            enum_text(&self.source),
+            enum_text(&self.kind),
+            enum_text(&self.availability_status),
+            text(self.has_evaluation),
+        ]
+    }
+
+    fn table_cells(&self) -> Vec<String> {
+        vec![
+            self.id.clone(),
+            text(self.duration_in_minutes),
+            enum_text(&self.source),
+            enum_text(&self.availability_status),
+            text(self.display_name.as_deref()),
+        ]
+    }
+}
+
+/// `simulations trainings`: the training catalogue.
+pub async fn list_trainings(
+    client: &Client,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> anyhow::Result<usize> {
+    let mut writer = RecordWriter::new(format, out);
+    stream_pages(client.list_trainings(&ODataQuery::new()), None, &mut writer).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_print_as_percents_and_missing_ones_as_a_dash() {
+        assert_eq!(percent(Some(16.666_666)), "16.7 %");
+        assert_eq!(percent(None), NO_FIGURE);
+        assert_eq!(percent(Some(f64::NAN)), NO_FIGURE);
+    }
+
+    #[test]
+    fn a_hostile_training_name_is_sanitised_in_a_table_row() {
+        let o = crate::graph::sims::parse_overview(
+            r#"{"resolvedTargetsCount":1,"trainingEventsContent":{"assignedTrainingsInfos":[
+                {"displayName":"\u001b[2Jevil","assignedUserCount":1,"completedUserCount":0}]}}"#,
+        )
+        .unwrap();
+        let sim: Simulation =
+            serde_json::from_str(r#"{"id":"s","displayName":"a\u202eb"}"#).unwrap();
+        let lines = overview_lines(&sim, &o).join("\n");
+        assert!(
+            !lines.contains('\u{1b}') && !lines.contains('\u{202e}'),
+            "{lines}"
+        );
+        assert!(lines.contains("Targets: 1"), "{lines}");
+    }
+}
