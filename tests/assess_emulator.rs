@@ -156,6 +156,10 @@ fn file_body(name: &str, content: &[u8]) -> Value {
            "expectedAssessment": "block", "category": "malware", "contentData": b64(content)})
 }
 
+fn keys_of(v: &Value) -> HashSet<&str> {
+    v.as_object().unwrap().keys().map(String::as_str).collect()
+}
+
 fn error_code(r: &Reply) -> &str {
     r.body["error"]["code"].as_str().unwrap_or_default()
 }
@@ -440,6 +444,14 @@ async fn get_one_with_results_select_and_the_results_collection() {
         results.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
         one.results.iter().map(|r| r.id.clone()).collect::<Vec<_>>()
     );
+    let (top, _) = collect(c.list_assessment_results(&id, &ODataQuery::new().top(1))).await;
+    assert_eq!(top.len(), 1);
+    let sel = get(&format!("{}/{id}/results?$select=message", collection(&e))).await;
+    for r in sel.body["value"].as_array().unwrap() {
+        assert_eq!(keys_of(r), HashSet::from(["id", "message"]));
+    }
+    let bad = get(&format!("{}/{id}/results?$filter=x", collection(&e))).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     let raw = get(&format!("{}/{id}", collection(&e))).await;
     assert!(
         raw.body["@odata.context"]

@@ -46,6 +46,7 @@
 //! `429 activityLimitReached` naming the limit, with `Retry-After` in whole seconds until
 //! every limit that refused has room again. Only accepted requests fill the windows.
 
+use super::assess_query::{Shape, parse_query};
 use super::auth;
 use super::error::GraphError;
 use super::faults::Route;
@@ -176,7 +177,7 @@ impl Kind {
 
 /// Properties every request has, in the documented order; the service sets all but
 /// `category` and `expectedAssessment`.
-const BASE: [&str; 9] = [
+pub(super) const BASE: [&str; 9] = [
     "id",
     "createdDateTime",
     "contentType",
@@ -406,9 +407,12 @@ enum Progress {
         policy_at: OffsetDateTime,
         rescan_at: OffsetDateTime,
     },
-    /// Pending or finishing while served: its phase follows the clock.
+    /// Pending or finishing while served: its phase follows the clock. `started` is the
+    /// clock's reading when it was served first, `before` how old it was then (0 for one
+    /// submitted while serving), `duration` from its creation to its verdict.
     Live {
         started: Duration,
+        before: Duration,
         duration: Duration,
     },
 }
@@ -440,8 +444,12 @@ impl Assessment {
                 policy_at,
                 rescan_at,
             } => (*policy_at, *rescan_at, true, true),
-            Progress::Live { started, duration } => {
-                let elapsed = now.saturating_sub(*started);
+            Progress::Live {
+                started,
+                before,
+                duration,
+            } => {
+                let elapsed = now.saturating_sub(*started) + *before;
                 let policy_after = *duration / 5;
                 let at =
                     |d: Duration| self.created + time::Duration::try_from(d).unwrap_or_default();
@@ -886,12 +894,15 @@ fn seed_requests(seed: u64, now: OffsetDateTime, duration: Duration) -> Vec<Asse
         let id = uuid(&mut rng);
         let result_ids = [uuid(&mut rng), uuid(&mut rng)];
         let progress = if s.pending {
-            // Made in the last minutes, finishing one after another while served.
+            // Made in the last minutes, finishing one after another while served (so the
+            // verdicts are dated when they really appear).
             nth_pending += 1;
-            at = now - time::Duration::seconds(30 * i64::from(pending as u32 + 1 - nth_pending));
+            let age = Duration::from_secs(30 * u64::from(pending as u32 + 1 - nth_pending));
+            at = now - time::Duration::try_from(age).unwrap_or_default();
             Progress::Live {
                 started: Duration::ZERO,
-                duration: duration * (nth_pending + 1),
+                before: age,
+                duration: age + duration * (nth_pending + 1),
             }
         } else {
             at += time::Duration::hours(6 + rng.below(30) as i64)
@@ -993,272 +1004,6 @@ pub fn classify(path: &str) -> Option<Route> {
         Target::Results(_) => Route::AssessmentResults,
         Target::Unknown(_) => Route::Other,
     })
-}
-
-// ---- query options -------------------------------------------------------------------
-
-/// What an item looks like on the way out: `$select` and `$expand=results`.
-#[derive(Debug, Default)]
-struct Shape {
-    select: Option<Vec<String>>,
-    expand: bool,
-}
-
-impl Shape {
-    fn selects(&self, k: &str) -> bool {
-        self.select
-            .as_ref()
-            .is_none_or(|s| s.iter().any(|p| p == k))
-    }
-}
-
-const FILTERABLE: [&str; 4] = ["contentType", "status", "category", "requestSource"];
-const SORTABLE: [&str; 7] = [
-    "createdDateTime",
-    "contentType",
-    "status",
-    "category",
-    "requestSource",
-    "expectedAssessment",
-    "id",
-];
-
-#[derive(Debug, Default)]
-struct Query {
-    shape: Shape,
-    filter: Vec<(&'static str, String)>,
-    order: Vec<(&'static str, bool)>,
-    top: Option<usize>,
-    skiptoken: Option<String>,
-    /// The caller's segments minus `$skiptoken`, still encoded, for nextLink.
-    preserved: Vec<String>,
-}
-
-fn canonical(name: &str, known: &[&'static str]) -> Option<&'static str> {
-    known.iter().copied().find(|k| k.eq_ignore_ascii_case(name))
-}
-
-/// Every property name a request of some kind has, for `$select`.
-fn selectable(name: &str) -> Option<String> {
-    BASE.iter()
-        .copied()
-        .chain(
-            Kind::ALL
-                .iter()
-                .flat_map(|k| k.properties().iter().copied()),
-        )
-        .find(|p| p.eq_ignore_ascii_case(name))
-        .map(str::to_owned)
-}
-
-/// `prop eq 'value' [and prop eq 'value' ...]`.
-fn parse_filter(src: &str) -> Result<Vec<(&'static str, String)>> {
-    let bad = |why: &str| GraphError::bad_query(format!("invalid $filter '{src}': {why}"));
-    let mut out = Vec::new();
-    let mut rest = src.trim();
-    loop {
-        let (prop, after) = rest
-            .split_once(char::is_whitespace)
-            .ok_or_else(|| bad("expected 'property eq value'"))?;
-        let prop = canonical(prop, &FILTERABLE).ok_or_else(|| {
-            bad(&format!(
-                "'{prop}' cannot be filtered on (filterable: {})",
-                FILTERABLE.join(", ")
-            ))
-        })?;
-        let after = after.trim_start();
-        let (op, after) = after
-            .split_once(char::is_whitespace)
-            .ok_or_else(|| bad("expected 'eq'"))?;
-        if !is(op, "eq") {
-            return Err(bad(&format!("operator '{op}' is not supported (only eq)")));
-        }
-        let after = after.trim_start();
-        let body = after
-            .strip_prefix('\'')
-            .ok_or_else(|| bad("expected a quoted value"))?;
-        // A quote inside the literal is doubled.
-        let mut value = String::new();
-        let mut chars = body.char_indices().peekable();
-        let mut end = None;
-        while let Some((i, c)) = chars.next() {
-            if c == '\'' {
-                if chars.peek().is_some_and(|(_, n)| *n == '\'') {
-                    chars.next();
-                    value.push('\'');
-                } else {
-                    end = Some(i + 1);
-                    break;
-                }
-            } else {
-                value.push(c);
-            }
-        }
-        let end = end.ok_or_else(|| bad("unterminated string literal"))?;
-        out.push((prop, value));
-        rest = body[end..].trim_start();
-        if rest.is_empty() {
-            return Ok(out);
-        }
-        let (and, after) = rest
-            .split_once(char::is_whitespace)
-            .ok_or_else(|| bad("expected 'and'"))?;
-        if !is(and, "and") {
-            return Err(bad(&format!("'{and}' is not supported (only and)")));
-        }
-        rest = after.trim_start();
-    }
-}
-
-fn parse_query(raw: Option<&str>, list: bool) -> Result<Query> {
-    let mut q = Query::default();
-    let mut seen: Vec<String> = Vec::new();
-    for seg in raw.unwrap_or("").split('&').filter(|s| !s.is_empty()) {
-        let Some((key, value)) = url::form_urlencoded::parse(seg.as_bytes()).next() else {
-            continue;
-        };
-        let lower = key.to_ascii_lowercase();
-        if lower.starts_with('$') {
-            if seen.contains(&lower) {
-                return Err(GraphError::bad_query(format!(
-                    "query option '{key}' is given more than once"
-                )));
-            }
-            seen.push(lower.clone());
-        }
-        if lower != "$skiptoken" {
-            q.preserved.push(seg.to_owned());
-        }
-        match lower.as_str() {
-            "$select" => {
-                let mut props = Vec::new();
-                for p in value.split(',').map(str::trim) {
-                    props.push(selectable(p).ok_or_else(|| {
-                        GraphError::bad_query(format!(
-                            "invalid $select: '{p}' is not a property of threatAssessmentRequest"
-                        ))
-                    })?);
-                }
-                q.shape.select = Some(props);
-            }
-            "$expand" => {
-                for nav in value.split(',').map(str::trim) {
-                    if !is(nav, "results") {
-                        return Err(GraphError::bad_query(format!(
-                            "invalid $expand: '{nav}' cannot be expanded (expandable: results)"
-                        )));
-                    }
-                }
-                q.shape.expand = true;
-            }
-            "$filter" if list => q.filter = parse_filter(&value)?,
-            "$orderby" if list => {
-                for part in value.split(',').map(str::trim) {
-                    let mut words = part.split_whitespace();
-                    let name = words.next().unwrap_or_default();
-                    let prop = canonical(name, &SORTABLE).ok_or_else(|| {
-                        GraphError::bad_query(format!(
-                            "invalid $orderby: '{name}' cannot be sorted on (sortable: {})",
-                            SORTABLE.join(", ")
-                        ))
-                    })?;
-                    let desc = match words.next() {
-                        None => false,
-                        Some(d) if is(d, "asc") => false,
-                        Some(d) if is(d, "desc") => true,
-                        Some(d) => {
-                            return Err(GraphError::bad_query(format!(
-                                "invalid $orderby: '{d}' (expected asc or desc)"
-                            )));
-                        }
-                    };
-                    if words.next().is_some() {
-                        return Err(GraphError::bad_query(format!("invalid $orderby: '{part}'")));
-                    }
-                    q.order.push((prop, desc));
-                }
-            }
-            "$top" if list => {
-                let n: usize = value
-                    .trim()
-                    .parse()
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .ok_or_else(|| {
-                        GraphError::bad_query(format!(
-                            "invalid $top '{value}': expected a positive integer"
-                        ))
-                    })?;
-                q.top = Some(n.min(MAX_PAGE));
-            }
-            "$skiptoken" if list => q.skiptoken = Some(value.into_owned()),
-            k if k.starts_with('$') => {
-                return Err(GraphError::bad_query(format!(
-                    "query option '{key}' is not supported here (supported: {})",
-                    if list {
-                        "$filter, $orderby, $select, $expand, $top, $skiptoken"
-                    } else {
-                        "$select, $expand"
-                    }
-                )));
-            }
-            // Graph ignores parameters that are not OData options.
-            _ => {}
-        }
-    }
-    if q.order.is_empty() {
-        q.order.push(("createdDateTime", true));
-    }
-    Ok(q)
-}
-
-impl Query {
-    /// What a skiptoken is bound to: every option but the token itself.
-    fn fingerprint(&self, key: u64) -> u64 {
-        let mut h = mix64(key ^ 0x5ea7_0c3e);
-        for seg in &self.preserved {
-            for b in seg.bytes() {
-                h = mix64(h ^ u64::from(b));
-            }
-            h = mix64(h ^ 0xff);
-        }
-        h
-    }
-
-    /// A token resuming after the item `last_id` (keyset paging, so requests submitted
-    /// while a client pages do not shift the pages).
-    fn skiptoken_for(&self, key: u64, last_id: &str) -> String {
-        let mut h = self.fingerprint(key);
-        for b in last_id.bytes() {
-            h = mix64(h ^ u64::from(b));
-        }
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("a1.{last_id}.{h:016x}"))
-    }
-
-    /// The id the page resumes after, if the token was issued for this query.
-    fn resume_after(&self, key: u64) -> Result<Option<String>> {
-        let Some(token) = &self.skiptoken else {
-            return Ok(None);
-        };
-        let bad = || {
-            GraphError::bad_query(
-                "invalid $skiptoken: it was not issued for this query (follow @odata.nextLink verbatim)",
-            )
-        };
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(token)
-            .map_err(|_| bad())?;
-        let text = String::from_utf8(bytes).map_err(|_| bad())?;
-        let id = text
-            .strip_prefix("a1.")
-            .and_then(|r| r.rsplit_once('.'))
-            .map(|(id, _)| id.to_owned())
-            .ok_or_else(bad)?;
-        if self.skiptoken_for(key, &id) != *token {
-            return Err(bad());
-        }
-        Ok(Some(id))
-    }
 }
 
 // ---- replies -------------------------------------------------------------------------
@@ -1457,10 +1202,52 @@ fn get_one(cx: &Ctx<'_>, id: &str, raw: Option<&str>) -> Result<Response> {
 }
 
 fn list_results(cx: &Ctx<'_>, id: &str, raw: Option<&str>) -> Result<Response> {
-    if raw.unwrap_or("").split('&').any(|s| s.starts_with('$')) {
-        return Err(GraphError::bad_query(
-            "query options are not supported on the results of a request",
-        ));
+    // A request has at most two results, so there is never a next page; `$top` and
+    // `$select` are taken as on any collection.
+    const RESULT_PROPS: [&str; 4] = ["id", "createdDateTime", "resultType", "message"];
+    let mut top = usize::MAX;
+    let mut select: Option<Vec<&str>> = None;
+    for seg in raw.unwrap_or("").split('&').filter(|s| !s.is_empty()) {
+        let Some((key, value)) = url::form_urlencoded::parse(seg.as_bytes()).next() else {
+            continue;
+        };
+        match key.to_ascii_lowercase().as_str() {
+            "$top" => {
+                top = value
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| {
+                        GraphError::bad_query(format!(
+                            "invalid $top '{value}': expected a positive integer"
+                        ))
+                    })?;
+            }
+            "$select" => {
+                let mut props = Vec::new();
+                for p in value.split(',').map(str::trim) {
+                    props.push(
+                        RESULT_PROPS
+                            .iter()
+                            .copied()
+                            .find(|r| r.eq_ignore_ascii_case(p))
+                            .ok_or_else(|| {
+                                GraphError::bad_query(format!(
+                                    "invalid $select: '{p}' is not a property of threatAssessmentResult"
+                                ))
+                            })?,
+                    );
+                }
+                select = Some(props);
+            }
+            k if k.starts_with('$') => {
+                return Err(GraphError::bad_query(format!(
+                    "query option '{key}' is not supported on results (supported: $top, $select)"
+                )));
+            }
+            _ => {}
+        }
     }
     let now = cx.state.clock.now();
     let data = lock(&cx.state.data);
@@ -1469,9 +1256,21 @@ fn list_results(cx: &Ctx<'_>, id: &str, raw: Option<&str>) -> Result<Response> {
         .iter()
         .find(|a| a.id == id)
         .ok_or_else(|| not_found(id))?;
+    let value: Vec<Value> = a
+        .results_json(now)
+        .into_iter()
+        .take(top)
+        .map(|mut r| {
+            if let (Some(keep), Value::Object(o)) = (&select, &mut r) {
+                // Graph keeps the key with whatever is selected.
+                o.retain(|k, _| k == "id" || keep.contains(&k.as_str()));
+            }
+            r
+        })
+        .collect();
     let body = json!({
         "@odata.context": cx.context(&format!("('{}')/microsoft.graph.{}/results", a.id, a.kind.type_name())),
-        "value": a.results_json(now),
+        "value": value,
     });
     Ok(reply(StatusCode::OK, &body))
 }
@@ -1715,6 +1514,7 @@ fn create(cx: &Ctx<'_>, caller: &Caller, body: &[u8]) -> Result<Response> {
         verdict,
         progress: Progress::Live {
             started: now,
+            before: Duration::ZERO,
             duration: s.config.duration,
         },
         result_ids: [uuid(&mut rng), uuid(&mut rng)],
@@ -1753,28 +1553,6 @@ mod tests {
             target("/beta/informationProtection/threatAssessmentRequests"),
             None
         );
-    }
-
-    #[test]
-    fn filters_parse_eq_joined_by_and() {
-        assert_eq!(
-            parse_filter("status eq 'pending' and contentType eq 'url'").unwrap(),
-            vec![("status", "pending".into()), ("contentType", "url".into())]
-        );
-        assert_eq!(
-            parse_filter("CATEGORY eq 'it''s'").unwrap(),
-            vec![("category", "it's".into())]
-        );
-        for bad in [
-            "status ne 'pending'",
-            "url eq 'x'",
-            "status eq pending",
-            "status eq 'pending' or status eq 'completed'",
-            "status eq 'pending",
-            "status",
-        ] {
-            assert!(parse_filter(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]
@@ -1848,11 +1626,15 @@ mod tests {
         let statuses: Vec<&str> = reqs.iter().map(|r| r.status(Duration::ZERO)).collect();
         assert!(statuses.contains(&"pending") && statuses.contains(&"completed"));
         assert!(reqs.iter().all(|r| r.created <= now));
-        // Every pending one completes, later ones later.
-        assert!(
-            reqs.iter()
-                .all(|r| r.status(DEFAULT_DURATION * 10) == "completed")
-        );
+        // Every pending one completes while served, and its verdict is dated then.
+        for r in reqs
+            .iter()
+            .filter(|r| r.status(Duration::ZERO) == "pending")
+        {
+            let (results, done) = r.results(DEFAULT_DURATION * 10);
+            assert!(done);
+            assert!(results[1].1 > now, "{:?}", results[1]);
+        }
         let same = seed_requests(42, now, DEFAULT_DURATION);
         assert_eq!(
             reqs.iter().map(|r| &r.id).collect::<Vec<_>>(),

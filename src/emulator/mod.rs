@@ -31,6 +31,7 @@
 //! [`json`].
 
 pub mod assess;
+mod assess_query;
 pub mod auth;
 pub mod cases;
 pub mod changes;
