@@ -6,11 +6,11 @@
 //! bodies some products record, so [`ThreatAssessmentRequest::kind`] falls back on the
 //! content type and on which kind-specific properties are present.
 
-use super::cases::{HasId, IdentitySet};
+use super::cases::{HasId, IdentitySet, has_id, id};
 use super::lenient;
 use crate::open_enum;
 use serde::ser::SerializeMap;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use time::OffsetDateTime;
 
 open_enum!(
@@ -156,10 +156,6 @@ impl std::fmt::Display for AssessmentKind {
     }
 }
 
-fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(lenient::string(d)?.unwrap_or_default())
-}
-
 /// A threat assessment request of any kind (the abstract `threatAssessmentRequest` with the
 /// four kinds' own properties, each `None` when absent).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -278,17 +274,7 @@ pub struct ThreatAssessmentResult {
     pub message: Option<String>,
 }
 
-impl HasId for ThreatAssessmentRequest {
-    fn id(&self) -> &str {
-        &self.id
-    }
-}
-
-impl HasId for ThreatAssessmentResult {
-    fn id(&self) -> &str {
-        &self.id
-    }
-}
+has_id!(ThreatAssessmentRequest, ThreatAssessmentResult);
 
 /// What a new request assesses, with the kind's required properties.
 #[derive(Debug, Clone, PartialEq, Eq)]

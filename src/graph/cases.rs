@@ -102,12 +102,14 @@ open_enum!(
     }
 );
 
-/// A timestamp, with .NET's "never set" (year 1) read as `None`.
-fn date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OffsetDateTime>, D::Error> {
+/// A timestamp, with .NET's "never set" (year 1) read as `None`. Shared by the models
+/// kept with their JSON ([`Kept`]): cases, simulations, assessments.
+pub(super) fn date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OffsetDateTime>, D::Error> {
     Ok(lenient::datetime(d)?.filter(|t| t.year() > 1))
 }
 
-fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+/// An id as text, empty when missing (a [`Kept`] object without one is then refused).
+pub(super) fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(lenient::string(d)?.unwrap_or_default())
 }
 
@@ -420,6 +422,7 @@ pub trait HasId {
     }
 }
 
+/// `impl HasId` for models whose `id` field is their id.
 macro_rules! has_id {
     ($($t:ty),*) => {$(
         impl HasId for $t {
@@ -429,6 +432,8 @@ macro_rules! has_id {
         }
     )*};
 }
+
+pub(super) use has_id;
 
 has_id!(
     EdiscoveryCase,

@@ -6,10 +6,10 @@
 //! fields ([`Kept`]), and every enum is open. Rates in a report are percents (the docs'
 //! overview example gives `compromisedRate: 100.0` for one compromised user of one).
 
-use super::cases::{HasId, Kept};
+use super::cases::{HasId, Kept, date, has_id, id};
 use super::lenient;
 use crate::open_enum;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use time::OffsetDateTime;
 
 open_enum!(
@@ -144,15 +144,6 @@ open_enum!(
 
 /// The overview's event that counts users who reported the simulated phish.
 pub const EVENT_REPORTED: &str = "ReportedEmail";
-
-fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(lenient::string(d)?.unwrap_or_default())
-}
-
-/// A timestamp, with .NET's "never set" (year 1) read as `None`.
-fn date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OffsetDateTime>, D::Error> {
-    Ok(lenient::datetime(d)?.filter(|t| t.year() > 1))
-}
 
 /// `graph.emailIdentity` (who created or changed a simulation, automation or training).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
@@ -579,16 +570,6 @@ pub struct UserTrainingStatus {
     pub assigned: Option<OffsetDateTime>,
     #[serde(default, rename = "completionDateTime", deserialize_with = "date")]
     pub completed: Option<OffsetDateTime>,
-}
-
-macro_rules! has_id {
-    ($($t:ty),*) => {$(
-        impl HasId for $t {
-            fn id(&self) -> &str {
-                &self.id
-            }
-        }
-    )*};
 }
 
 has_id!(Simulation, SimulationAutomation, AutomationRun, Training);
