@@ -24,8 +24,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use time::OffsetDateTime;
 
-/// One column: its header, its width (`None`: the one that takes what is left) and
-/// whether numbers in it are right-aligned.
+/// One column: its header, its width (`None`: a share of what the fixed columns leave)
+/// and whether numbers in it are right-aligned.
 #[derive(Clone, Copy)]
 struct Col {
     head: &'static str,
@@ -57,10 +57,22 @@ const fn flex(head: &'static str) -> Col {
     }
 }
 
+/// Column widths: the fixed ones as given, the flexible ones sharing the rest evenly (the
+/// first ones take the odd columns), at least 4 each.
 fn widths(total: usize, cols: &[Col]) -> Vec<usize> {
     let fixed: usize = cols.iter().filter_map(|c| c.width).sum::<usize>() + cols.len();
-    let flex = total.saturating_sub(fixed).max(4);
-    cols.iter().map(|c| c.width.unwrap_or(flex)).collect()
+    let flexible = cols.iter().filter(|c| c.width.is_none()).count().max(1);
+    let rest = total.saturating_sub(fixed);
+    let (share, mut odd) = (rest / flexible, rest % flexible);
+    cols.iter()
+        .map(|c| {
+            c.width.unwrap_or_else(|| {
+                let extra = usize::from(odd > 0);
+                odd = odd.saturating_sub(1);
+                (share + extra).max(4)
+            })
+        })
+        .collect()
 }
 
 fn row_text(cells: &[String], cols: &[Col], widths: &[usize]) -> String {
@@ -475,7 +487,7 @@ fn users_table(
     let email = width >= 72;
     let mut cols = vec![flex("user")];
     if email {
-        cols.push(col("email", if wide { 34 } else { 20 }));
+        cols.push(flex("email"));
     }
     cols.extend([
         col("outcome", 11),
@@ -637,7 +649,6 @@ fn render_tenant(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let tab = pane.tenant_tab;
     let wide = area.width >= WIDE;
     let email = area.width >= 72;
-    let email_w = if wide { 34 } else { 22 };
     let (cursor, offset) = (pane.tenant_cursor, pane.tenant_offset);
     let rows = pane.tenant.get(&tab).filter(|r| !r.is_empty());
     let Some(rows) = rows else {
@@ -657,7 +668,7 @@ fn render_tenant(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     let mut cols = vec![flex("user")];
     if email {
-        cols.push(col("email", email_w));
+        cols.push(flex("email"));
     }
     let user_cells = |u: Option<&SimulationUser>| {
         let mut cells = vec![user_name(u)];
