@@ -25,14 +25,6 @@ open_enum!(
 );
 
 /// A number, or a string holding one; anything else gives `None`.
-fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    Ok(lenient::string(d)?.and_then(|s| s.trim().parse::<f64>().ok()))
-}
-
-fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    Ok(lenient::string(d)?.and_then(|s| s.trim().parse::<bool>().ok()))
-}
-
 /// `securityVendorInformation`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -65,7 +57,7 @@ impl VendorInformation {
 pub struct AverageComparativeScore {
     #[serde(default, deserialize_with = "lenient::string")]
     pub basis: Option<String>,
-    #[serde(default, deserialize_with = "number")]
+    #[serde(default, deserialize_with = "lenient::float")]
     pub average_score: Option<f64>,
 }
 
@@ -79,7 +71,7 @@ pub struct ControlScore {
     pub control_name: Option<String>,
     #[serde(default, deserialize_with = "lenient::string")]
     pub description: Option<String>,
-    #[serde(default, deserialize_with = "number")]
+    #[serde(default, deserialize_with = "lenient::float")]
     pub score: Option<f64>,
 }
 
@@ -110,9 +102,9 @@ struct ScoreFields {
     azure_tenant_id: Option<String>,
     #[serde(default, deserialize_with = "lenient::datetime")]
     created_date_time: Option<OffsetDateTime>,
-    #[serde(default, deserialize_with = "number")]
+    #[serde(default, deserialize_with = "lenient::float")]
     current_score: Option<f64>,
-    #[serde(default, deserialize_with = "number")]
+    #[serde(default, deserialize_with = "lenient::float")]
     max_score: Option<f64>,
     #[serde(default, deserialize_with = "lenient::int")]
     active_user_count: Option<i64>,
@@ -311,7 +303,7 @@ struct ProfileFields {
     azure_tenant_id: Option<String>,
     #[serde(default, deserialize_with = "lenient::string")]
     control_category: Option<String>,
-    #[serde(default, deserialize_with = "number")]
+    #[serde(default, deserialize_with = "lenient::float")]
     max_score: Option<f64>,
     #[serde(default, deserialize_with = "lenient::int")]
     rank: Option<i64>,
@@ -333,7 +325,7 @@ struct ProfileFields {
     remediation_impact: Option<String>,
     #[serde(default, deserialize_with = "lenient::string")]
     action_url: Option<String>,
-    #[serde(default, deserialize_with = "boolean")]
+    #[serde(default, deserialize_with = "lenient::boolean")]
     deprecated: Option<bool>,
     #[serde(default, deserialize_with = "lenient::list")]
     compliance_information: Vec<ComplianceInformation>,

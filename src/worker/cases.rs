@@ -123,8 +123,9 @@ async fn tell(tx: &mpsc::Sender<Action>, told: &mut Pacing, now: Pacing) {
     }
 }
 
-/// Every item of every page, or the first failure as a line for the analyst.
-async fn all<T>(
+/// Every item of every page, or the first failure as a line for the analyst (the other
+/// panes' reads use it too).
+pub(super) async fn all<T>(
     pages: impl futures_util::Stream<
         Item = Result<crate::graph::models::Page<T>, crate::graph::GraphError>,
     > + Unpin,
