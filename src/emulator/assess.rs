@@ -48,6 +48,7 @@
 
 use super::assess_query::{Shape, parse_query};
 use super::auth;
+use super::cases::{Clock, lock, uuid};
 use super::error::GraphError;
 use super::faults::Route;
 use super::generate::{Rng, mix64};
@@ -56,15 +57,15 @@ use super::server::{AppState, Caller};
 use axum::Extension;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::header::{ALLOW, HeaderValue, RETRY_AFTER};
+use axum::http::header::{HeaderValue, RETRY_AFTER};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use time::OffsetDateTime;
 
 type Result<T> = std::result::Result<T, GraphError>;
@@ -306,36 +307,6 @@ pub fn mail_verdict(message_id: &str) -> Verdict {
     }
 }
 
-/// The assessment clock: real time since start plus whatever tests moved it on by.
-#[derive(Debug)]
-pub struct Clock {
-    start: Instant,
-    offset: Mutex<Duration>,
-}
-
-impl Clock {
-    fn new() -> Self {
-        Clock {
-            start: Instant::now(),
-            offset: Mutex::new(Duration::ZERO),
-        }
-    }
-
-    /// Time since the emulator started, as the assessment routes see it.
-    pub fn now(&self) -> Duration {
-        self.start.elapsed() + *lock(&self.offset)
-    }
-
-    /// Moves the clock on by `d`.
-    pub fn advance(&self, d: Duration) {
-        *lock(&self.offset) += d;
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 /// A sliding-window log per key that can be asked before it is filled, so several limits
 /// can all be checked before any of them counts the request.
 #[derive(Debug)]
@@ -572,20 +543,6 @@ pub struct AssessState {
     accepted: AtomicU64,
     throttled_tenant: AtomicU64,
     throttled_resource: AtomicU64,
-}
-
-fn uuid(rng: &mut Rng) -> String {
-    let h = rng.next_u64();
-    let l = rng.next_u64();
-    // The docs' ids end in a 08d7... group (a .NET sequential GUID); any shape will do.
-    format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        h >> 32,
-        (h >> 16) & 0xffff,
-        h & 0xffff,
-        l >> 48,
-        l & 0xffff_ffff_ffff
-    )
 }
 
 /// An `identitySet` naming a user by their sign-in name.
@@ -1012,26 +969,6 @@ fn reply(status: StatusCode, body: &Value) -> Response {
     super::score::reply(status, body)
 }
 
-fn not_allowed(method: &Method, allow: &'static str) -> Response {
-    let mut r = GraphError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "notSupported",
-        format!("The HTTP method '{method}' is not allowed on this resource (allowed: {allow})."),
-    )
-    .into_response();
-    r.headers_mut()
-        .insert(ALLOW, HeaderValue::from_static(allow));
-    r
-}
-
-fn not_found(id: &str) -> GraphError {
-    GraphError::new(
-        StatusCode::NOT_FOUND,
-        "itemNotFound",
-        format!("No threatAssessmentRequest with id '{id}' was found."),
-    )
-}
-
 struct Ctx<'a> {
     state: &'a AssessState,
     origin: String,
@@ -1076,10 +1013,10 @@ pub async fn dispatch(
             let bytes = read_body(body).await?;
             create(&cx, &caller, &bytes)
         }
-        Target::Collection => Ok(not_allowed(&method, "GET, HEAD, POST")),
+        Target::Collection => Ok(super::error::not_allowed(&method, "GET, HEAD, POST")),
         Target::Item(id) if get => get_one(&cx, &id, raw),
         Target::Results(id) if get => list_results(&cx, &id, raw),
-        Target::Item(_) | Target::Results(_) => Ok(not_allowed(&method, "GET, HEAD")),
+        Target::Item(_) | Target::Results(_) => Ok(super::error::not_allowed(&method, "GET, HEAD")),
     }
 }
 
@@ -1185,7 +1122,7 @@ fn get_one(cx: &Ctx<'_>, id: &str, raw: Option<&str>) -> Result<Response> {
         .requests
         .iter()
         .find(|a| a.id == id)
-        .ok_or_else(|| not_found(id))?;
+        .ok_or_else(|| GraphError::item_not_found("threatAssessmentRequest", id))?;
     let mut o = Map::new();
     o.insert(
         "@odata.context".into(),
@@ -1255,7 +1192,7 @@ fn list_results(cx: &Ctx<'_>, id: &str, raw: Option<&str>) -> Result<Response> {
         .requests
         .iter()
         .find(|a| a.id == id)
-        .ok_or_else(|| not_found(id))?;
+        .ok_or_else(|| GraphError::item_not_found("threatAssessmentRequest", id))?;
     let value: Vec<Value> = a
         .results_json(now)
         .into_iter()

@@ -31,7 +31,7 @@ use super::server::{AppState, Caller};
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::header::{ALLOW, HeaderValue, LOCATION};
+use axum::http::header::{HeaderValue, LOCATION};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
@@ -126,7 +126,8 @@ impl Default for CasesConfig {
     }
 }
 
-/// The eDiscovery clock: real time since start plus whatever tests moved it on by.
+/// An emulator clock: real time since start plus whatever tests moved it on by (eDiscovery
+/// estimates and threat assessment verdicts run on one each).
 #[derive(Debug)]
 pub struct Clock {
     start: Instant,
@@ -134,14 +135,14 @@ pub struct Clock {
 }
 
 impl Clock {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Clock {
             start: Instant::now(),
             offset: Mutex::new(Duration::ZERO),
         }
     }
 
-    /// Time since the emulator started, as the eDiscovery routes see it.
+    /// Time since the emulator started, as the routes see it.
     pub fn now(&self) -> Duration {
         self.start.elapsed() + *self.offset.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -465,11 +466,12 @@ pub struct CasesState {
     throttled: AtomicU64,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn uuid(rng: &mut Rng) -> String {
+/// A random version-4 UUID (the emulator's ids for new and seeded objects).
+pub(super) fn uuid(rng: &mut Rng) -> String {
     let h = rng.next_u64();
     let l = rng.next_u64();
     format!(
@@ -1023,26 +1025,6 @@ fn created(mut r: Response) -> Response {
     r
 }
 
-fn not_allowed(method: &Method, allow: &'static str) -> Response {
-    let mut r = GraphError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "notSupported",
-        format!("The HTTP method '{method}' is not allowed on this resource (allowed: {allow})."),
-    )
-    .into_response();
-    r.headers_mut()
-        .insert(ALLOW, HeaderValue::from_static(allow));
-    r
-}
-
-fn not_found(what: &str, id: &str) -> GraphError {
-    GraphError::new(
-        StatusCode::NOT_FOUND,
-        "itemNotFound",
-        format!("No {what} with id '{id}' was found."),
-    )
-}
-
 fn body_object(body: &[u8]) -> Result<Map<String, Value>> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(o)) => Ok(o),
@@ -1133,7 +1115,7 @@ fn find_case<'d>(data: &'d mut Data, id: &str) -> Result<&'d mut Case> {
     data.cases
         .iter_mut()
         .find(|c| c.id() == id)
-        .ok_or_else(|| not_found("ediscoveryCase", id))
+        .ok_or_else(|| GraphError::item_not_found("ediscoveryCase", id))
 }
 
 fn require_active(case: &Case) -> Result<()> {
@@ -1189,19 +1171,19 @@ pub async fn dispatch(
         )),
         Target::Cases if get => list_cases(&cx),
         Target::Cases if post => create_case(&cx, &body),
-        Target::Cases => Ok(not_allowed(&method, "GET, HEAD, POST")),
+        Target::Cases => Ok(super::error::not_allowed(&method, "GET, HEAD, POST")),
         Target::Case(c) if get => get_case(&cx, &c),
         Target::Case(c) if method == Method::PATCH => update_case(&cx, &caller, &c, &body),
-        Target::Case(_) => Ok(not_allowed(&method, "GET, HEAD, PATCH")),
+        Target::Case(_) => Ok(super::error::not_allowed(&method, "GET, HEAD, PATCH")),
         Target::Close(c) if post => close_or_reopen(&cx, &caller, &c, true),
         Target::Reopen(c) if post => close_or_reopen(&cx, &caller, &c, false),
         Target::Estimate(c, s) if post => estimate(&cx, &caller, &c, &s),
         Target::Close(_) | Target::Reopen(_) | Target::Estimate(..) => {
-            Ok(not_allowed(&method, "POST"))
+            Ok(super::error::not_allowed(&method, "POST"))
         }
         Target::Children(c, k) if get => list_children(&cx, &c, k),
         Target::Children(c, k) if post => create_child(&cx, &caller, &c, k, &body),
-        Target::Children(..) => Ok(not_allowed(&method, "GET, HEAD, POST")),
+        Target::Children(..) => Ok(super::error::not_allowed(&method, "GET, HEAD, POST")),
         Target::Child(c, k, id) if get => get_child(&cx, &c, k, &id),
         Target::Sources(c, id, sk) if get => list_sources(&cx, &c, &id, sk),
         Target::LastEstimate(c, s) if get => last_estimate(&cx, &c, &s),
@@ -1211,7 +1193,7 @@ pub async fn dispatch(
         | Target::Sources(..)
         | Target::LastEstimate(..)
         | Target::Operations(_)
-        | Target::Operation(..) => Ok(not_allowed(&method, "GET, HEAD")),
+        | Target::Operation(..) => Ok(super::error::not_allowed(&method, "GET, HEAD")),
     }
 }
 
@@ -1375,7 +1357,7 @@ fn get_child(cx: &Ctx<'_>, c: &str, k: Kind, id: &str) -> Result<Response> {
             .searches
             .iter()
             .find(|s| s.fields["id"] == id)
-            .ok_or_else(|| not_found("ediscoverySearch", id))?;
+            .ok_or_else(|| GraphError::item_not_found("ediscoverySearch", id))?;
         let mut item = s.fields.clone();
         if expands_last_estimate(cx.raw_query.as_deref()) {
             item["lastEstimateStatisticsOperation"] = s
@@ -1389,7 +1371,7 @@ fn get_child(cx: &Ctx<'_>, c: &str, k: Kind, id: &str) -> Result<Response> {
     let item = children(case, k)
         .into_iter()
         .find(|v| v["id"] == id)
-        .ok_or_else(|| not_found(k.name(), id))?;
+        .ok_or_else(|| GraphError::item_not_found(k.name(), id))?;
     Ok(entity(context, &item))
 }
 
@@ -1401,7 +1383,7 @@ fn list_sources(cx: &Ctx<'_>, c: &str, id: &str, sk: SourceKind) -> Result<Respo
             .custodians
             .iter()
             .find(|x| x.fields["id"] == id)
-            .ok_or_else(|| not_found("ediscoveryCustodian", id))?;
+            .ok_or_else(|| GraphError::item_not_found("ediscoveryCustodian", id))?;
         match sk {
             SourceKind::User => cu.user_sources.clone(),
             SourceKind::Site => cu.site_sources.clone(),
@@ -1616,7 +1598,7 @@ fn estimate(cx: &Ctx<'_>, caller: &Caller, c: &str, search: &str) -> Result<Resp
         .searches
         .iter()
         .position(|x| x.fields["id"] == search)
-        .ok_or_else(|| not_found("ediscoverySearch", search))?;
+        .ok_or_else(|| GraphError::item_not_found("ediscoverySearch", search))?;
     let id = estimate_id(wall, &mut rng);
     case.ops.push(Op {
         id: id.clone(),
@@ -1651,13 +1633,13 @@ fn last_estimate(cx: &Ctx<'_>, c: &str, search: &str) -> Result<Response> {
         .searches
         .iter()
         .find(|x| x.fields["id"] == search)
-        .ok_or_else(|| not_found("ediscoverySearch", search))?;
+        .ok_or_else(|| GraphError::item_not_found("ediscoverySearch", search))?;
     let op = s
         .last_estimate
         .as_ref()
         .and_then(|id| case.ops.iter().find(|o| &o.id == id))
         .ok_or_else(|| {
-            not_found(
+            GraphError::item_not_found(
                 "ediscoveryEstimateOperation",
                 "lastEstimateStatisticsOperation",
             )
@@ -1757,7 +1739,7 @@ fn get_operation(cx: &Ctx<'_>, c: &str, id: &str) -> Result<Response> {
         .ops
         .iter()
         .find(|o| o.id == id)
-        .ok_or_else(|| not_found("caseOperation", id))?;
+        .ok_or_else(|| GraphError::item_not_found("caseOperation", id))?;
     Ok(entity(
         cx.context(&format!("('{c}')/operations/$entity")),
         &op.to_json(now),

@@ -45,20 +45,21 @@ impl GraphError {
         GraphError::new(StatusCode::BAD_REQUEST, "invalidRequest", message)
     }
 
-    pub fn incident_not_found(id: &str) -> Self {
+    /// 404 `itemNotFound` for an id no `what` (the entity type's name) has.
+    pub fn item_not_found(what: &str, id: &str) -> Self {
         GraphError::new(
             StatusCode::NOT_FOUND,
             "itemNotFound",
-            format!("No incident with id '{id}' was found."),
+            format!("No {what} with id '{id}' was found."),
         )
     }
 
+    pub fn incident_not_found(id: &str) -> Self {
+        Self::item_not_found("incident", id)
+    }
+
     pub fn not_found(id: &str) -> Self {
-        GraphError::new(
-            StatusCode::NOT_FOUND,
-            "itemNotFound",
-            format!("No alert with id '{id}' was found."),
-        )
+        Self::item_not_found("alert", id)
     }
 
     /// Graph answers a request without a usable token this way.
@@ -116,4 +117,19 @@ impl IntoResponse for GraphError {
         r.extensions_mut().insert(self);
         r
     }
+}
+
+/// 405 for a method a resource does not take, with Graph's error body and `Allow`.
+pub fn not_allowed(method: &axum::http::Method, allow: &'static str) -> Response {
+    let mut r = GraphError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "notSupported",
+        format!("The HTTP method '{method}' is not allowed on this resource (allowed: {allow})."),
+    )
+    .into_response();
+    r.headers_mut().insert(
+        axum::http::header::ALLOW,
+        axum::http::HeaderValue::from_static(allow),
+    );
+    r
 }

@@ -449,14 +449,6 @@ fn profile_id(path: std::result::Result<Path<String>, PathRejection>) -> Result<
         .map_err(|e| GraphError::bad_request(format!("invalid control profile id: {e}")))
 }
 
-fn not_found(id: &str) -> GraphError {
-    GraphError::new(
-        StatusCode::NOT_FOUND,
-        "itemNotFound",
-        format!("No secureScoreControlProfile with id '{id}' was found."),
-    )
-}
-
 fn entity(origin: &str, profile: Value) -> Value {
     with_context(
         format!("{origin}/v1.0/$metadata#security/secureScoreControlProfiles/$entity"),
@@ -477,7 +469,7 @@ pub async fn get_profile(
         .profiles
         .iter()
         .find(|p| p.name == id)
-        .ok_or_else(|| not_found(&id))?;
+        .ok_or_else(|| GraphError::item_not_found("secureScoreControlProfile", &id))?;
     Ok(reply(
         StatusCode::OK,
         &entity(&origin, p.to_json(&state.score.tenant)),
@@ -549,7 +541,7 @@ pub async fn patch_profile(
         .profiles
         .iter_mut()
         .find(|p| p.name == id)
-        .ok_or_else(|| not_found(&id))?;
+        .ok_or_else(|| GraphError::item_not_found("secureScoreControlProfile", &id))?;
     let state_now = state_value.map_or_else(|| p.state().to_owned(), |s| (*s).to_owned());
     p.updates.push(json!({
         "assignedTo": assigned,

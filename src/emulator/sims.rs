@@ -34,7 +34,6 @@ use super::generate::mix64;
 use super::server::AppState;
 use super::sims_data::{LATE_TECHNIQUE, SimsData};
 use axum::extract::State;
-use axum::http::header::{ALLOW, HeaderValue};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -722,26 +721,6 @@ impl Ctx<'_> {
     }
 }
 
-fn not_allowed(method: &Method, allow: &'static str) -> Response {
-    let mut r = GraphError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "notSupported",
-        format!("The HTTP method '{method}' is not allowed on this resource (allowed: {allow})."),
-    )
-    .into_response();
-    r.headers_mut()
-        .insert(ALLOW, HeaderValue::from_static(allow));
-    r
-}
-
-fn not_found(what: &str, id: &str) -> GraphError {
-    GraphError::new(
-        StatusCode::NOT_FOUND,
-        "itemNotFound",
-        format!("No {what} with id '{id}' was found."),
-    )
-}
-
 /// Every request under `/{version}/security/attackSimulation` and `/{version}/reports/security`.
 pub async fn dispatch(
     State(state): State<Arc<AppState>>,
@@ -756,7 +735,7 @@ pub async fn dispatch(
     let unknown = matches!(target, Target::Unknown(_));
     // An unknown segment is refused whatever the method; a known resource takes reads only.
     if !unknown && method != Method::GET && method != Method::HEAD {
-        return Ok(not_allowed(&method, "GET, HEAD"));
+        return Ok(super::error::not_allowed(&method, "GET, HEAD"));
     }
     let cx = Ctx {
         state: &state,
@@ -814,7 +793,7 @@ pub async fn dispatch(
                 .trainings
                 .iter()
                 .find(|t| t["id"].as_str() == Some(id.as_str()))
-                .ok_or_else(|| not_found("training", &id))?;
+                .ok_or_else(|| GraphError::item_not_found("training", &id))?;
             let q = cx.query(&Schema {
                 props: &[],
                 ..TRAININGS
@@ -860,13 +839,13 @@ fn find_automation<'d>(cx: &'d Ctx<'_>, id: &str) -> Result<&'d super::sims_data
         .automations
         .iter()
         .find(|a| a.fields["id"].as_str() == Some(id))
-        .ok_or_else(|| not_found("simulationAutomation", id))
+        .ok_or_else(|| GraphError::item_not_found("simulationAutomation", id))
 }
 
 fn find_sim<'d>(cx: &'d Ctx<'_>, id: &str) -> Result<&'d super::sims_data::Sim> {
     cx.data()
         .find(id)
-        .ok_or_else(|| not_found("simulation", id))
+        .ok_or_else(|| GraphError::item_not_found("simulation", id))
 }
 
 fn list_simulations(cx: &Ctx<'_>) -> Result<Response> {

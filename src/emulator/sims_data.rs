@@ -16,6 +16,7 @@
 //! own invention; one description carries a terminal escape sequence and one display name
 //! a bidi override, so clients' sanitising is exercised.
 
+use super::cases::uuid;
 use super::generate::{Rng, mix64};
 use super::json::fmt_time;
 use serde_json::{Map, Value, json};
@@ -401,19 +402,6 @@ pub struct SimsData {
     pub simulations: Vec<Sim>,
     pub automations: Vec<Automation>,
     pub trainings: Vec<Value>,
-}
-
-fn uuid(rng: &mut Rng) -> String {
-    let a = rng.next_u64();
-    let b = rng.next_u64();
-    format!(
-        "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xfff,
-        (b >> 52) & 0xfff,
-        b & 0xffff_ffff_ffff
-    )
 }
 
 fn email_identity(u: &PoolUser) -> Value {
