@@ -48,7 +48,7 @@
 
 use super::assess_query::{Shape, parse_query};
 use super::auth;
-use super::cases::{Clock, lock, uuid};
+use super::cases::{Clock, RateLimiter, lock, uuid};
 use super::error::GraphError;
 use super::faults::Route;
 use super::generate::{Rng, mix64};
@@ -62,7 +62,6 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
-use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -307,68 +306,12 @@ pub fn mail_verdict(message_id: &str) -> Verdict {
     }
 }
 
-/// A sliding-window log per key that can be asked before it is filled, so several limits
-/// can all be checked before any of them counts the request.
-#[derive(Debug)]
-struct Window {
-    limit: u32,
-    span: Duration,
-    seen: HashMap<String, VecDeque<Duration>>,
-}
-
-/// Keys kept before idle ones are dropped.
-const MAX_KEYS: usize = 100_000;
-
-impl Window {
-    fn new(limit: u32, span: Duration) -> Self {
-        Window {
-            limit,
-            span,
-            seen: HashMap::new(),
-        }
-    }
-
-    /// How long until `key` has room at `now`; `None` when it has room.
-    fn wait(&mut self, key: &str, now: Duration) -> Option<Duration> {
-        if self.limit == 0 {
-            return None;
-        }
-        let span = self.span;
-        let q = self.seen.get_mut(key)?;
-        while q.front().is_some_and(|&t| now.saturating_sub(t) >= span) {
-            q.pop_front();
-        }
-        if q.len() < self.limit as usize {
-            return None;
-        }
-        // The oldest entry that must leave for the count to drop below the limit.
-        let oldest = q[q.len() - self.limit as usize];
-        Some(
-            (oldest + span)
-                .saturating_sub(now)
-                .max(Duration::from_secs(1)),
-        )
-    }
-
-    fn record(&mut self, key: &str, now: Duration) {
-        if self.limit == 0 {
-            return;
-        }
-        if self.seen.len() >= MAX_KEYS && !self.seen.contains_key(key) {
-            let span = self.span;
-            self.seen
-                .retain(|_, q| q.back().is_some_and(|&t| now.saturating_sub(t) < span));
-        }
-        self.seen.entry(key.to_owned()).or_default().push_back(now);
-    }
-}
-
 #[derive(Debug)]
 struct Limits {
-    tenant_15: Window,
-    tenant_day: Window,
-    resource_15: Window,
-    resource_day: Window,
+    tenant_15: RateLimiter,
+    tenant_day: RateLimiter,
+    resource_15: RateLimiter,
+    resource_day: RateLimiter,
 }
 
 #[derive(Debug, Clone)]
@@ -572,10 +515,10 @@ impl AssessState {
             seed,
             now,
             limits: Mutex::new(Limits {
-                tenant_15: Window::new(config.tenant_per_15_min, FIFTEEN_MINUTES),
-                tenant_day: Window::new(config.tenant_per_day, ONE_DAY),
-                resource_15: Window::new(config.resource_per_15_min, FIFTEEN_MINUTES),
-                resource_day: Window::new(config.resource_per_day, ONE_DAY),
+                tenant_15: RateLimiter::new(config.tenant_per_15_min, FIFTEEN_MINUTES),
+                tenant_day: RateLimiter::new(config.tenant_per_day, ONE_DAY),
+                resource_15: RateLimiter::new(config.resource_per_15_min, FIFTEEN_MINUTES),
+                resource_day: RateLimiter::new(config.resource_per_day, ONE_DAY),
             }),
             config,
             clock: Clock::new(),
@@ -1541,7 +1484,7 @@ mod tests {
 
     #[test]
     fn windows_count_only_what_they_record_and_say_when_room_frees() {
-        let mut w = Window::new(2, Duration::from_secs(100));
+        let mut w = RateLimiter::new(2, Duration::from_secs(100));
         let s = Duration::from_secs;
         assert_eq!(w.wait("k", s(0)), None);
         w.record("k", s(0));
@@ -1549,7 +1492,7 @@ mod tests {
         assert_eq!(w.wait("k", s(20)), Some(s(80)));
         assert_eq!(w.wait("other", s(20)), None);
         assert_eq!(w.wait("k", s(100)), None);
-        assert_eq!(Window::new(0, s(1)).wait("k", s(0)), None);
+        assert_eq!(RateLimiter::new(0, s(1)).wait("k", s(0)), None);
     }
 
     #[test]

@@ -153,7 +153,10 @@ impl Clock {
     }
 }
 
-/// A sliding-window log per key: at most `limit` admitted requests in any `window`.
+/// A sliding-window log per key: at most `limit` admitted requests in any `window`. Used
+/// whole ([`RateLimiter::check`]) by eDiscovery, and in two steps ([`RateLimiter::wait`] on
+/// every limit, then [`RateLimiter::record`] on each) by threat assessment, whose request
+/// counts against several limits at once only when all of them have room.
 #[derive(Debug)]
 pub struct RateLimiter {
     limit: u32,
@@ -162,9 +165,10 @@ pub struct RateLimiter {
 }
 
 /// Keys kept before idle ones are dropped (each costs at most `limit` timestamps).
-const MAX_KEYS: usize = 10_000;
+const MAX_KEYS: usize = 100_000;
 
 impl RateLimiter {
+    /// `limit` 0 admits everything.
     pub fn new(limit: u32, window: Duration) -> Self {
         RateLimiter {
             limit,
@@ -175,27 +179,42 @@ impl RateLimiter {
 
     /// Admits a request for `key` at `now`, or says how long until a slot frees.
     pub fn check(&mut self, key: &str, now: Duration) -> std::result::Result<(), Duration> {
+        match self.wait(key, now) {
+            Some(wait) => Err(wait),
+            None => {
+                self.record(key, now);
+                Ok(())
+            }
+        }
+    }
+
+    /// How long until `key` has room at `now`; `None` when it has room. Counts nothing.
+    pub fn wait(&mut self, key: &str, now: Duration) -> Option<Duration> {
         if self.limit == 0 {
-            return Ok(());
+            return None;
+        }
+        let window = self.window;
+        let q = self.seen.get_mut(key)?;
+        while q.front().is_some_and(|&t| now.saturating_sub(t) >= window) {
+            q.pop_front();
+        }
+        let limit = self.limit as usize;
+        // The entry that must leave for the count to drop below the limit.
+        let oldest = *q.get(q.len().checked_sub(limit)?)?;
+        Some((oldest + window).saturating_sub(now))
+    }
+
+    /// Counts a request for `key` at `now`.
+    pub fn record(&mut self, key: &str, now: Duration) {
+        if self.limit == 0 {
+            return;
         }
         if self.seen.len() >= MAX_KEYS && !self.seen.contains_key(key) {
             let window = self.window;
             self.seen
                 .retain(|_, q| q.back().is_some_and(|&t| now.saturating_sub(t) < window));
         }
-        let q = self.seen.entry(key.to_owned()).or_default();
-        while q
-            .front()
-            .is_some_and(|&t| now.saturating_sub(t) >= self.window)
-        {
-            q.pop_front();
-        }
-        if q.len() < self.limit as usize {
-            q.push_back(now);
-            return Ok(());
-        }
-        let oldest = q.front().copied().unwrap_or(now);
-        Err((oldest + self.window).saturating_sub(now))
+        self.seen.entry(key.to_owned()).or_default().push_back(now);
     }
 }
 
