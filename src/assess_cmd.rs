@@ -298,8 +298,15 @@ fn message_uri_arg(uri: &str) -> anyhow::Result<String> {
 
 /// A refused submission as one readable line. A 429 names the limit its wait points to:
 /// Graph's body says which, but the client keeps only `Retry-After`; a wait of up to 15
-/// minutes is one of the 15-minute limits, a longer one a daily limit.
+/// minutes is one of the 15-minute limits, a longer one a daily limit. A POST whose answer
+/// was lost (no answer in time, a dropped connection, a 5xx) may have created the request:
+/// the analyst is told to look before sending it again.
 fn submit_error(e: GraphError, kind: AssessmentKind, now: OffsetDateTime) -> anyhow::Error {
+    if e.may_have_landed() {
+        return anyhow::anyhow!(
+            "the {kind} assessment may have been submitted ({e}): check 'graphsec assessments list' before submitting it again (a second one would be a duplicate)"
+        );
+    }
     let GraphError::Throttled { retry_after } = e else {
         return e.into();
     };
@@ -471,9 +478,34 @@ mod tests {
         )
         .to_string();
         assert!(e.contains("did not say when"), "{e}");
-        // Other errors pass through unchanged.
-        let e = submit_error(GraphError::Timeout, AssessmentKind::Url, now);
+        // A refusal passes through unchanged.
+        let refused = GraphError::Api {
+            status: 400,
+            code: "BadRequest".into(),
+            message: "invalid url".into(),
+            request_id: None,
+        };
+        let e = submit_error(refused, AssessmentKind::Url, now);
         assert!(e.downcast_ref::<GraphError>().is_some());
+    }
+
+    #[test]
+    fn a_submission_without_an_answer_may_have_landed() {
+        let now = time::macros::datetime!(2026-11-27 02:00 UTC);
+        for lost in [
+            GraphError::Timeout,
+            GraphError::Transport("connection reset".into()),
+            GraphError::Api {
+                status: 503,
+                code: String::new(),
+                message: "unavailable".into(),
+                request_id: None,
+            },
+        ] {
+            let e = submit_error(lost, AssessmentKind::Url, now).to_string();
+            assert!(e.contains("may have been submitted"), "{e}");
+            assert!(e.contains("graphsec assessments list"), "{e}");
+        }
     }
 
     #[test]

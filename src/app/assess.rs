@@ -76,7 +76,8 @@ impl AssessDraft {
     }
 }
 
-/// Why a submission did not land. Nothing was created in any of these cases.
+/// Why a submission has no answer to show. Nothing was created in the first three cases;
+/// in the last one Graph may have created the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubmitFailure {
     /// The file could not be sent (missing, too big, unreadable): the reader's message.
@@ -85,8 +86,11 @@ pub enum SubmitFailure {
     Throttled {
         retry_after: Option<std::time::Duration>,
     },
-    /// Graph refused it (400...), or could not be reached: the error's one line.
+    /// Graph refused it (400...), or the request never left: the error's one line.
     Failed(String),
+    /// The POST went out but no answer came back (a timeout, a dropped connection, a 5xx):
+    /// Graph may have created the request, so it is not offered back as unsent.
+    Unknown(String),
 }
 
 /// The `:assess` pane: data, the view over it, and what is in flight.

@@ -393,10 +393,7 @@ pub(crate) fn on_submitted(
     state.dirty = true;
     let request = match result {
         Ok(r) => r,
-        Err(failure) => {
-            failed(state, &what, failure);
-            return vec![];
-        }
+        Err(failure) => return failed(state, &what, failure),
     };
     state.assess.draft = None;
     let id = request.id.clone();
@@ -433,8 +430,9 @@ pub(crate) fn on_submitted(
 }
 
 /// Nothing was created: the form comes back as typed (now, or with `n` if something else
-/// has the keys), with the reason on the field at fault or in the status line.
-fn failed(state: &mut State, what: &str, failure: SubmitFailure) {
+/// has the keys), with the reason on the field at fault or in the status line. (A
+/// submission that may have landed goes to [`unknown`] instead.)
+fn failed(state: &mut State, what: &str, failure: SubmitFailure) -> Vec<Command> {
     let kind = state
         .assess
         .draft
@@ -444,11 +442,12 @@ fn failed(state: &mut State, what: &str, failure: SubmitFailure) {
         SubmitFailure::File(text) => (Some(FormField::Path), text),
         SubmitFailure::Throttled { retry_after } => (None, throttled(state, kind, retry_after)),
         SubmitFailure::Failed(e) => (None, format!("Graph did not take the assessment: {e}")),
+        SubmitFailure::Unknown(e) => return unknown(state, what, &e),
     };
     let text = sanitize::line(&text).into_owned();
     let Some(mut form) = state.assess.draft.take() else {
         state.error(&format!("{what}: {text}"));
-        return;
+        return vec![];
     };
     let here = matches!(state.focus, Focus::Assess | Focus::Assessment);
     let field = field.filter(|f| form.fields().contains(f));
@@ -466,6 +465,31 @@ fn failed(state: &mut State, what: &str, failure: SubmitFailure) {
         state.assess.draft = Some(form);
         state.error(&format!("Not sent: {text} (n in :assess reopens the form)"));
     }
+    vec![]
+}
+
+/// The POST went out but its answer was lost: Graph may have created the request, so the
+/// form is not put back as unsent. The list is read again (a request that landed shows
+/// there); the draft stays behind `n`, marked as a possible duplicate.
+fn unknown(state: &mut State, what: &str, e: &str) -> Vec<Command> {
+    let e = sanitize::line(e).into_owned();
+    if let Some(form) = state.assess.draft.as_mut() {
+        form.error = Some(FieldError {
+            field: None,
+            text: format!(
+                "This may already have been submitted ({e}): check the list first, sending it again may make a duplicate"
+            ),
+        });
+    }
+    let draft = if state.assess.draft.is_some() {
+        "; n shows the draft, which may be a duplicate"
+    } else {
+        ""
+    };
+    state.error(&format!(
+        "{what} may have been submitted: reading the list again ({e}{draft})"
+    ));
+    load_list(state, true)
 }
 
 /// A 429 on submit, in words: which limit, and when to try again. Graph's body names the

@@ -612,3 +612,39 @@ fn a_read_only_session_opens_no_form() {
     assert!(s.overlay.is_none());
     assert!(status(&s).contains("Read-only"), "{}", status(&s));
 }
+
+#[test]
+fn a_submission_without_an_answer_may_have_landed_and_reads_the_list_again() {
+    let mut s = listed();
+    form_of(&mut s, 0);
+    tab(&mut s);
+    press(&mut s, URL);
+    send(&mut s);
+    let after = update(
+        &mut s,
+        Action::AssessmentSubmitted(Err(SubmitFailure::Unknown(
+            "Graph did not answer in time".into(),
+        ))),
+    );
+    assert!(
+        after.contains(&Command::LoadAssessments),
+        "the list is read again: {after:?}"
+    );
+    assert!(s.assess.sending.is_none());
+    assert!(
+        s.overlay.is_none(),
+        "the form is not offered back as unsent"
+    );
+    let line = status(&s);
+    assert!(
+        line.contains("may have been submitted: reading the list again"),
+        "{line}"
+    );
+    assert!(!line.contains("Not sent"), "{line}");
+    // The draft is still there behind `n`, marked as a possible duplicate.
+    form_of(&mut s, 0);
+    assert_eq!(form_text(&s, FormField::Url), URL, "nothing typed is lost");
+    let (_, error) = form_state(&s).expect("n opens the draft");
+    let error = error.expect("the draft says it may be a duplicate");
+    assert!(error.contains("duplicate"), "{error}");
+}

@@ -123,6 +123,8 @@ async fn submit_draft(
         .await
         .map_err(|e| match e {
             GraphError::Throttled { retry_after } => SubmitFailure::Throttled { retry_after },
+            // A POST that timed out, lost its connection or met a 5xx may have landed.
+            other if other.may_have_landed() => SubmitFailure::Unknown(other.to_string()),
             other => SubmitFailure::Failed(other.to_string()),
         })
 }
