@@ -237,10 +237,13 @@ fn new_assessment(target: AssessmentTarget, common: &SubmitArgs) -> NewAssessmen
     }
 }
 
+/// The request's status for the stderr line: an open enum, so an unknown value is shown as
+/// Graph sent it, which may carry anything (sanitised like every other server string).
 fn headless_status(a: &graphsec::graph::assess::ThreatAssessmentRequest) -> String {
-    a.status
-        .as_ref()
-        .map_or_else(|| "no status".to_owned(), ToString::to_string)
+    a.status.as_ref().map_or_else(
+        || "no status".to_owned(),
+        |s| sanitize::line(s.as_str()).into_owned(),
+    )
 }
 
 /// An absolute http(s) URL, as Graph requires; refused here so nothing is sent.
@@ -506,6 +509,17 @@ mod tests {
             assert!(e.contains("may have been submitted"), "{e}");
             assert!(e.contains("graphsec assessments list"), "{e}");
         }
+    }
+
+    #[test]
+    fn an_unknown_status_is_sanitised() {
+        let a: graphsec::graph::assess::ThreatAssessmentRequest = serde_json::from_value(
+            serde_json::json!({"id": "ta-1", "status": "done\u{1b}[2J\nnow"}),
+        )
+        .expect("a request");
+        let shown = headless_status(&a);
+        assert!(!shown.chars().any(|c| c.is_control()), "{shown:?}");
+        assert!(shown.contains("done"), "{shown:?}");
     }
 
     #[test]
