@@ -24,6 +24,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use graphsec::assess_file::read_for_assessment;
 use graphsec::graph::assess::{
     AssessmentKind, AssessmentTarget, ExpectedAssessment, NewAssessment, ThreatCategory,
+    check_address, check_message_uri, check_url,
 };
 use graphsec::graph::{Client, GraphError};
 use graphsec::headless::{self, OutputFormat};
@@ -246,56 +247,43 @@ fn headless_status(a: &graphsec::graph::assess::ThreatAssessmentRequest) -> Stri
     )
 }
 
-/// An absolute http(s) URL, as Graph requires; refused here so nothing is sent.
+/// An absolute http(s) URL, as Graph requires (the console form's rule); refused here so
+/// nothing is sent.
 fn url_target(url: &str) -> anyhow::Result<AssessmentTarget> {
     let trimmed = url.trim();
-    match url::Url::parse(trimmed) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
-            Ok(AssessmentTarget::Url {
-                url: trimmed.to_owned(),
-            })
-        }
-        _ => anyhow::bail!(
-            "'{}' is not an absolute http or https URL (e.g. https://example.com/page)",
+    match check_url(trimmed) {
+        Ok(()) => Ok(AssessmentTarget::Url {
+            url: trimmed.to_owned(),
+        }),
+        Err(why) => anyhow::bail!(
+            "'{}' is not an absolute http or https URL: {why}",
             sanitize::line(url)
         ),
     }
 }
 
+/// A mail address (the console form's rule).
 fn recipient_address(r: &str) -> anyhow::Result<String> {
     let r = r.trim();
-    match r.split_once('@') {
-        Some((local, domain)) if !local.is_empty() && domain.contains('.') => Ok(r.to_owned()),
-        _ => anyhow::bail!(
-            "--recipient '{}' is not an email address",
+    match check_address(r) {
+        Ok(()) => Ok(r.to_owned()),
+        Err(why) => anyhow::bail!(
+            "--recipient '{}' is not an email address: {why}",
             sanitize::line(r)
         ),
     }
 }
 
-/// A Graph message URL (`.../users/{id}/messages/{id}` or `.../me/messages/{id}`).
+/// A Graph message URL (`.../users/{id}/messages/{id}` or `.../me/messages/{id}`; the
+/// console form's rule).
 fn message_uri_arg(uri: &str) -> anyhow::Result<String> {
     let uri = uri.trim();
-    let ok = url::Url::parse(uri).ok().is_some_and(|u| {
-        matches!(u.scheme(), "http" | "https")
-            && u.path_segments().is_some_and(|s| {
-                let segs: Vec<&str> = s.filter(|s| !s.is_empty()).collect();
-                matches!(
-                    segs.as_slice(),
-                    [_, users, _, messages, _] if users.eq_ignore_ascii_case("users") && messages.eq_ignore_ascii_case("messages")
-                ) || matches!(
-                    segs.as_slice(),
-                    [_, me, messages, _] if me.eq_ignore_ascii_case("me") && messages.eq_ignore_ascii_case("messages")
-                )
-            })
-    });
-    if ok {
-        Ok(uri.to_owned())
-    } else {
-        anyhow::bail!(
-            "--message-uri '{}' is not a Graph message URL (https://graph.microsoft.com/v1.0/users/{{user-id}}/messages/{{message-id}})",
+    match check_message_uri(uri) {
+        Ok(()) => Ok(uri.to_owned()),
+        Err(why) => anyhow::bail!(
+            "--message-uri '{}' is not a Graph message URL: {why}",
             sanitize::line(uri)
-        )
+        ),
     }
 }
 
