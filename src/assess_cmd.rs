@@ -24,7 +24,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use graphsec::assess_file::read_for_assessment;
 use graphsec::graph::assess::{
     AssessmentKind, AssessmentTarget, ExpectedAssessment, NewAssessment, ThreatCategory,
-    check_address, check_message_uri, check_url,
+    check_address, check_message_uri, check_url, throttle_text,
 };
 use graphsec::graph::{Client, GraphError};
 use graphsec::headless::{self, OutputFormat};
@@ -301,36 +301,10 @@ fn submit_error(e: GraphError, kind: AssessmentKind, now: OffsetDateTime) -> any
     let GraphError::Throttled { retry_after } = e else {
         return e.into();
     };
-    let what = match kind {
-        AssessmentKind::Url => "URL",
-        AssessmentKind::Mail => "message and recipient",
-        AssessmentKind::File | AssessmentKind::EmailFile => "file",
-    };
-    let limit = match retry_after {
-        Some(d) if d > Duration::from_secs(15 * 60) => format!(
-            "a daily limit (Graph takes the same {what} 3 times in 24 hours, and 10,000 submissions a tenant)"
-        ),
-        _ => format!(
-            "a 15-minute limit (Graph takes the same {what} once in 15 minutes, and 150 submissions a tenant)"
-        ),
-    };
-    let when = match retry_after {
-        Some(d) => {
-            let at = now + time::Duration::try_from(d).unwrap_or_default();
-            format!(
-                "retry in {} (after {})",
-                human(d),
-                headless_time(at.replace_nanosecond(0).unwrap_or(at))
-            )
-        }
-        None => "Graph did not say when to retry".to_owned(),
-    };
-    anyhow::anyhow!("Graph throttled the submission: over {limit}; {when}; nothing was submitted")
-}
-
-fn headless_time(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    anyhow::anyhow!(
+        "{}; nothing was submitted",
+        throttle_text(kind, retry_after, now)
+    )
 }
 
 /// "14 min 5 s", "2 h 3 min", "40 s".
@@ -445,10 +419,8 @@ mod tests {
         .to_string();
         assert!(e.contains("15-minute limit"), "{e}");
         assert!(e.contains("same URL once in 15 minutes"), "{e}");
-        assert!(
-            e.contains("retry in 14 min 0 s (after 2026-11-27T02:14:00Z)"),
-            "{e}"
-        );
+        assert!(e.contains("retry after 02:14:00 UTC (in 14 min)"), "{e}");
+        assert!(e.contains("nothing was submitted"), "{e}");
         let e = submit_error(
             GraphError::Throttled {
                 retry_after: Some(Duration::from_secs(20 * 3600)),
@@ -461,7 +433,7 @@ mod tests {
             e.contains("daily limit") && e.contains("same file 3 times"),
             "{e}"
         );
-        assert!(e.contains("retry in 20 h 0 min"), "{e}");
+        assert!(e.contains("retry after 22:00:00 UTC (in 20 h)"), "{e}");
         let e = submit_error(
             GraphError::Throttled { retry_after: None },
             AssessmentKind::Mail,

@@ -451,7 +451,8 @@ fn the_same_url_again_is_refused_naming_the_limit() {
         "{}",
         r.stderr
     );
-    assert!(r.stderr.contains("retry in 1"), "{}", r.stderr);
+    assert!(r.stderr.contains("retry after"), "{}", r.stderr);
+    assert!(r.stderr.contains("(in 1"), "{}", r.stderr);
     assert_eq!(all(&home, &e).len(), SEEDED + 1);
 }
 

@@ -10,11 +10,10 @@ use super::assess::{AssessPane, MAX_FOLLOWED_FROM_LIST, SubmitFailure, rows, sub
 use super::assess_form::{AssessForm, FieldError, FormField};
 use super::command::Command;
 use super::detail::DocLine;
-use super::format;
 use super::keymap::KeyAction;
 use super::score::Fetch;
 use super::state::{Focus, Overlay, State};
-use crate::graph::assess::{AssessmentKind, ThreatAssessmentRequest};
+use crate::graph::assess::{AssessmentKind, ThreatAssessmentRequest, throttle_text};
 use crate::graph::cases::Kept;
 use crate::sanitize;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -440,7 +439,9 @@ fn failed(state: &mut State, what: &str, failure: SubmitFailure) -> Vec<Command>
         .map_or(AssessmentKind::Url, |f| f.kind);
     let (field, text) = match failure {
         SubmitFailure::File(text) => (Some(FormField::Path), text),
-        SubmitFailure::Throttled { retry_after } => (None, throttled(state, kind, retry_after)),
+        SubmitFailure::Throttled { retry_after } => {
+            (None, throttle_text(kind, retry_after, state.now))
+        }
         SubmitFailure::Failed(e) => (None, format!("Graph did not take the assessment: {e}")),
         SubmitFailure::Unknown(e) => return unknown(state, what, &e),
     };
@@ -490,51 +491,6 @@ fn unknown(state: &mut State, what: &str, e: &str) -> Vec<Command> {
         "{what} may have been submitted: reading the list again ({e}{draft})"
     ));
     load_list(state, true)
-}
-
-/// A 429 on submit, in words: which limit, and when to try again. Graph's body names the
-/// limit but the client keeps only `Retry-After`: a wait of up to 15 minutes is one of the
-/// 15-minute limits, a longer one a daily limit (as `graphsec assessments submit-*` says).
-fn throttled(
-    state: &State,
-    kind: AssessmentKind,
-    retry_after: Option<std::time::Duration>,
-) -> String {
-    let what = match kind {
-        AssessmentKind::Url => "URL",
-        AssessmentKind::Mail => "message and recipient",
-        AssessmentKind::File | AssessmentKind::EmailFile => "file",
-    };
-    let limit = match retry_after {
-        Some(d) if d > std::time::Duration::from_secs(15 * 60) => format!(
-            "a daily limit (Graph takes the same {what} 3 times in 24 hours, and 10,000 submissions a tenant)"
-        ),
-        _ => format!(
-            "a 15-minute limit (Graph takes the same {what} once in 15 minutes, and 150 submissions a tenant)"
-        ),
-    };
-    let when = match retry_after {
-        Some(d) => {
-            let secs = d.as_secs().max(1);
-            let at =
-                state.now + time::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 2));
-            format!(
-                "retry after {} UTC (in {})",
-                format::clock(at),
-                wait_words(secs)
-            )
-        }
-        None => "Graph did not say when to retry".to_owned(),
-    };
-    format!("Graph throttled the submission: over {limit}; {when}")
-}
-
-fn wait_words(secs: u64) -> String {
-    match secs {
-        s if s < 120 => format!("{s} s"),
-        s if s < 7_200 => format!("{} min", s.div_ceil(60)),
-        s => format!("{} h", s.div_ceil(3_600)),
-    }
 }
 
 /// A poll's fresh copy of a followed request: the row and the detail change in place. The

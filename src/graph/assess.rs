@@ -408,6 +408,60 @@ pub fn check_address(s: &str) -> Result<(), String> {
     if ok { Ok(()) } else { Err(bad()) }
 }
 
+/// A 429 on a submission, in words: which limit, and when to try again. Graph's body names
+/// the limit but the client keeps only `Retry-After`: a wait of up to 15 minutes is one of
+/// the 15-minute limits, a longer one a daily limit (surface.md §9). The console's status
+/// line and the CLI's error say the same thing.
+pub fn throttle_text(
+    kind: AssessmentKind,
+    retry_after: Option<std::time::Duration>,
+    now: OffsetDateTime,
+) -> String {
+    let what = match kind {
+        AssessmentKind::Url => "URL",
+        AssessmentKind::Mail => "message and recipient",
+        AssessmentKind::File | AssessmentKind::EmailFile => "file",
+    };
+    let limit = match retry_after {
+        Some(d) if d > std::time::Duration::from_secs(15 * 60) => format!(
+            "a daily limit (Graph takes the same {what} 3 times in 24 hours, and 10,000 submissions a tenant)"
+        ),
+        _ => format!(
+            "a 15-minute limit (Graph takes the same {what} once in 15 minutes, and 150 submissions a tenant)"
+        ),
+    };
+    let when = match retry_after {
+        Some(d) => {
+            let secs = (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1);
+            let now = now.to_offset(time::UtcOffset::UTC);
+            let at = now + time::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 2));
+            // The day only when it is not today (a daily limit may free tomorrow).
+            let at = if at.date() == now.date() {
+                at.format(&time::macros::format_description!(
+                    "[hour]:[minute]:[second]"
+                ))
+            } else {
+                at.format(&time::macros::format_description!(
+                    "[year]-[month]-[day] [hour]:[minute]:[second]"
+                ))
+            }
+            .unwrap_or_default();
+            format!("retry after {at} UTC (in {})", wait_words(secs))
+        }
+        None => "Graph did not say when to retry".to_owned(),
+    };
+    format!("Graph throttled the submission: over {limit}; {when}")
+}
+
+/// A wait, rounded up to what an analyst plans by: "40 s", "15 min", "5 h".
+fn wait_words(secs: u64) -> String {
+    match secs {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7_200 => format!("{} min", s.div_ceil(60)),
+        s => format!("{} h", s.div_ceil(3_600)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -532,5 +586,44 @@ mod tests {
         ] {
             assert!(check_address(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn throttle_text_names_the_limit_and_when_to_retry() {
+        let now = time::macros::datetime!(2026-11-27 02:00 UTC);
+        let t = throttle_text(
+            AssessmentKind::Url,
+            Some(std::time::Duration::from_secs(840)),
+            now,
+        );
+        assert!(
+            t.contains("over a 15-minute limit (Graph takes the same URL once in 15 minutes"),
+            "{t}"
+        );
+        assert!(t.contains("retry after 02:14:00 UTC (in 14 min)"), "{t}");
+        let t = throttle_text(
+            AssessmentKind::File,
+            Some(std::time::Duration::from_secs(23 * 3600)),
+            now,
+        );
+        assert!(
+            t.contains("daily limit") && t.contains("same file 3 times"),
+            "{t}"
+        );
+        assert!(
+            t.contains("retry after 2026-11-28 01:00:00 UTC (in 23 h)"),
+            "{t}"
+        );
+        let t = throttle_text(
+            AssessmentKind::Mail,
+            Some(std::time::Duration::from_secs(30)),
+            now,
+        );
+        assert!(
+            t.contains("same message and recipient") && t.contains("(in 30 s)"),
+            "{t}"
+        );
+        let t = throttle_text(AssessmentKind::Mail, None, now);
+        assert!(t.contains("did not say when"), "{t}");
     }
 }
