@@ -6,7 +6,7 @@
 //! bodies some products record, so [`ThreatAssessmentRequest::kind`] falls back on the
 //! content type and on which kind-specific properties are present.
 
-use super::cases::{HasId, IdentitySet, has_id, id};
+use super::cases::{HasId, IdentitySet, date, has_id, id};
 use super::lenient;
 use crate::open_enum;
 use serde::ser::SerializeMap;
@@ -165,11 +165,7 @@ pub struct ThreatAssessmentRequest {
     pub id: String,
     #[serde(default, rename = "@odata.type", deserialize_with = "lenient::string")]
     pub odata_type: Option<String>,
-    #[serde(
-        default,
-        rename = "createdDateTime",
-        deserialize_with = "lenient::datetime"
-    )]
+    #[serde(default, rename = "createdDateTime", deserialize_with = "date")]
     pub created: Option<OffsetDateTime>,
     #[serde(default, deserialize_with = "lenient::object")]
     pub created_by: Option<IdentitySet>,
@@ -262,11 +258,7 @@ impl ThreatAssessmentRequest {
 pub struct ThreatAssessmentResult {
     #[serde(default, deserialize_with = "id")]
     pub id: String,
-    #[serde(
-        default,
-        rename = "createdDateTime",
-        deserialize_with = "lenient::datetime"
-    )]
+    #[serde(default, rename = "createdDateTime", deserialize_with = "date")]
     pub created: Option<OffsetDateTime>,
     #[serde(default)]
     pub result_type: Option<ResultType>,
@@ -625,5 +617,22 @@ mod tests {
         );
         let t = throttle_text(AssessmentKind::Mail, None, now);
         assert!(t.contains("did not say when"), "{t}");
+    }
+
+    #[test]
+    fn the_placeholder_date_reads_as_none() {
+        let r: ThreatAssessmentRequest = serde_json::from_value(serde_json::json!({
+            "id": "ta-1",
+            "createdDateTime": "0001-01-01T00:00:00Z",
+            "results": [{"id": "r-1", "createdDateTime": "0001-01-01T00:00:00Z"}]
+        }))
+        .unwrap();
+        assert_eq!(r.created, None);
+        assert_eq!(r.results[0].created, None);
+        let r: ThreatAssessmentRequest = serde_json::from_value(serde_json::json!({
+            "id": "ta-2", "createdDateTime": "2026-11-26T12:00:00Z"
+        }))
+        .unwrap();
+        assert!(r.created.is_some());
     }
 }
