@@ -114,6 +114,10 @@ pub struct AssessPane {
     pub followed: BTreeSet<String>,
     /// Requests submitted in this session (always followed; their rows are marked).
     pub mine: BTreeSet<String>,
+    /// The list's rows as shown (see [`rows`]), kept so that drawing a frame does not
+    /// filter and sort the list again; recomputed by [`AssessPane::refresh_rows`] whenever
+    /// the list, the filter or a request changes.
+    order: Vec<usize>,
 }
 
 impl AssessPane {
@@ -125,19 +129,27 @@ impl AssessPane {
         self.open.as_deref().and_then(|id| self.request(id))
     }
 
-    /// Puts Graph's copy of a request in the list (replacing the old one, or adding it).
-    /// Returns the copy it replaced.
+    /// Puts Graph's copy of a request in the list (replacing the old one, or adding it),
+    /// and the rows with it. Returns the copy it replaced.
     pub fn upsert(
         &mut self,
         request: Kept<ThreatAssessmentRequest>,
     ) -> Option<Kept<ThreatAssessmentRequest>> {
-        match self.list.iter_mut().find(|r| r.id == request.id) {
+        let old = match self.list.iter_mut().find(|r| r.id == request.id) {
             Some(old) => Some(std::mem::replace(old, request)),
             None => {
                 self.list.push(request);
                 None
             }
-        }
+        };
+        self.refresh_rows();
+        old
+    }
+
+    /// Filters and sorts the list again into the rows shown: after the list, the filter or
+    /// a request changed.
+    pub fn refresh_rows(&mut self) {
+        self.order = compute_rows(self);
     }
 }
 
@@ -196,10 +208,16 @@ pub fn status_word(r: &ThreatAssessmentRequest) -> String {
     format::wire(r.status.as_ref().map(|s| s.as_str())).into_owned()
 }
 
+/// The list's rows as last computed (see [`AssessPane::refresh_rows`]): what the pane
+/// draws and the keys move over.
+pub fn rows(pane: &AssessPane) -> &[usize] {
+    &pane.order
+}
+
 /// The list's rows: indices into `list` matching `filter`, newest first (a request Graph
 /// sent without a creation time, which it always sends, goes on top rather than be lost
 /// at the bottom), then by id so the order is stable.
-pub fn rows(pane: &AssessPane) -> Vec<usize> {
+fn compute_rows(pane: &AssessPane) -> Vec<usize> {
     let needle = pane.filter.trim().to_lowercase();
     let mut rows: Vec<usize> = pane
         .list

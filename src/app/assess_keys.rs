@@ -113,9 +113,11 @@ pub(crate) fn selected(state: &State) -> Option<&Kept<ThreatAssessmentRequest>> 
         .and_then(|id| state.assess.request(id))
 }
 
-/// Keeps the cursor on its request after the rows changed, or on the nearest row.
+/// Recomputes the rows (the list or the filter may have changed), then keeps the cursor
+/// on its request, or on the nearest row.
 pub(crate) fn relocate(state: &mut State) {
-    let rows = rows(&state.assess);
+    state.assess.refresh_rows();
+    let rows = rows(&state.assess).to_vec();
     let pane = &state.assess;
     let found = pane
         .cursor_id
@@ -142,7 +144,7 @@ fn place(state: &mut State, rows: &[usize], row: usize) {
 }
 
 fn move_list(state: &mut State, row: usize) {
-    let rows = rows(&state.assess);
+    let rows = rows(&state.assess).to_vec();
     if rows.is_empty() {
         return;
     }
