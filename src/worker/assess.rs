@@ -15,7 +15,6 @@ use crate::assess_file::read_for_assessment;
 use crate::graph::assess::{AssessmentTarget, NewAssessment};
 use crate::graph::odata::ODataQuery;
 use crate::graph::{Client, GraphError};
-use futures_util::StreamExt;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -53,24 +52,11 @@ pub enum Follow {
 /// All pages of the requests with their results; answered with `AssessmentsLoaded`.
 pub async fn load(client: Client, tx: mpsc::Sender<Action>) {
     let query = ODataQuery::new().expand(["results"]);
-    let mut pages = client.list_assessments(&query);
-    let mut items = Vec::new();
-    let mut result = Ok(());
-    while let Some(page) = pages.next().await {
-        match page {
-            Ok(p) => items.extend(p.items),
-            Err(e) => {
-                result = Err(e.to_string());
-                break;
-            }
-        }
-    }
+    let result = super::cases::all(client.list_assessments(&query)).await;
     if let Err(e) = &result {
         tracing::warn!(error = %e, "listing assessment requests failed");
     }
-    let _ = tx
-        .send(Action::AssessmentsLoaded(result.map(|()| items)))
-        .await;
+    let _ = tx.send(Action::AssessmentsLoaded(result)).await;
 }
 
 /// Reads the file (if any) on a blocking thread, then POSTs; answered with
