@@ -24,6 +24,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use graphsec::assess_file::read_for_assessment;
 use graphsec::graph::assess::{
     AssessmentKind, AssessmentTarget, ExpectedAssessment, NewAssessment, ThreatCategory,
+    check_address, check_message_uri, check_url, throttle_text,
 };
 use graphsec::graph::{Client, GraphError};
 use graphsec::headless::{self, OutputFormat};
@@ -237,102 +238,73 @@ fn new_assessment(target: AssessmentTarget, common: &SubmitArgs) -> NewAssessmen
     }
 }
 
+/// The request's status for the stderr line: an open enum, so an unknown value is shown as
+/// Graph sent it, which may carry anything (sanitised like every other server string).
 fn headless_status(a: &graphsec::graph::assess::ThreatAssessmentRequest) -> String {
-    a.status
-        .as_ref()
-        .map_or_else(|| "no status".to_owned(), ToString::to_string)
+    a.status.as_ref().map_or_else(
+        || "no status".to_owned(),
+        |s| sanitize::line(s.as_str()).into_owned(),
+    )
 }
 
-/// An absolute http(s) URL, as Graph requires; refused here so nothing is sent.
+/// An absolute http(s) URL, as Graph requires (the console form's rule); refused here so
+/// nothing is sent.
 fn url_target(url: &str) -> anyhow::Result<AssessmentTarget> {
     let trimmed = url.trim();
-    match url::Url::parse(trimmed) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
-            Ok(AssessmentTarget::Url {
-                url: trimmed.to_owned(),
-            })
-        }
-        _ => anyhow::bail!(
-            "'{}' is not an absolute http or https URL (e.g. https://example.com/page)",
+    match check_url(trimmed) {
+        Ok(()) => Ok(AssessmentTarget::Url {
+            url: trimmed.to_owned(),
+        }),
+        Err(why) => anyhow::bail!(
+            "'{}' is not an absolute http or https URL: {why}",
             sanitize::line(url)
         ),
     }
 }
 
+/// A mail address (the console form's rule).
 fn recipient_address(r: &str) -> anyhow::Result<String> {
     let r = r.trim();
-    match r.split_once('@') {
-        Some((local, domain)) if !local.is_empty() && domain.contains('.') => Ok(r.to_owned()),
-        _ => anyhow::bail!(
-            "--recipient '{}' is not an email address",
+    match check_address(r) {
+        Ok(()) => Ok(r.to_owned()),
+        Err(why) => anyhow::bail!(
+            "--recipient '{}' is not an email address: {why}",
             sanitize::line(r)
         ),
     }
 }
 
-/// A Graph message URL (`.../users/{id}/messages/{id}` or `.../me/messages/{id}`).
+/// A Graph message URL (`.../users/{id}/messages/{id}` or `.../me/messages/{id}`; the
+/// console form's rule).
 fn message_uri_arg(uri: &str) -> anyhow::Result<String> {
     let uri = uri.trim();
-    let ok = url::Url::parse(uri).ok().is_some_and(|u| {
-        matches!(u.scheme(), "http" | "https")
-            && u.path_segments().is_some_and(|s| {
-                let segs: Vec<&str> = s.filter(|s| !s.is_empty()).collect();
-                matches!(
-                    segs.as_slice(),
-                    [_, users, _, messages, _] if users.eq_ignore_ascii_case("users") && messages.eq_ignore_ascii_case("messages")
-                ) || matches!(
-                    segs.as_slice(),
-                    [_, me, messages, _] if me.eq_ignore_ascii_case("me") && messages.eq_ignore_ascii_case("messages")
-                )
-            })
-    });
-    if ok {
-        Ok(uri.to_owned())
-    } else {
-        anyhow::bail!(
-            "--message-uri '{}' is not a Graph message URL (https://graph.microsoft.com/v1.0/users/{{user-id}}/messages/{{message-id}})",
+    match check_message_uri(uri) {
+        Ok(()) => Ok(uri.to_owned()),
+        Err(why) => anyhow::bail!(
+            "--message-uri '{}' is not a Graph message URL: {why}",
             sanitize::line(uri)
-        )
+        ),
     }
 }
 
 /// A refused submission as one readable line. A 429 names the limit its wait points to:
 /// Graph's body says which, but the client keeps only `Retry-After`; a wait of up to 15
-/// minutes is one of the 15-minute limits, a longer one a daily limit.
+/// minutes is one of the 15-minute limits, a longer one a daily limit. A POST whose answer
+/// was lost (no answer in time, a dropped connection, a 5xx) may have created the request:
+/// the analyst is told to look before sending it again.
 fn submit_error(e: GraphError, kind: AssessmentKind, now: OffsetDateTime) -> anyhow::Error {
+    if e.may_have_landed() {
+        return anyhow::anyhow!(
+            "the {kind} assessment may have been submitted ({e}): check 'graphsec assessments list' before submitting it again (a second one would be a duplicate)"
+        );
+    }
     let GraphError::Throttled { retry_after } = e else {
         return e.into();
     };
-    let what = match kind {
-        AssessmentKind::Url => "URL",
-        AssessmentKind::Mail => "message and recipient",
-        AssessmentKind::File | AssessmentKind::EmailFile => "file",
-    };
-    let limit = match retry_after {
-        Some(d) if d > Duration::from_secs(15 * 60) => format!(
-            "a daily limit (Graph takes the same {what} 3 times in 24 hours, and 10,000 submissions a tenant)"
-        ),
-        _ => format!(
-            "a 15-minute limit (Graph takes the same {what} once in 15 minutes, and 150 submissions a tenant)"
-        ),
-    };
-    let when = match retry_after {
-        Some(d) => {
-            let at = now + time::Duration::try_from(d).unwrap_or_default();
-            format!(
-                "retry in {} (after {})",
-                human(d),
-                headless_time(at.replace_nanosecond(0).unwrap_or(at))
-            )
-        }
-        None => "Graph did not say when to retry".to_owned(),
-    };
-    anyhow::anyhow!("Graph throttled the submission: over {limit}; {when}; nothing was submitted")
-}
-
-fn headless_time(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    anyhow::anyhow!(
+        "{}; nothing was submitted",
+        throttle_text(kind, retry_after, now)
+    )
 }
 
 /// "14 min 5 s", "2 h 3 min", "40 s".
@@ -447,10 +419,8 @@ mod tests {
         .to_string();
         assert!(e.contains("15-minute limit"), "{e}");
         assert!(e.contains("same URL once in 15 minutes"), "{e}");
-        assert!(
-            e.contains("retry in 14 min 0 s (after 2026-11-27T02:14:00Z)"),
-            "{e}"
-        );
+        assert!(e.contains("retry after 02:14:00 UTC (in 14 min)"), "{e}");
+        assert!(e.contains("nothing was submitted"), "{e}");
         let e = submit_error(
             GraphError::Throttled {
                 retry_after: Some(Duration::from_secs(20 * 3600)),
@@ -463,7 +433,7 @@ mod tests {
             e.contains("daily limit") && e.contains("same file 3 times"),
             "{e}"
         );
-        assert!(e.contains("retry in 20 h 0 min"), "{e}");
+        assert!(e.contains("retry after 22:00:00 UTC (in 20 h)"), "{e}");
         let e = submit_error(
             GraphError::Throttled { retry_after: None },
             AssessmentKind::Mail,
@@ -471,9 +441,45 @@ mod tests {
         )
         .to_string();
         assert!(e.contains("did not say when"), "{e}");
-        // Other errors pass through unchanged.
-        let e = submit_error(GraphError::Timeout, AssessmentKind::Url, now);
+        // A refusal passes through unchanged.
+        let refused = GraphError::Api {
+            status: 400,
+            code: "BadRequest".into(),
+            message: "invalid url".into(),
+            request_id: None,
+        };
+        let e = submit_error(refused, AssessmentKind::Url, now);
         assert!(e.downcast_ref::<GraphError>().is_some());
+    }
+
+    #[test]
+    fn a_submission_without_an_answer_may_have_landed() {
+        let now = time::macros::datetime!(2026-11-27 02:00 UTC);
+        for lost in [
+            GraphError::Timeout,
+            GraphError::Transport("connection reset".into()),
+            GraphError::Api {
+                status: 503,
+                code: String::new(),
+                message: "unavailable".into(),
+                request_id: None,
+            },
+        ] {
+            let e = submit_error(lost, AssessmentKind::Url, now).to_string();
+            assert!(e.contains("may have been submitted"), "{e}");
+            assert!(e.contains("graphsec assessments list"), "{e}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_status_is_sanitised() {
+        let a: graphsec::graph::assess::ThreatAssessmentRequest = serde_json::from_value(
+            serde_json::json!({"id": "ta-1", "status": "done\u{1b}[2J\nnow"}),
+        )
+        .expect("a request");
+        let shown = headless_status(&a);
+        assert!(!shown.chars().any(|c| c.is_control()), "{shown:?}");
+        assert!(shown.contains("done"), "{shown:?}");
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub enum FileProblem {
 /// Reads `path` (a leading `~/` is the home directory) for an assessment. A file that grows
 /// past the limit while it is read is refused too.
 pub fn read_for_assessment(path: &Path) -> Result<AssessmentFile, FileProblem> {
-    let path = expand_home(path);
+    let path = crate::config::expand_home(path);
     let unreadable = |e: std::io::Error| FileProblem::Unreadable {
         path: path.clone(),
         reason: e.to_string(),
@@ -87,13 +87,6 @@ pub fn read_for_assessment(path: &Path) -> Result<AssessmentFile, FileProblem> {
         size: bytes.len() as u64,
         content_data: base64::engine::general_purpose::STANDARD.encode(&bytes),
     })
-}
-
-fn expand_home(path: &Path) -> PathBuf {
-    match (path.strip_prefix("~"), std::env::var_os("HOME")) {
-        (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
-        _ => path.to_path_buf(),
-    }
 }
 
 #[cfg(test)]

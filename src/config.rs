@@ -334,16 +334,23 @@ impl Config {
     }
 }
 
-/// `~/x` under the home directory; a relative path under `base` (the config file's
-/// directory); an absolute path as it is.
-fn resolve_path(base: &Path, path: &Path) -> PathBuf {
+/// `~/x` (or `~`) under the home directory, when there is one; any other path as it is.
+/// Shared by the config's paths and the files the analyst names (`:assess`, the CLI).
+pub(crate) fn expand_home(path: &Path) -> PathBuf {
     if let Ok(rest) = path.strip_prefix("~")
         && let Some(dirs) = directories::BaseDirs::new()
     {
         return dirs.home_dir().join(rest);
     }
+    path.to_owned()
+}
+
+/// `~/x` under the home directory; a relative path under `base` (the config file's
+/// directory); an absolute path as it is.
+fn resolve_path(base: &Path, path: &Path) -> PathBuf {
+    let path = expand_home(path);
     if path.is_absolute() {
-        path.to_owned()
+        path
     } else {
         base.join(path)
     }
@@ -675,6 +682,10 @@ mod tests {
             resolve_path(Path::new("/x"), Path::new("~/ca.pem")),
             home.join("ca.pem")
         );
+        // The files an analyst names (`:assess`, the CLI) expand the same way; a relative
+        // one stays relative (to the working directory).
+        assert_eq!(expand_home(Path::new("~/s.eml")), home.join("s.eml"));
+        assert_eq!(expand_home(Path::new("s.eml")), PathBuf::from("s.eml"));
     }
 
     #[test]

@@ -451,8 +451,43 @@ fn the_same_url_again_is_refused_naming_the_limit() {
         "{}",
         r.stderr
     );
-    assert!(r.stderr.contains("retry in 1"), "{}", r.stderr);
+    assert!(r.stderr.contains("retry after"), "{}", r.stderr);
+    assert!(r.stderr.contains("(in 1"), "{}", r.stderr);
     assert_eq!(all(&home, &e).len(), SEEDED + 1);
+}
+
+#[test]
+fn a_submission_whose_reply_is_lost_may_have_landed() {
+    // Every request is handled, then its connection closed without a reply: the POST
+    // created the request, and the CLI must not say nothing was sent.
+    let e = EmulatorProcess::start(&[
+        "--alerts",
+        "5",
+        "--fault-rate",
+        "1",
+        "--fault-kinds",
+        "reset-after",
+    ]);
+    let home = Home::new("assess-lost");
+    let r = fails(
+        &home,
+        &e,
+        &[
+            "assessments",
+            "submit-url",
+            "https://lost.example/",
+            "--category",
+            "phishing",
+        ],
+    );
+    assert_eq!(r.code, Some(1));
+    assert!(r.stderr.contains("may have been submitted"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("graphsec assessments list"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("nothing was submitted"), "{}", r.stderr);
 }
 
 #[test]

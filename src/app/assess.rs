@@ -76,7 +76,8 @@ impl AssessDraft {
     }
 }
 
-/// Why a submission did not land. Nothing was created in any of these cases.
+/// Why a submission has no answer to show. Nothing was created in the first three cases;
+/// in the last one Graph may have created the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubmitFailure {
     /// The file could not be sent (missing, too big, unreadable): the reader's message.
@@ -85,8 +86,11 @@ pub enum SubmitFailure {
     Throttled {
         retry_after: Option<std::time::Duration>,
     },
-    /// Graph refused it (400...), or could not be reached: the error's one line.
+    /// Graph refused it (400...), or the request never left: the error's one line.
     Failed(String),
+    /// The POST went out but no answer came back (a timeout, a dropped connection, a 5xx):
+    /// Graph may have created the request, so it is not offered back as unsent.
+    Unknown(String),
 }
 
 /// The `:assess` pane: data, the view over it, and what is in flight.
@@ -110,6 +114,10 @@ pub struct AssessPane {
     pub followed: BTreeSet<String>,
     /// Requests submitted in this session (always followed; their rows are marked).
     pub mine: BTreeSet<String>,
+    /// The list's rows as shown (see [`rows`]), kept so that drawing a frame does not
+    /// filter and sort the list again; recomputed by [`AssessPane::refresh_rows`] whenever
+    /// the list, the filter or a request changes.
+    order: Vec<usize>,
 }
 
 impl AssessPane {
@@ -121,19 +129,27 @@ impl AssessPane {
         self.open.as_deref().and_then(|id| self.request(id))
     }
 
-    /// Puts Graph's copy of a request in the list (replacing the old one, or adding it).
-    /// Returns the copy it replaced.
+    /// Puts Graph's copy of a request in the list (replacing the old one, or adding it),
+    /// and the rows with it. Returns the copy it replaced.
     pub fn upsert(
         &mut self,
         request: Kept<ThreatAssessmentRequest>,
     ) -> Option<Kept<ThreatAssessmentRequest>> {
-        match self.list.iter_mut().find(|r| r.id == request.id) {
+        let old = match self.list.iter_mut().find(|r| r.id == request.id) {
             Some(old) => Some(std::mem::replace(old, request)),
             None => {
                 self.list.push(request);
                 None
             }
-        }
+        };
+        self.refresh_rows();
+        old
+    }
+
+    /// Filters and sorts the list again into the rows shown: after the list, the filter or
+    /// a request changed.
+    pub fn refresh_rows(&mut self) {
+        self.order = compute_rows(self);
     }
 }
 
@@ -192,10 +208,16 @@ pub fn status_word(r: &ThreatAssessmentRequest) -> String {
     format::wire(r.status.as_ref().map(|s| s.as_str())).into_owned()
 }
 
+/// The list's rows as last computed (see [`AssessPane::refresh_rows`]): what the pane
+/// draws and the keys move over.
+pub fn rows(pane: &AssessPane) -> &[usize] {
+    &pane.order
+}
+
 /// The list's rows: indices into `list` matching `filter`, newest first (a request Graph
 /// sent without a creation time, which it always sends, goes on top rather than be lost
 /// at the bottom), then by id so the order is stable.
-pub fn rows(pane: &AssessPane) -> Vec<usize> {
+fn compute_rows(pane: &AssessPane) -> Vec<usize> {
     let needle = pane.filter.trim().to_lowercase();
     let mut rows: Vec<usize> = pane
         .list

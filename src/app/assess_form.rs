@@ -6,7 +6,9 @@
 //! Only what cannot be checked without I/O (the file) is left to the worker.
 
 use super::assess::{AssessDraft, DraftTarget};
-use crate::graph::assess::{AssessmentKind, ExpectedAssessment, ThreatCategory};
+use crate::graph::assess::{
+    AssessmentKind, ExpectedAssessment, ThreatCategory, check_address, check_message_uri, check_url,
+};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::style::{Modifier, Style};
 use ratatui_textarea::TextArea;
@@ -281,110 +283,5 @@ fn pick(at: usize, n: usize, key: KeyEvent) -> Option<usize> {
             (i < n).then_some(i)
         }
         _ => None,
-    }
-}
-
-/// An absolute http or https URL with a host.
-pub fn check_url(s: &str) -> Result<(), String> {
-    let bad = || {
-        "The URL must be absolute, http:// or https://, e.g. https://contoso.example/login"
-            .to_owned()
-    };
-    let url = url::Url::parse(s).map_err(|_| bad())?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err(bad());
-    }
-    Ok(())
-}
-
-/// A Graph message URL: `…/users/{id}/messages/{id}` or `…/me/messages/{id}` (any host:
-/// national clouds and the emulator have their own).
-pub fn check_message_uri(s: &str) -> Result<(), String> {
-    let bad = || {
-        "The message URI must be a Graph message URL: …/users/{id}/messages/{id} or …/me/messages/{id}"
-            .to_owned()
-    };
-    let url = url::Url::parse(s).map_err(|_| bad())?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err(bad());
-    }
-    let segments: Vec<&str> = url
-        .path_segments()
-        .map(|s| s.filter(|s| !s.is_empty()).collect())
-        .unwrap_or_default();
-    let ok = match segments.as_slice() {
-        [.., users, _user, messages, _id] if users.eq_ignore_ascii_case("users") => {
-            messages.eq_ignore_ascii_case("messages")
-        }
-        [.., me, messages, _id] => {
-            me.eq_ignore_ascii_case("me") && messages.eq_ignore_ascii_case("messages")
-        }
-        _ => false,
-    };
-    if ok { Ok(()) } else { Err(bad()) }
-}
-
-/// A mail address: one `@`, something before it, a dotted domain after it, no spaces.
-pub fn check_address(s: &str) -> Result<(), String> {
-    let bad = || "The recipient must be a mail address, e.g. adelev@contoso.com".to_owned();
-    let (local, domain) = s.split_once('@').ok_or_else(bad)?;
-    let label_ok = |l: &str| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-');
-    let ok = !local.is_empty()
-        && !local
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '@')
-        && domain.contains('.')
-        && domain.split('.').all(label_ok);
-    if ok { Ok(()) } else { Err(bad()) }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls() {
-        assert!(check_url("https://contoso.example/login?x=1").is_ok());
-        assert!(check_url("http://10.0.0.1:8080/").is_ok());
-        for bad in [
-            "contoso.example",
-            "ftp://contoso.example/",
-            "https://",
-            "/relative",
-            "mailto:a@b.c",
-        ] {
-            assert!(check_url(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn message_uris() {
-        assert!(check_message_uri("https://graph.microsoft.com/v1.0/users/u1/messages/m1").is_ok());
-        assert!(check_message_uri("https://graph.microsoft.com/v1.0/me/messages/AAMk=").is_ok());
-        assert!(check_message_uri("http://127.0.0.1:8443/v1.0/Users/u1/Messages/m1").is_ok());
-        for bad in [
-            "https://graph.microsoft.com/v1.0/users/u1/messages",
-            "https://graph.microsoft.com/v1.0/users/u1/events/e1",
-            "graph.microsoft.com/v1.0/me/messages/m1",
-            "https://graph.microsoft.com/v1.0/me/messages/",
-        ] {
-            assert!(check_message_uri(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn addresses() {
-        assert!(check_address("adelev@contoso.com").is_ok());
-        assert!(check_address("first.last+tag@mail.contoso-eu.example").is_ok());
-        for bad in [
-            "adelev",
-            "@contoso.com",
-            "a@contoso",
-            "a b@contoso.com",
-            "a@@contoso.com",
-            "a@contoso..com",
-        ] {
-            assert!(check_address(bad).is_err(), "{bad}");
-        }
     }
 }

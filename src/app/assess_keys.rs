@@ -10,11 +10,10 @@ use super::assess::{AssessPane, MAX_FOLLOWED_FROM_LIST, SubmitFailure, rows, sub
 use super::assess_form::{AssessForm, FieldError, FormField};
 use super::command::Command;
 use super::detail::DocLine;
-use super::format;
 use super::keymap::KeyAction;
 use super::score::Fetch;
 use super::state::{Focus, Overlay, State};
-use crate::graph::assess::{AssessmentKind, ThreatAssessmentRequest};
+use crate::graph::assess::{AssessmentKind, ThreatAssessmentRequest, throttle_text};
 use crate::graph::cases::Kept;
 use crate::sanitize;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -114,9 +113,11 @@ pub(crate) fn selected(state: &State) -> Option<&Kept<ThreatAssessmentRequest>> 
         .and_then(|id| state.assess.request(id))
 }
 
-/// Keeps the cursor on its request after the rows changed, or on the nearest row.
+/// Recomputes the rows (the list or the filter may have changed), then keeps the cursor
+/// on its request, or on the nearest row.
 pub(crate) fn relocate(state: &mut State) {
-    let rows = rows(&state.assess);
+    state.assess.refresh_rows();
+    let rows = rows(&state.assess).to_vec();
     let pane = &state.assess;
     let found = pane
         .cursor_id
@@ -143,7 +144,7 @@ fn place(state: &mut State, rows: &[usize], row: usize) {
 }
 
 fn move_list(state: &mut State, row: usize) {
-    let rows = rows(&state.assess);
+    let rows = rows(&state.assess).to_vec();
     if rows.is_empty() {
         return;
     }
@@ -393,10 +394,7 @@ pub(crate) fn on_submitted(
     state.dirty = true;
     let request = match result {
         Ok(r) => r,
-        Err(failure) => {
-            failed(state, &what, failure);
-            return vec![];
-        }
+        Err(failure) => return failed(state, &what, failure),
     };
     state.assess.draft = None;
     let id = request.id.clone();
@@ -433,8 +431,9 @@ pub(crate) fn on_submitted(
 }
 
 /// Nothing was created: the form comes back as typed (now, or with `n` if something else
-/// has the keys), with the reason on the field at fault or in the status line.
-fn failed(state: &mut State, what: &str, failure: SubmitFailure) {
+/// has the keys), with the reason on the field at fault or in the status line. (A
+/// submission that may have landed goes to [`unknown`] instead.)
+fn failed(state: &mut State, what: &str, failure: SubmitFailure) -> Vec<Command> {
     let kind = state
         .assess
         .draft
@@ -442,13 +441,16 @@ fn failed(state: &mut State, what: &str, failure: SubmitFailure) {
         .map_or(AssessmentKind::Url, |f| f.kind);
     let (field, text) = match failure {
         SubmitFailure::File(text) => (Some(FormField::Path), text),
-        SubmitFailure::Throttled { retry_after } => (None, throttled(state, kind, retry_after)),
+        SubmitFailure::Throttled { retry_after } => {
+            (None, throttle_text(kind, retry_after, state.now))
+        }
         SubmitFailure::Failed(e) => (None, format!("Graph did not take the assessment: {e}")),
+        SubmitFailure::Unknown(e) => return unknown(state, what, &e),
     };
     let text = sanitize::line(&text).into_owned();
     let Some(mut form) = state.assess.draft.take() else {
         state.error(&format!("{what}: {text}"));
-        return;
+        return vec![];
     };
     let here = matches!(state.focus, Focus::Assess | Focus::Assessment);
     let field = field.filter(|f| form.fields().contains(f));
@@ -466,51 +468,31 @@ fn failed(state: &mut State, what: &str, failure: SubmitFailure) {
         state.assess.draft = Some(form);
         state.error(&format!("Not sent: {text} (n in :assess reopens the form)"));
     }
+    vec![]
 }
 
-/// A 429 on submit, in words: which limit, and when to try again. Graph's body names the
-/// limit but the client keeps only `Retry-After`: a wait of up to 15 minutes is one of the
-/// 15-minute limits, a longer one a daily limit (as `graphsec assessments submit-*` says).
-fn throttled(
-    state: &State,
-    kind: AssessmentKind,
-    retry_after: Option<std::time::Duration>,
-) -> String {
-    let what = match kind {
-        AssessmentKind::Url => "URL",
-        AssessmentKind::Mail => "message and recipient",
-        AssessmentKind::File | AssessmentKind::EmailFile => "file",
-    };
-    let limit = match retry_after {
-        Some(d) if d > std::time::Duration::from_secs(15 * 60) => format!(
-            "a daily limit (Graph takes the same {what} 3 times in 24 hours, and 10,000 submissions a tenant)"
-        ),
-        _ => format!(
-            "a 15-minute limit (Graph takes the same {what} once in 15 minutes, and 150 submissions a tenant)"
-        ),
-    };
-    let when = match retry_after {
-        Some(d) => {
-            let secs = d.as_secs().max(1);
-            let at =
-                state.now + time::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 2));
-            format!(
-                "retry after {} UTC (in {})",
-                format::clock(at),
-                wait_words(secs)
-            )
-        }
-        None => "Graph did not say when to retry".to_owned(),
-    };
-    format!("Graph throttled the submission: over {limit}; {when}")
-}
-
-fn wait_words(secs: u64) -> String {
-    match secs {
-        s if s < 120 => format!("{s} s"),
-        s if s < 7_200 => format!("{} min", s.div_ceil(60)),
-        s => format!("{} h", s.div_ceil(3_600)),
+/// The POST went out but its answer was lost: Graph may have created the request, so the
+/// form is not put back as unsent. The list is read again (a request that landed shows
+/// there); the draft stays behind `n`, marked as a possible duplicate.
+fn unknown(state: &mut State, what: &str, e: &str) -> Vec<Command> {
+    let e = sanitize::line(e).into_owned();
+    if let Some(form) = state.assess.draft.as_mut() {
+        form.error = Some(FieldError {
+            field: None,
+            text: format!(
+                "This may already have been submitted ({e}): check the list first, sending it again may make a duplicate"
+            ),
+        });
     }
+    let draft = if state.assess.draft.is_some() {
+        "; n shows the draft, which may be a duplicate"
+    } else {
+        ""
+    };
+    state.error(&format!(
+        "{what} may have been submitted: reading the list again ({e}{draft})"
+    ));
+    load_list(state, true)
 }
 
 /// A poll's fresh copy of a followed request: the row and the detail change in place. The

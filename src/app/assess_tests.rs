@@ -69,8 +69,8 @@ fn the_list_loads_once_newest_first_and_follows_only_the_pending() {
         "completed requests are not polled"
     );
     let order: Vec<&str> = super::assess::rows(&s.assess)
-        .into_iter()
-        .map(|i| s.assess.list[i].id.as_str())
+        .iter()
+        .map(|&i| s.assess.list[i].id.as_str())
         .collect();
     assert_eq!(order, ["ta-file", "ta-url", "ta-mail", "ta-eml"]);
     assert_eq!(s.assess.cursor_id.as_deref(), Some("ta-file"));
@@ -153,8 +153,8 @@ fn the_filter_narrows_on_what_the_list_shows() {
     press(&mut s, "/spam");
     update(&mut s, code(KeyCode::Enter));
     let shown: Vec<&str> = super::assess::rows(&s.assess)
-        .into_iter()
-        .map(|i| s.assess.list[i].id.as_str())
+        .iter()
+        .map(|&i| s.assess.list[i].id.as_str())
         .collect();
     assert_eq!(shown, ["ta-mail", "ta-eml"]);
     update(&mut s, code(KeyCode::Esc));
@@ -611,4 +611,69 @@ fn a_read_only_session_opens_no_form() {
     assert!(press(&mut s, "n").is_empty());
     assert!(s.overlay.is_none());
     assert!(status(&s).contains("Read-only"), "{}", status(&s));
+}
+
+#[test]
+fn a_submission_without_an_answer_may_have_landed_and_reads_the_list_again() {
+    let mut s = listed();
+    form_of(&mut s, 0);
+    tab(&mut s);
+    press(&mut s, URL);
+    send(&mut s);
+    let after = update(
+        &mut s,
+        Action::AssessmentSubmitted(Err(SubmitFailure::Unknown(
+            "Graph did not answer in time".into(),
+        ))),
+    );
+    assert!(
+        after.contains(&Command::LoadAssessments),
+        "the list is read again: {after:?}"
+    );
+    assert!(s.assess.sending.is_none());
+    assert!(
+        s.overlay.is_none(),
+        "the form is not offered back as unsent"
+    );
+    let line = status(&s);
+    assert!(
+        line.contains("may have been submitted: reading the list again"),
+        "{line}"
+    );
+    assert!(!line.contains("Not sent"), "{line}");
+    // The draft is still there behind `n`, marked as a possible duplicate.
+    form_of(&mut s, 0);
+    assert_eq!(form_text(&s, FormField::Url), URL, "nothing typed is lost");
+    let (_, error) = form_state(&s).expect("n opens the draft");
+    let error = error.expect("the draft says it may be a duplicate");
+    assert!(error.contains("duplicate"), "{error}");
+}
+
+#[test]
+fn the_rows_follow_a_request_that_changes_while_the_analyst_is_elsewhere() {
+    let mut s = listed();
+    press(&mut s, "/pending");
+    update(&mut s, code(KeyCode::Enter));
+    let shown = |s: &State| -> Vec<String> {
+        super::assess::rows(&s.assess)
+            .iter()
+            .map(|&i| s.assess.list[i].id.clone())
+            .collect()
+    };
+    assert_eq!(shown(&s), ["ta-file"]);
+    // A request submitted elsewhere lands while the pane is not in front: the rows kept
+    // for drawing take it in (it is pending, so the filter shows it).
+    update(&mut s, code(KeyCode::Esc));
+    update(&mut s, code(KeyCode::Esc));
+    assert_ne!(s.focus, Focus::Assess);
+    s.assess.filter = "pending".into();
+    s.assess.refresh_rows();
+    update(
+        &mut s,
+        Action::AssessmentSubmitted(Ok(Box::new(submitted_url(URL)))),
+    );
+    assert_eq!(shown(&s), ["ta-new", "ta-file"]);
+    // Its verdict arrives: it no longer matches "pending" and leaves the rows.
+    update(&mut s, Action::AssessmentPolled(Box::new(verdict_url(URL))));
+    assert_eq!(shown(&s), ["ta-file"]);
 }

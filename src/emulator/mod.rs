@@ -597,6 +597,7 @@ pub async fn start(config: EmulatorConfig) -> io::Result<RunningEmulator> {
         config.seed,
         addr,
         now,
+        config.assess.clone(),
     );
     state.cases = Arc::new(cases::CasesState::new(
         config.seed,
@@ -604,11 +605,6 @@ pub async fn start(config: EmulatorConfig) -> io::Result<RunningEmulator> {
         config.cases.clone(),
     ));
     controls.attach_cases(state.cases.clone());
-    state.assess = Arc::new(assess::AssessState::new(
-        config.seed,
-        now,
-        config.assess.clone(),
-    ));
     controls.attach_assess(state.assess.clone());
     if certs.is_some() {
         state.scheme = "https";

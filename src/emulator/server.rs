@@ -67,6 +67,7 @@ impl AppState {
         seed: u64,
         local_addr: SocketAddr,
         now: time::OffsetDateTime,
+        assess: assess::AssessConfig,
     ) -> Self {
         let alerts = tenant.read().len() as u64;
         let token_key = super::generate::mix64(seed ^ alerts.rotate_left(32));
@@ -80,7 +81,8 @@ impl AppState {
             score: ScoreState::new(seed, now, &super::generate::tenant_id(seed)),
             cases: Arc::new(CasesState::new(seed, now, cases::CasesConfig::default())),
             sims: Arc::new(SimsData::new(seed, now)),
-            assess: Arc::new(AssessState::new(seed, now, assess::AssessConfig::default())),
+            // Built once, with the run's timings and limits (it seeds its own requests).
+            assess: Arc::new(AssessState::new(seed, now, assess)),
             seed,
             request_seq: AtomicU64::new(0),
         }

@@ -6,7 +6,7 @@
 //! bodies some products record, so [`ThreatAssessmentRequest::kind`] falls back on the
 //! content type and on which kind-specific properties are present.
 
-use super::cases::{HasId, IdentitySet, has_id, id};
+use super::cases::{HasId, IdentitySet, date, has_id, id};
 use super::lenient;
 use crate::open_enum;
 use serde::ser::SerializeMap;
@@ -165,11 +165,7 @@ pub struct ThreatAssessmentRequest {
     pub id: String,
     #[serde(default, rename = "@odata.type", deserialize_with = "lenient::string")]
     pub odata_type: Option<String>,
-    #[serde(
-        default,
-        rename = "createdDateTime",
-        deserialize_with = "lenient::datetime"
-    )]
+    #[serde(default, rename = "createdDateTime", deserialize_with = "date")]
     pub created: Option<OffsetDateTime>,
     #[serde(default, deserialize_with = "lenient::object")]
     pub created_by: Option<IdentitySet>,
@@ -262,11 +258,7 @@ impl ThreatAssessmentRequest {
 pub struct ThreatAssessmentResult {
     #[serde(default, deserialize_with = "id")]
     pub id: String,
-    #[serde(
-        default,
-        rename = "createdDateTime",
-        deserialize_with = "lenient::datetime"
-    )]
+    #[serde(default, rename = "createdDateTime", deserialize_with = "date")]
     pub created: Option<OffsetDateTime>,
     #[serde(default)]
     pub result_type: Option<ResultType>,
@@ -351,6 +343,117 @@ impl Serialize for NewAssessment {
     }
 }
 
+// ---- what a new request must carry, checked before anything is sent (the console's form
+// and the command line use the same rules; the messages say what is expected)
+
+/// An absolute http or https URL with a host.
+pub fn check_url(s: &str) -> Result<(), String> {
+    let bad = || {
+        "The URL must be absolute, http:// or https://, e.g. https://contoso.example/login"
+            .to_owned()
+    };
+    let url = url::Url::parse(s).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+/// A Graph message URL: `…/users/{id}/messages/{id}` or `…/me/messages/{id}` (any host:
+/// national clouds and the emulator have their own).
+pub fn check_message_uri(s: &str) -> Result<(), String> {
+    let bad = || {
+        "The message URI must be a Graph message URL: …/users/{id}/messages/{id} or …/me/messages/{id}"
+            .to_owned()
+    };
+    let url = url::Url::parse(s).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(bad());
+    }
+    let segments: Vec<&str> = url
+        .path_segments()
+        .map(|s| s.filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    let ok = match segments.as_slice() {
+        [.., users, _user, messages, _id] if users.eq_ignore_ascii_case("users") => {
+            messages.eq_ignore_ascii_case("messages")
+        }
+        [.., me, messages, _id] => {
+            me.eq_ignore_ascii_case("me") && messages.eq_ignore_ascii_case("messages")
+        }
+        _ => false,
+    };
+    if ok { Ok(()) } else { Err(bad()) }
+}
+
+/// A mail address: one `@`, something before it, a dotted domain after it, no spaces.
+pub fn check_address(s: &str) -> Result<(), String> {
+    let bad = || "The recipient must be a mail address, e.g. adelev@contoso.com".to_owned();
+    let (local, domain) = s.split_once('@').ok_or_else(bad)?;
+    let label_ok = |l: &str| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-');
+    let ok = !local.is_empty()
+        && !local
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '@')
+        && domain.contains('.')
+        && domain.split('.').all(label_ok);
+    if ok { Ok(()) } else { Err(bad()) }
+}
+
+/// A 429 on a submission, in words: which limit, and when to try again. Graph's body names
+/// the limit but the client keeps only `Retry-After`: a wait of up to 15 minutes is one of
+/// the 15-minute limits, a longer one a daily limit (surface.md §9). The console's status
+/// line and the CLI's error say the same thing.
+pub fn throttle_text(
+    kind: AssessmentKind,
+    retry_after: Option<std::time::Duration>,
+    now: OffsetDateTime,
+) -> String {
+    let what = match kind {
+        AssessmentKind::Url => "URL",
+        AssessmentKind::Mail => "message and recipient",
+        AssessmentKind::File | AssessmentKind::EmailFile => "file",
+    };
+    let limit = match retry_after {
+        Some(d) if d > std::time::Duration::from_secs(15 * 60) => format!(
+            "a daily limit (Graph takes the same {what} 3 times in 24 hours, and 10,000 submissions a tenant)"
+        ),
+        _ => format!(
+            "a 15-minute limit (Graph takes the same {what} once in 15 minutes, and 150 submissions a tenant)"
+        ),
+    };
+    let when = match retry_after {
+        Some(d) => {
+            let secs = (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1);
+            let now = now.to_offset(time::UtcOffset::UTC);
+            let at = now + time::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 2));
+            // The day only when it is not today (a daily limit may free tomorrow).
+            let at = if at.date() == now.date() {
+                at.format(&time::macros::format_description!(
+                    "[hour]:[minute]:[second]"
+                ))
+            } else {
+                at.format(&time::macros::format_description!(
+                    "[year]-[month]-[day] [hour]:[minute]:[second]"
+                ))
+            }
+            .unwrap_or_default();
+            format!("retry after {at} UTC (in {})", wait_words(secs))
+        }
+        None => "Graph did not say when to retry".to_owned(),
+    };
+    format!("Graph throttled the submission: over {limit}; {when}")
+}
+
+/// A wait, rounded up to what an analyst plans by: "40 s", "15 min", "5 h".
+fn wait_words(secs: u64) -> String {
+    match secs {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7_200 => format!("{} min", s.div_ceil(60)),
+        s => format!("{} h", s.div_ceil(3_600)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -429,5 +532,107 @@ mod tests {
         assert_eq!(v["@odata.type"], "#microsoft.graph.mailAssessmentRequest");
         assert_eq!(v["recipientEmail"], "a@b");
         assert_eq!(v["expectedAssessment"], "unblock");
+    }
+
+    #[test]
+    fn urls() {
+        assert!(check_url("https://contoso.example/login?x=1").is_ok());
+        assert!(check_url("http://10.0.0.1:8080/").is_ok());
+        for bad in [
+            "contoso.example",
+            "ftp://contoso.example/",
+            "https://",
+            "/relative",
+            "mailto:a@b.c",
+        ] {
+            assert!(check_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn message_uris() {
+        assert!(check_message_uri("https://graph.microsoft.com/v1.0/users/u1/messages/m1").is_ok());
+        assert!(check_message_uri("https://graph.microsoft.com/v1.0/me/messages/AAMk=").is_ok());
+        assert!(check_message_uri("http://127.0.0.1:8443/v1.0/Users/u1/Messages/m1").is_ok());
+        for bad in [
+            "https://graph.microsoft.com/v1.0/users/u1/messages",
+            "https://graph.microsoft.com/v1.0/users/u1/events/e1",
+            "graph.microsoft.com/v1.0/me/messages/m1",
+            "https://graph.microsoft.com/v1.0/me/messages/",
+        ] {
+            assert!(check_message_uri(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn addresses() {
+        assert!(check_address("adelev@contoso.com").is_ok());
+        assert!(check_address("first.last+tag@mail.contoso-eu.example").is_ok());
+        for bad in [
+            "adelev",
+            "@contoso.com",
+            "a@contoso",
+            "a b@contoso.com",
+            "a@@contoso.com",
+            "a@contoso..com",
+        ] {
+            assert!(check_address(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn throttle_text_names_the_limit_and_when_to_retry() {
+        let now = time::macros::datetime!(2026-11-27 02:00 UTC);
+        let t = throttle_text(
+            AssessmentKind::Url,
+            Some(std::time::Duration::from_secs(840)),
+            now,
+        );
+        assert!(
+            t.contains("over a 15-minute limit (Graph takes the same URL once in 15 minutes"),
+            "{t}"
+        );
+        assert!(t.contains("retry after 02:14:00 UTC (in 14 min)"), "{t}");
+        let t = throttle_text(
+            AssessmentKind::File,
+            Some(std::time::Duration::from_secs(23 * 3600)),
+            now,
+        );
+        assert!(
+            t.contains("daily limit") && t.contains("same file 3 times"),
+            "{t}"
+        );
+        assert!(
+            t.contains("retry after 2026-11-28 01:00:00 UTC (in 23 h)"),
+            "{t}"
+        );
+        let t = throttle_text(
+            AssessmentKind::Mail,
+            Some(std::time::Duration::from_secs(30)),
+            now,
+        );
+        assert!(
+            t.contains("same message and recipient") && t.contains("(in 30 s)"),
+            "{t}"
+        );
+        let t = throttle_text(AssessmentKind::Mail, None, now);
+        assert!(t.contains("did not say when"), "{t}");
+    }
+
+    #[test]
+    fn the_placeholder_date_reads_as_none() {
+        let r: ThreatAssessmentRequest = serde_json::from_value(serde_json::json!({
+            "id": "ta-1",
+            "createdDateTime": "0001-01-01T00:00:00Z",
+            "results": [{"id": "r-1", "createdDateTime": "0001-01-01T00:00:00Z"}]
+        }))
+        .unwrap();
+        assert_eq!(r.created, None);
+        assert_eq!(r.results[0].created, None);
+        let r: ThreatAssessmentRequest = serde_json::from_value(serde_json::json!({
+            "id": "ta-2", "createdDateTime": "2026-11-26T12:00:00Z"
+        }))
+        .unwrap();
+        assert!(r.created.is_some());
     }
 }

@@ -95,6 +95,21 @@ impl GraphError {
         }
     }
 
+    /// True when a write (a POST) that failed this way may still have been carried out:
+    /// it went out but the answer was lost (no answer in time, a dropped connection, a
+    /// 408 or 5xx from a gateway), or came back unreadable. A 429 is not one: Graph did not
+    /// act on a throttled request.
+    pub fn may_have_landed(&self) -> bool {
+        match self {
+            GraphError::Transport(_)
+            | GraphError::Timeout
+            | GraphError::Decode { .. }
+            | GraphError::TooLarge { .. } => true,
+            GraphError::Api { status, .. } => matches!(status, 408 | 500..=599),
+            _ => false,
+        }
+    }
+
     /// The HTTP status when Graph answered with an error.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -265,6 +280,24 @@ mod tests {
             !shown.chars().any(crate::sanitize::is_dangerous),
             "{shown:?}"
         );
+    }
+
+    #[test]
+    fn writes_that_may_have_landed() {
+        assert!(GraphError::Timeout.may_have_landed());
+        assert!(GraphError::Transport("reset".into()).may_have_landed());
+        assert!(GraphError::decode("reply", "truncated").may_have_landed());
+        let api = |status| GraphError::Api {
+            status,
+            code: String::new(),
+            message: String::new(),
+            request_id: None,
+        };
+        assert!(api(503).may_have_landed());
+        assert!(api(408).may_have_landed());
+        assert!(!api(400).may_have_landed());
+        assert!(!GraphError::Throttled { retry_after: None }.may_have_landed());
+        assert!(!GraphError::InvalidId(String::new()).may_have_landed());
     }
 
     #[test]

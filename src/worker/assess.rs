@@ -5,7 +5,8 @@
 //! The follower polls every request it was asked to follow once per
 //! [`AssessPolling::interval`], and lets one go when it completes, after
 //! [`AssessPolling::max_polls`] polls, when Graph no longer has it, or when the pane asks
-//! it to stop (the pane is gone). A round waits while the shared request budget is low:
+//! it to stop (the pane is gone). Its poll count outlives a stop: leaving the pane and
+//! coming back does not start the cap over. A round waits while the shared request budget is low:
 //! the analyst's own reads come first.
 
 use crate::app::Action;
@@ -14,7 +15,6 @@ use crate::assess_file::read_for_assessment;
 use crate::graph::assess::{AssessmentTarget, NewAssessment};
 use crate::graph::odata::ODataQuery;
 use crate::graph::{Client, GraphError};
-use futures_util::StreamExt;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -52,24 +52,11 @@ pub enum Follow {
 /// All pages of the requests with their results; answered with `AssessmentsLoaded`.
 pub async fn load(client: Client, tx: mpsc::Sender<Action>) {
     let query = ODataQuery::new().expand(["results"]);
-    let mut pages = client.list_assessments(&query);
-    let mut items = Vec::new();
-    let mut result = Ok(());
-    while let Some(page) = pages.next().await {
-        match page {
-            Ok(p) => items.extend(p.items),
-            Err(e) => {
-                result = Err(e.to_string());
-                break;
-            }
-        }
-    }
+    let result = super::cases::all(client.list_assessments(&query)).await;
     if let Err(e) = &result {
         tracing::warn!(error = %e, "listing assessment requests failed");
     }
-    let _ = tx
-        .send(Action::AssessmentsLoaded(result.map(|()| items)))
-        .await;
+    let _ = tx.send(Action::AssessmentsLoaded(result)).await;
 }
 
 /// Reads the file (if any) on a blocking thread, then POSTs; answered with
@@ -123,6 +110,8 @@ async fn submit_draft(
         .await
         .map_err(|e| match e {
             GraphError::Throttled { retry_after } => SubmitFailure::Throttled { retry_after },
+            // A POST that timed out, lost its connection or met a 5xx may have landed.
+            other if other.may_have_landed() => SubmitFailure::Unknown(other.to_string()),
             other => SubmitFailure::Failed(other.to_string()),
         })
 }
@@ -137,6 +126,23 @@ async fn read_file(
         .map_err(|p| SubmitFailure::File(p.to_string()))
 }
 
+/// One request the follower knows: its polls so far, and whether the pane wants it polled
+/// now. The count outlives a stop (leaving the pane) so that coming back does not start
+/// [`AssessPolling::max_polls`] over; it is forgotten when the request completes or Graph
+/// no longer has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Followed {
+    polls: u32,
+    active: bool,
+}
+
+/// Request id → what the follower knows of it.
+type Book = BTreeMap<String, Followed>;
+
+fn any_active(book: &Book) -> bool {
+    book.values().any(|f| f.active)
+}
+
 /// The follower: runs until its sender goes (the worker ended).
 pub async fn follow(
     client: Client,
@@ -144,12 +150,11 @@ pub async fn follow(
     mut orders: mpsc::UnboundedReceiver<Follow>,
     tx: mpsc::Sender<Action>,
 ) {
-    // Request id → polls so far.
-    let mut followed: BTreeMap<String, u32> = BTreeMap::new();
+    let mut book = Book::new();
     loop {
-        if followed.is_empty() {
+        if !any_active(&book) {
             match orders.recv().await {
-                Some(order) => apply(&mut followed, order),
+                Some(order) => apply(&mut book, order),
                 None => return,
             }
             continue;
@@ -160,36 +165,56 @@ pub async fn follow(
             tokio::select! {
                 () = &mut sleep => break,
                 order = orders.recv() => match order {
-                    Some(order) => apply(&mut followed, order),
+                    Some(order) => apply(&mut book, order),
                     None => return,
                 },
             }
         }
-        if followed.is_empty() {
+        if !any_active(&book) {
             continue;
         }
         if client.budget().is_low() {
             tracing::debug!("assessment polls held: request budget low");
             continue;
         }
-        let ids: Vec<String> = followed.keys().cloned().collect();
+        let ids: Vec<String> = book
+            .iter()
+            .filter(|(_, f)| f.active)
+            .map(|(id, _)| id.clone())
+            .collect();
         for id in ids {
             // An order that came while polling (a stop) counts before the next GET.
             while let Ok(order) = orders.try_recv() {
-                apply(&mut followed, order);
+                apply(&mut book, order);
             }
-            let Some(polls) = followed.get_mut(&id) else {
+            let Some(entry) = book.get_mut(&id).filter(|f| f.active) else {
                 continue;
             };
-            *polls += 1;
-            let polls = *polls;
+            if entry.polls >= polling.max_polls {
+                // Followed again after the cap (the pane was left and opened again): no
+                // more GETs, the pane is told at once.
+                entry.active = false;
+                let action = ended(
+                    &id,
+                    format!(
+                        "no verdict after {} checks (r reads the list again)",
+                        entry.polls
+                    ),
+                );
+                if tx.send(action).await.is_err() {
+                    return;
+                }
+                continue;
+            }
+            entry.polls += 1;
+            let polls = entry.polls;
             let action = match client.get_assessment(&id).await {
                 Ok(r) if !r.is_pending() => {
-                    followed.remove(&id);
+                    book.remove(&id);
                     Action::AssessmentPolled(Box::new(r))
                 }
                 Ok(r) if polls >= polling.max_polls => {
-                    followed.remove(&id);
+                    stop(&mut book, &id);
                     let _ = tx.send(Action::AssessmentPolled(Box::new(r))).await;
                     ended(
                         &id,
@@ -198,11 +223,11 @@ pub async fn follow(
                 }
                 Ok(r) => Action::AssessmentPolled(Box::new(r)),
                 Err(e) if e.is_not_found() => {
-                    followed.remove(&id);
+                    book.remove(&id);
                     ended(&id, "Graph no longer has it".to_owned())
                 }
                 Err(e) if polls >= polling.max_polls => {
-                    followed.remove(&id);
+                    stop(&mut book, &id);
                     ended(&id, e.to_string())
                 }
                 Err(e) => {
@@ -224,14 +249,21 @@ fn ended(id: &str, reason: String) -> Action {
     }
 }
 
-fn apply(followed: &mut BTreeMap<String, u32>, order: Follow) {
+/// No more polls of `id` for now; its count stays.
+fn stop(book: &mut Book, id: &str) {
+    if let Some(f) = book.get_mut(id) {
+        f.active = false;
+    }
+}
+
+fn apply(book: &mut Book, order: Follow) {
     match order {
         Follow::Ids(ids) => {
             for id in ids {
-                followed.entry(id).or_insert(0);
+                book.entry(id).or_default().active = true;
             }
         }
-        Follow::Stop => followed.clear(),
+        Follow::Stop => book.values_mut().for_each(|f| f.active = false),
     }
 }
 
@@ -239,19 +271,41 @@ fn apply(followed: &mut BTreeMap<String, u32>, order: Follow) {
 mod tests {
     use super::*;
 
+    fn polls(book: &Book, id: &str) -> Option<u32> {
+        book.get(id).map(|f| f.polls)
+    }
+
     #[test]
-    fn orders_add_without_resetting_and_stop_clears() {
-        let mut f = BTreeMap::new();
+    fn orders_add_without_resetting_and_stop_keeps_the_counts() {
+        let mut f = Book::new();
         apply(&mut f, Follow::Ids(vec!["a".into(), "b".into()]));
-        *f.get_mut("a").unwrap() = 3;
+        f.get_mut("a").unwrap().polls = 3;
         apply(&mut f, Follow::Ids(vec!["a".into(), "c".into()]));
         assert_eq!(
-            f.get("a"),
-            Some(&3),
+            polls(&f, "a"),
+            Some(3),
             "following again keeps the count (the cap holds)"
         );
         assert_eq!(f.len(), 3);
+        assert!(f.values().all(|x| x.active));
+        // Leaving the pane: nothing is polled, but the counts stay.
         apply(&mut f, Follow::Stop);
-        assert!(f.is_empty());
+        assert!(!any_active(&f));
+        assert_eq!(polls(&f, "a"), Some(3));
+        // Coming back: polled again from where the count was, not from 0.
+        apply(&mut f, Follow::Ids(vec!["a".into()]));
+        assert_eq!(
+            f.get("a"),
+            Some(&Followed {
+                polls: 3,
+                active: true
+            }),
+            "leaving and coming back does not reset the cap"
+        );
+        assert!(!f["b"].active && !f["c"].active);
+        // Stopping one (its cap reached) keeps its count too.
+        stop(&mut f, "a");
+        assert_eq!(polls(&f, "a"), Some(3));
+        assert!(!any_active(&f));
     }
 }
