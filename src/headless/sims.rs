@@ -23,6 +23,7 @@ use crate::graph::sims::{
 };
 use crate::sanitize;
 use futures_util::StreamExt;
+use serde::Deserialize;
 use std::io::{self, Write};
 
 /// What a cell shows when a simulation has no report (or a rate has no denominator).
@@ -330,11 +331,7 @@ pub fn write_report(
             sanitize::line(&enum_text(&sim.status))
         );
     };
-    let raw_users: Vec<String> = raw_report
-        .get("simulationUsers")
-        .and_then(|v| v.as_array())
-        .map(|a| a.iter().map(|v| v.to_string()).collect())
-        .unwrap_or_default();
+    let users = report_users(&raw_report);
     match format {
         OutputFormat::Json => {
             writeln!(out, "{}", sanitize::json_text(&raw_report.to_string()))?;
@@ -352,8 +349,7 @@ pub fn write_report(
             }
             let mut writer = RecordWriter::<UserRow<'_>>::new(format, out);
             writer.begin()?;
-            for (i, u) in report.simulation_users.iter().enumerate() {
-                let raw = raw_users.get(i).map_or("{}", String::as_str);
+            for (u, raw) in &users {
                 writer.item(&UserRow(u, raw))?;
             }
             writer.end()?;
@@ -361,6 +357,26 @@ pub fn write_report(
     }
     out.flush()?;
     Ok(())
+}
+
+/// Each readable per-user result of a raw `report` with its own raw text. The typed
+/// `simulationUsers` drops unreadable elements (`lenient::list`), so pairing it with the raw
+/// array by index would give every user after a dropped one the wrong raw object; reading
+/// each raw element in place keeps the two together and skips a bad one for both. Same
+/// shapes as `lenient::list`: an object where the array belongs counts as one element.
+fn report_users(raw_report: &serde_json::Value) -> Vec<(UserSimulationDetails, String)> {
+    let elements: &[serde_json::Value] = match raw_report.get("simulationUsers") {
+        Some(serde_json::Value::Array(a)) => a,
+        Some(obj @ serde_json::Value::Object(_)) => std::slice::from_ref(obj),
+        _ => &[],
+    };
+    elements
+        .iter()
+        .filter_map(|v| {
+            let user = UserSimulationDetails::deserialize(v).ok()?;
+            Some((user, v.to_string()))
+        })
+        .collect()
 }
 
 /// The `report` object of a simulation exactly as Graph sent it, if any.
@@ -633,6 +649,30 @@ mod tests {
         assert_eq!(percent(Some(16.666_666)), "16.7 %");
         assert_eq!(percent(None), NO_FIGURE);
         assert_eq!(percent(Some(f64::NAN)), NO_FIGURE);
+    }
+
+    #[test]
+    fn ndjson_report_lines_keep_each_user_with_its_own_raw_object() {
+        let sim = Kept::<Simulation>::from_json(
+            r#"{"id":"s","status":"succeeded","report":{"overview":null,"simulationUsers":[
+                {"simulationUser":{"email":"a@x"},"isCompromised":true},
+                null,
+                {"simulationUser":{"email":"b@x"},"isCompromised":false}]}}"#,
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        write_report(&sim, OutputFormat::Ndjson, &mut out).unwrap();
+        let lines: Vec<serde_json::Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let emails: Vec<&str> = lines
+            .iter()
+            .map(|l| l["simulationUser"]["email"].as_str().unwrap())
+            .collect();
+        assert_eq!(emails, ["a@x", "b@x"]);
+        assert_eq!(lines[1]["isCompromised"], false);
     }
 
     #[test]
