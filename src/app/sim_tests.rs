@@ -366,3 +366,18 @@ fn the_sims_keys_are_in_the_help() {
 fn s() -> State {
     State::new(session(), NOW)
 }
+
+#[test]
+fn huge_training_counts_sort_without_overflow() {
+    use crate::graph::sims::UserSimulationDetails;
+    // "1e30" and "-1e30" read as i64::MAX and i64::MIN; their difference must saturate.
+    let users: Vec<UserSimulationDetails> = serde_json::from_str(
+        r#"[{"simulationUser":{"email":"a@x"},"assignedTrainingsCount":1,"completedTrainingsCount":0},
+            {"simulationUser":{"email":"b@x"},"assignedTrainingsCount":"1e30","completedTrainingsCount":"-1e30"}]"#,
+    )
+    .unwrap();
+    assert_eq!(
+        super::sims::user_rows(&users, UserSort::Trainings, false),
+        [1, 0]
+    );
+}

@@ -151,9 +151,12 @@ impl UserSort {
     }
 }
 
-/// Trainings a user still has to complete.
+/// Trainings a user still has to complete. Saturating: a count like `"1e30"` reads as
+/// `i64::MAX` (`lenient::int`), and a plain subtraction would overflow on it.
 fn to_do(u: &UserSimulationDetails) -> i64 {
-    u.assigned_trainings_count.unwrap_or(0) - u.completed_trainings_count.unwrap_or(0)
+    u.assigned_trainings_count
+        .unwrap_or(0)
+        .saturating_sub(u.completed_trainings_count.unwrap_or(0))
 }
 
 fn by_name(a: &UserSimulationDetails, b: &UserSimulationDetails) -> Ordering {

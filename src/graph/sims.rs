@@ -293,9 +293,14 @@ impl ReportOverview {
             .training_events_content
             .as_ref()?
             .assigned_trainings_infos;
-        let assigned: i64 = infos.iter().filter_map(|t| t.assigned_user_count).sum();
-        let completed: i64 = infos.iter().filter_map(|t| t.completed_user_count).sum();
-        (assigned > 0).then(|| completed as f64 * 100.0 / assigned as f64)
+        // Summed as f64: a count like `"1e30"` reads as `i64::MAX` (`lenient::int`), and an
+        // i64 sum of two of them would overflow.
+        let sum = |count: fn(&AssignedTrainingInfo) -> Option<i64>| -> f64 {
+            infos.iter().filter_map(count).map(|n| n as f64).sum()
+        };
+        let assigned = sum(|t| t.assigned_user_count);
+        let completed = sum(|t| t.completed_user_count);
+        (assigned > 0.0).then(|| completed * 100.0 / assigned)
     }
 }
 
@@ -632,6 +637,17 @@ mod tests {
         assert_eq!(o.report_rate(), Some(25.0));
         assert_eq!(o.training_completion_rate(), Some(75.0));
         assert_eq!(o.event_count("reportedemail"), Some(1));
+    }
+
+    #[test]
+    fn huge_counts_do_not_overflow_the_training_rate() {
+        let o = parse_overview(
+            r#"{"trainingEventsContent":{"assignedTrainingsInfos":[
+                {"assignedUserCount":"1e30","completedUserCount":"1e30"},
+                {"assignedUserCount":"1e30","completedUserCount":0}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(o.training_completion_rate(), Some(50.0));
     }
 
     #[test]

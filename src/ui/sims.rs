@@ -558,6 +558,19 @@ fn users_table(
     );
 }
 
+/// Percent of a training's assigned users who completed it, `None` without any assigned.
+/// Worked in i128: a count like `"1e30"` reads as `i64::MAX` (`lenient::int`), and
+/// `completed * 100` would overflow an i64.
+pub(super) fn done_percent(assigned: Option<i64>, completed: Option<i64>) -> Option<u8> {
+    match (assigned, completed) {
+        (Some(a), Some(c)) if a > 0 => {
+            let (a, c) = (i128::from(a), i128::from(c.clamp(0, a)));
+            u8::try_from(c * 100 / a).ok()
+        }
+        _ => None,
+    }
+}
+
 fn trainings_table(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, focused: bool) {
     let pane = &state.sims;
     let list = pane.open_trainings();
@@ -599,10 +612,7 @@ fn trainings_table(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, 
         |i| {
             let t = &list[i];
             let (a, c) = (t.assigned_user_count, t.completed_user_count);
-            let percent = match (a, c) {
-                (Some(a), Some(c)) if a > 0 => Some((c.clamp(0, a) * 100 / a) as u8),
-                _ => None,
-            };
+            let percent = done_percent(a, c);
             (
                 vec![
                     sanitize::opt_line(t.display_name.as_deref()).into_owned(),
