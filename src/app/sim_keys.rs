@@ -8,8 +8,8 @@ use super::command::Command;
 use super::keymap::KeyAction;
 use super::score::Fetch;
 use super::sims::{
-    MAX_OVERVIEWS_IN_FLIGHT, ReportLayout, Section, SimsCommand, SimsUpdate, TenantTab, has_run,
-    rows, sim_name,
+    MAX_OVERVIEWS_IN_FLIGHT, ReportLayout, Section, SimsCommand, SimsUpdate, TenantTab, rows,
+    sim_name,
 };
 use super::state::{Focus, Overlay, State};
 use crate::sanitize;
@@ -187,7 +187,7 @@ fn drill_in(state: &mut State) -> Vec<Command> {
         state.info("No simulation selected");
         return vec![];
     };
-    let (id, name, run) = (sim.id.clone(), sim_name(sim), has_run(sim));
+    let (id, name, run) = (sim.id.clone(), sim_name(sim), sim.has_run());
     if state.sims.open.as_deref() != Some(&id) {
         state.sims.report = super::sims::ReportView::default();
     }
@@ -442,7 +442,7 @@ fn on_list(
             let order = rows(pane);
             for i in order {
                 let sim = &pane.list[i];
-                if !has_run(sim) {
+                if !sim.has_run() {
                     continue;
                 }
                 pane.overview_fetch.insert(sim.id.clone(), Fetch::Loading);

@@ -7,8 +7,8 @@
 use super::score::Fetch;
 use crate::graph::cases::Kept;
 use crate::graph::sims::{
-    RepeatOffender, ReportOverview, Simulation, SimulationStatus, SimulationUserCoverage,
-    TrainingStatus, TrainingUserCoverage, UserSimulationDetails,
+    RepeatOffender, ReportOverview, Simulation, SimulationUserCoverage, TrainingStatus,
+    TrainingUserCoverage, UserSimulationDetails,
 };
 use crate::sanitize;
 use std::cmp::Ordering;
@@ -45,16 +45,6 @@ pub enum SimsUpdate {
         result: Result<Box<Kept<Simulation>>, String>,
     },
     Tenant(Result<TenantRows, (TenantTab, String)>),
-}
-
-/// A simulation that has run has a report; draft and scheduled ones have none, so their
-/// overview is not asked for. Without a status, a launch date says it ran.
-pub fn has_run(s: &Simulation) -> bool {
-    match &s.status {
-        Some(SimulationStatus::Draft | SimulationStatus::Scheduled) => false,
-        Some(_) => true,
-        None => s.launched.is_some(),
-    }
 }
 
 /// A simulation's name for display (its id when Graph sent none), sanitised.

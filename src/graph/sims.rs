@@ -234,6 +234,22 @@ pub struct Simulation {
     pub report: Option<SimulationReport>,
 }
 
+impl Simulation {
+    /// Whether this simulation has run, so a report is to be expected. The one rule for
+    /// every caller (the pane and the headless list): a draft or scheduled simulation has
+    /// not run; any other status (running, finished, cancelled, or one Graph adds later)
+    /// has; without a status, a launch time in the past says it ran.
+    pub fn has_run(&self) -> bool {
+        match &self.status {
+            Some(SimulationStatus::Draft | SimulationStatus::Scheduled) => false,
+            Some(_) => true,
+            None => self
+                .launched
+                .is_some_and(|t| t <= OffsetDateTime::now_utc()),
+        }
+    }
+}
+
 /// `graph.simulationReport`.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -648,6 +664,24 @@ mod tests {
         )
         .unwrap();
         assert_eq!(o.training_completion_rate(), Some(50.0));
+    }
+
+    #[test]
+    fn has_run_follows_the_status_then_a_past_launch() {
+        let sim = |json: &str| serde_json::from_str::<Simulation>(json).unwrap();
+        assert!(
+            !sim(r#"{"id":"s","status":"draft","launchDateTime":"2020-01-01T00:00:00Z"}"#)
+                .has_run()
+        );
+        assert!(!sim(r#"{"id":"s","status":"scheduled"}"#).has_run());
+        assert!(sim(r#"{"id":"s","status":"succeeded"}"#).has_run());
+        assert!(
+            sim(r#"{"id":"s","status":"paused"}"#).has_run(),
+            "an unknown status"
+        );
+        assert!(sim(r#"{"id":"s","launchDateTime":"2020-01-01T00:00:00Z"}"#).has_run());
+        assert!(!sim(r#"{"id":"s","launchDateTime":"9999-01-01T00:00:00Z"}"#).has_run());
+        assert!(!sim(r#"{"id":"s"}"#).has_run());
     }
 
     #[test]

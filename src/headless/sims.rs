@@ -17,9 +17,8 @@ use crate::graph::Client;
 use crate::graph::cases::Kept;
 use crate::graph::odata::ODataQuery;
 use crate::graph::sims::{
-    RepeatOffender, ReportOverview, Simulation, SimulationStatus, SimulationUser,
-    SimulationUserCoverage, Training, TrainingStatus, TrainingUserCoverage, UserSimulationDetails,
-    overview_of,
+    RepeatOffender, ReportOverview, Simulation, SimulationUser, SimulationUserCoverage, Training,
+    TrainingStatus, TrainingUserCoverage, UserSimulationDetails, overview_of,
 };
 use crate::sanitize;
 use futures_util::StreamExt;
@@ -57,20 +56,12 @@ pub struct SimulationRow {
     pub overview: Option<ReportOverview>,
 }
 
-/// Whether a simulation in this status has run, so a report is to be expected.
-fn has_run(status: &Option<SimulationStatus>) -> bool {
-    !matches!(
-        status,
-        None | Some(SimulationStatus::Draft) | Some(SimulationStatus::Scheduled)
-    )
-}
-
 /// The row for one listed simulation: its overview from the list, or read on its own when
 /// the list did not carry it. A failed overview read leaves the rates blank rather than
 /// failing the listing.
 async fn row(client: &Client, sim: Kept<Simulation>) -> SimulationRow {
     let mut overview = overview_of(&sim).cloned();
-    if overview.is_none() && has_run(&sim.status) {
+    if overview.is_none() && sim.has_run() {
         match client.get_simulation_overview(&sim.id).await {
             Ok(o) => overview = Some(o),
             Err(e) => tracing::warn!(simulation = %sim.id, error = %e, "no overview for the list"),

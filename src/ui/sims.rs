@@ -10,8 +10,8 @@ use crate::app::format;
 use crate::app::keymap::KeyAction;
 use crate::app::score::Fetch;
 use crate::app::sims::{
-    ReportLayout, Section, SimsPane, TenantRows, TenantTab, WIDE, has_run, offender_rows, outcome,
-    overdue, rate_text, rows, sim_name,
+    ReportLayout, Section, SimsPane, TenantRows, TenantTab, WIDE, offender_rows, outcome, overdue,
+    rate_text, rows, sim_name,
 };
 use crate::app::{Focus, SIM_LIST_TOP, State, TENANT_TOP};
 use crate::graph::sims::{AttackTechnique, SimulationUser, UserSimulationDetails};
@@ -273,7 +273,7 @@ fn render_list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             }
             cells.push(rate_text(pane.compromise_rate(&s.id)));
             cells.push(rate_text(pane.report_rate(&s.id)));
-            let style = (!has_run(s)).then(|| theme.dim());
+            let style = (!s.has_run()).then(|| theme.dim());
             (cells, style)
         },
     );
@@ -351,7 +351,7 @@ fn render_report(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         None => match pane.open_fetch() {
             Fetch::Loading => " Reading the report…".to_owned(),
             Fetch::Failed(e) => format!(" Could not read the report: {e}"),
-            _ if !has_run(sim) => " Not run yet: no report".to_owned(),
+            _ if !sim.has_run() => " Not run yet: no report".to_owned(),
             _ => " No overview in the report".to_owned(),
         },
     };
@@ -502,7 +502,7 @@ fn users_table(
         table(theme, frame, area, &cols, 0, 0, 0, focused, |_| {
             (vec![], None)
         });
-        let run = pane.open_sim().is_some_and(|s| has_run(s));
+        let run = pane.open_sim().is_some_and(|s| s.has_run());
         let text = match pane.open_fetch() {
             _ if !run => "Not run yet: no per-user results".to_owned(),
             Fetch::Loading | Fetch::NotAsked if users.is_empty() => {
