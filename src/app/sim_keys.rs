@@ -8,8 +8,7 @@ use super::command::Command;
 use super::keymap::KeyAction;
 use super::score::Fetch;
 use super::sims::{
-    MAX_OVERVIEWS_IN_FLIGHT, ReportLayout, Section, SimsCommand, SimsUpdate, TenantTab, rows,
-    sim_name,
+    MAX_OVERVIEWS_IN_FLIGHT, ReportLayout, Section, SimsCommand, SimsUpdate, TenantTab, sim_name,
 };
 use super::state::{Focus, Overlay, State};
 use crate::sanitize;
@@ -30,6 +29,7 @@ pub(crate) fn open(state: &mut State) -> Vec<Command> {
     }
     state.focus = Focus::Sims;
     state.sims.open = None;
+    state.sims.refresh_user_order();
     relocate(state);
     state.info("Attack simulations, newest launch first (enter opens the report, t the tenant)");
     load_list(state, false)
@@ -81,15 +81,17 @@ pub(crate) fn report_layout(state: &State) -> ReportLayout {
     ReportLayout::new(
         middle.width,
         middle.height,
-        pane.open_user_rows().len(),
+        pane.user_order().len(),
         pane.open_trainings().len(),
     )
 }
 
-/// Keeps the list cursor on its simulation after the rows changed, or the nearest row.
+/// Works the list's rows out again (the list or the filter may have changed) and keeps
+/// the list cursor on its simulation, or the nearest row.
 pub(crate) fn relocate(state: &mut State) {
-    let rows = rows(&state.sims);
+    state.sims.refresh_list_order();
     let pane = &state.sims;
+    let rows = pane.list_order();
     let found = pane
         .cursor_id
         .as_deref()
@@ -97,15 +99,18 @@ pub(crate) fn relocate(state: &mut State) {
     let row = found
         .unwrap_or(pane.cursor)
         .min(rows.len().saturating_sub(1));
-    place(state, &rows, row);
+    place(state, row);
 }
 
-fn place(state: &mut State, rows: &[usize], row: usize) {
+/// Puts the list cursor on `row` of the worked-out rows.
+fn place(state: &mut State, row: usize) {
     let visible = list_rows(state);
     let pane = &mut state.sims;
+    let rows = pane.list_order();
+    let (id, len) = (rows.get(row).map(|&i| pane.list[i].id.clone()), rows.len());
     pane.cursor = row;
-    pane.cursor_id = rows.get(row).map(|&i| pane.list[i].id.clone());
-    scroll_into_view(row, &mut pane.offset, rows.len(), visible);
+    pane.cursor_id = id;
+    scroll_into_view(row, &mut pane.offset, len, visible);
     state.dirty = true;
 }
 
@@ -119,11 +124,11 @@ fn scroll_into_view(row: usize, offset: &mut usize, len: usize, visible: usize) 
 }
 
 fn move_list(state: &mut State, row: usize) {
-    let rows = rows(&state.sims);
-    if rows.is_empty() {
+    let len = state.sims.list_order().len();
+    if len == 0 {
         return;
     }
-    place(state, &rows, row.min(rows.len() - 1));
+    place(state, row.min(len - 1));
 }
 
 /// Moves the cursor of the report section `j`/`k` work in.
@@ -132,7 +137,7 @@ fn move_report(state: &mut State, row: usize) {
     let pane = &mut state.sims;
     let (len, visible, cursor, offset) = match pane.report.section {
         Section::Users => (
-            pane.open_user_rows().len(),
+            pane.user_order().len(),
             layout.users,
             &mut pane.report.user_cursor,
             &mut pane.report.user_offset,
@@ -192,6 +197,7 @@ fn drill_in(state: &mut State) -> Vec<Command> {
         state.sims.report = super::sims::ReportView::default();
     }
     state.sims.open = Some(id);
+    state.sims.refresh_user_order();
     state.focus = Focus::Sim;
     if !run {
         state.info(format!("{name} has not run yet: no report (esc goes back)"));
@@ -231,6 +237,7 @@ fn back(state: &mut State) {
         Focus::Sim | Focus::SimTenant => {
             state.focus = Focus::Sims;
             state.sims.open = None;
+            state.sims.refresh_user_order();
             relocate(state);
             state.info("Attack simulations");
         }
@@ -296,6 +303,7 @@ pub(crate) fn on_action(state: &mut State, action: KeyAction) -> Option<Vec<Comm
             r.sort = r.sort.next();
             r.section = Section::Users;
             let text = format!("Users sorted by {}", r.sort.label());
+            state.sims.refresh_user_order();
             move_report(state, 0);
             state.info(text);
         }
@@ -308,6 +316,7 @@ pub(crate) fn on_action(state: &mut State, action: KeyAction) -> Option<Vec<Comm
             } else {
                 "Every targeted user"
             };
+            state.sims.refresh_user_order();
             move_report(state, 0);
             state.info(text);
         }
@@ -372,6 +381,7 @@ pub(crate) fn on_update(state: &mut State, update: SimsUpdate) -> Vec<Command> {
                 Ok(sim) => {
                     state.sims.reports.insert(id.clone(), *sim);
                     state.sims.report_fetch.insert(id, Fetch::Loaded);
+                    state.sims.refresh_user_order();
                 }
                 Err(e) => {
                     let e = sanitize::line(&e).into_owned();
@@ -439,15 +449,18 @@ fn on_list(
             pane.overview_queue.clear();
             pane.overview_fetch
                 .retain(|id, _| pane.overview_in_flight.contains(id));
-            let order = rows(pane);
-            for i in order {
-                let sim = &pane.list[i];
-                if !sim.has_run() {
-                    continue;
-                }
-                pane.overview_fetch.insert(sim.id.clone(), Fetch::Loading);
-                if !pane.overview_in_flight.contains(&sim.id) {
-                    pane.overview_queue.push_back(sim.id.clone());
+            pane.refresh_list_order();
+            let run: Vec<String> = pane
+                .list_order()
+                .iter()
+                .map(|&i| &pane.list[i])
+                .filter(|s| s.has_run())
+                .map(|s| s.id.clone())
+                .collect();
+            for id in run {
+                pane.overview_fetch.insert(id.clone(), Fetch::Loading);
+                if !pane.overview_in_flight.contains(&id) {
+                    pane.overview_queue.push_back(id);
                 }
             }
             relocate(state);
@@ -478,9 +491,9 @@ impl State {
     /// its compromise and report rates as the rows draw them.
     pub fn sim_rows(&self) -> Vec<(String, super::sims::Rate, super::sims::Rate)> {
         let pane = &self.sims;
-        rows(pane)
-            .into_iter()
-            .map(|i| {
+        pane.list_order()
+            .iter()
+            .map(|&i| {
                 let id = &pane.list[i].id;
                 (id.clone(), pane.compromise_rate(id), pane.report_rate(id))
             })
@@ -491,9 +504,9 @@ impl State {
     pub fn sim_report_user_ids(&self) -> Vec<String> {
         let users = self.sims.open_users();
         self.sims
-            .open_user_rows()
-            .into_iter()
-            .map(|i| {
+            .user_order()
+            .iter()
+            .map(|&i| {
                 users[i]
                     .simulation_user
                     .as_ref()

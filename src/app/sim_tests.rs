@@ -16,20 +16,29 @@ fn message(s: &State) -> &str {
     s.message.as_ref().map_or("", |m| m.text.as_str())
 }
 
+/// The list as drawn: the kept order, checked against one worked out afresh so a
+/// change that forgot to refresh it fails here.
 fn listed_ids(s: &State) -> Vec<String> {
-    rows(&s.sims)
-        .into_iter()
-        .map(|i| s.sims.list[i].id.clone())
+    assert_eq!(s.sims.list_order(), rows(&s.sims), "stale list order");
+    s.sims
+        .list_order()
+        .iter()
+        .map(|&i| s.sims.list[i].id.clone())
         .collect()
 }
 
-/// The open report's users as the table lists them.
+/// The open report's users as the table lists them (the kept order, checked the same way).
 fn user_names(s: &State) -> Vec<String> {
     let users = s.sims.open_users();
+    assert_eq!(
+        s.sims.user_order(),
+        s.sims.open_user_rows(),
+        "stale user order"
+    );
     s.sims
-        .open_user_rows()
-        .into_iter()
-        .map(|i| {
+        .user_order()
+        .iter()
+        .map(|&i| {
             users[i]
                 .user_name()
                 .split(' ')

@@ -11,7 +11,7 @@ use crate::app::keymap::KeyAction;
 use crate::app::score::Fetch;
 use crate::app::sims::{
     ReportLayout, Section, SimsPane, TenantRows, TenantTab, WIDE, offender_rows, outcome, overdue,
-    rate_text, rows, sim_name,
+    rate_text, sim_name,
 };
 use crate::app::{Focus, SIM_LIST_TOP, State, TENANT_TOP};
 use crate::graph::sims::{AttackTechnique, SimulationUser, UserSimulationDetails};
@@ -211,7 +211,7 @@ pub(super) fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect
 
 fn render_list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let pane = &state.sims;
-    let rows = rows(pane);
+    let rows = pane.list_order();
     let width = area.width;
     let wide = width >= WIDE;
     let date = if wide { 16 } else { 10 };
@@ -301,7 +301,7 @@ fn render_report(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         return;
     };
     let users = pane.open_users();
-    let user_rows = pane.open_user_rows();
+    let user_rows = pane.user_order();
     let trainings = pane.open_trainings();
     let layout = ReportLayout::new(area.width, area.height, user_rows.len(), trainings.len());
     let wide = area.width >= WIDE;
@@ -423,7 +423,7 @@ fn render_report(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             frame,
             Rect::new(rest.x, rest.y + 1, rest.width, uh),
             users,
-            &user_rows,
+            user_rows,
             r.section == Section::Users,
         );
         let ty = rest.y + 1 + uh;
@@ -465,7 +465,7 @@ fn render_report(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             rest.height.saturating_sub(1),
         );
         match r.section {
-            Section::Users => users_table(state, theme, frame, body, users, &user_rows, true),
+            Section::Users => users_table(state, theme, frame, body, users, user_rows, true),
             Section::Trainings => trainings_table(state, theme, frame, body, true),
         }
     }
@@ -798,7 +798,7 @@ pub(super) fn top(state: &State, theme: &Theme, typing: bool, room: usize) -> Ve
             spans.push(Span::styled("tenant", theme.bold()));
         }
         _ => {
-            let shown = rows(pane).len();
+            let shown = pane.list_order().len();
             let all = pane.list.len();
             let count = if shown == all {
                 format::count(all)
@@ -852,7 +852,7 @@ pub(super) fn status(state: &State, theme: &Theme, spin: &str) -> Vec<Span<'stat
             }
         }
         _ => {
-            let shown = rows(pane).len();
+            let shown = pane.list_order().len();
             let all = pane.list.len();
             let text = if shown == all {
                 format!(" {} simulations", format::count(all))
@@ -884,7 +884,11 @@ pub(super) fn status(state: &State, theme: &Theme, spin: &str) -> Vec<Span<'stat
 /// The filter line's counts: (query, shown, all).
 pub(super) fn filter_counts(state: &State) -> (&str, usize, usize) {
     let pane = &state.sims;
-    (pane.filter.as_str(), rows(pane).len(), pane.list.len())
+    (
+        pane.filter.as_str(),
+        pane.list_order().len(),
+        pane.list.len(),
+    )
 }
 
 /// The key hints of these views, most useful first.
