@@ -6,6 +6,7 @@
 
 use super::command::Command;
 use super::keymap::KeyAction;
+use super::queue::scroll_into_view;
 use super::score::Fetch;
 use super::sims::{
     MAX_OVERVIEWS_IN_FLIGHT, ReportLayout, Section, SimsCommand, SimsUpdate, TenantTab, sim_name,
@@ -112,15 +113,6 @@ fn place(state: &mut State, row: usize) {
     pane.cursor_id = id;
     scroll_into_view(row, &mut pane.offset, len, visible);
     state.dirty = true;
-}
-
-fn scroll_into_view(row: usize, offset: &mut usize, len: usize, visible: usize) {
-    if row < *offset {
-        *offset = row;
-    } else if row >= *offset + visible {
-        *offset = row + 1 - visible;
-    }
-    *offset = (*offset).min(len.saturating_sub(visible));
 }
 
 fn move_list(state: &mut State, row: usize) {
