@@ -14,7 +14,10 @@
 //! most [`OVERVIEWS_AT_ONCE`] at a time, rows kept in list order. A simulation without a
 //! report (a draft, a scheduled one) shows "—".
 
-use super::{ListWriter, OutputFormat, Record, RecordWriter, stream_pages, time_text, write_one};
+use super::{
+    ListWriter, OutputFormat, Record, RecordWriter, enum_text, short_time, stream_pages, text,
+    time_text, write_one,
+};
 use crate::graph::Client;
 use crate::graph::cases::Kept;
 use crate::graph::odata::ODataQuery;
@@ -123,19 +126,6 @@ fn percent(v: Option<f64>) -> String {
         Some(p) if p.is_finite() => format!("{p:.1} %"),
         _ => NO_FIGURE.to_owned(),
     }
-}
-
-fn text<T: ToString>(v: Option<T>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
-}
-
-fn enum_text<T: std::fmt::Display>(v: &Option<T>) -> String {
-    super::enum_text(v)
-}
-
-/// To the second, so a timestamp fits its 20 table columns whole.
-fn short_time(t: Option<time::OffsetDateTime>) -> String {
-    time_text(t.map(|t| t.replace_nanosecond(0).unwrap_or(t)))
 }
 
 fn user_cells(u: &Option<SimulationUser>) -> [String; 2] {
