@@ -55,11 +55,11 @@ fn load_list(state: &mut State, force: bool) -> Vec<Command> {
 fn pump_overviews(state: &mut State) -> Vec<Command> {
     let pane = &mut state.sims;
     let mut commands = Vec::new();
-    while pane.overview_in_flight.len() < MAX_OVERVIEWS_IN_FLIGHT {
+    // Leaving the queue is what puts an overview in flight: its fetch stays `Loading`.
+    while pane.overviews_in_flight() < MAX_OVERVIEWS_IN_FLIGHT {
         let Some(id) = pane.overview_queue.pop_front() else {
             break;
         };
-        pane.overview_in_flight.insert(id.clone());
         commands.push(sims(SimsCommand::Overview { id }));
     }
     commands
@@ -353,7 +353,6 @@ pub(crate) fn on_update(state: &mut State, update: SimsUpdate) -> Vec<Command> {
         SimsUpdate::List(result) => on_list(state, result),
         SimsUpdate::Overview { id, result } => {
             let pane = &mut state.sims;
-            pane.overview_in_flight.remove(&id);
             match result {
                 Ok(overview) => {
                     pane.overviews.insert(id.clone(), *overview);
@@ -438,9 +437,10 @@ fn on_list(
                 pane.cursor_id = None;
                 pane.cursor = 0;
             }
+            // Worked out before the queue is emptied: queued ids are `Loading` too.
+            let in_flight = pane.overview_ids_in_flight();
             pane.overview_queue.clear();
-            pane.overview_fetch
-                .retain(|id, _| pane.overview_in_flight.contains(id));
+            pane.overview_fetch.retain(|id, _| in_flight.contains(id));
             pane.refresh_list_order();
             let run: Vec<String> = pane
                 .list_order()
@@ -451,7 +451,7 @@ fn on_list(
                 .collect();
             for id in run {
                 pane.overview_fetch.insert(id.clone(), Fetch::Loading);
-                if !pane.overview_in_flight.contains(&id) {
+                if !in_flight.contains(&id) {
                     pane.overview_queue.push_back(id);
                 }
             }
@@ -471,7 +471,7 @@ fn on_list(
 pub(crate) fn busy(state: &State) -> bool {
     let pane = &state.sims;
     match state.focus {
-        Focus::Sims => pane.list_fetch.is_loading() || !pane.overview_in_flight.is_empty(),
+        Focus::Sims => pane.list_fetch.is_loading() || pane.overviews_in_flight() > 0,
         Focus::Sim => pane.open_fetch().is_loading(),
         Focus::SimTenant => pane.tenant_fetch(pane.tenant_tab).is_loading(),
         _ => false,

@@ -71,7 +71,7 @@ fn the_list_is_read_once_then_two_overviews_at_a_time_for_run_simulations_only()
     );
     // The first two run simulations in list order; never the draft or the scheduled one.
     assert_eq!(cmds, [overview_command(GIFT), overview_command(Q3)]);
-    assert_eq!(s.sims.overview_in_flight.len(), MAX_OVERVIEWS_IN_FLIGHT);
+    assert_eq!(s.sims.overviews_in_flight(), MAX_OVERVIEWS_IN_FLIGHT);
     // Every run row shows "…" while its overview is on its way (asked or waiting); the
     // others have none.
     for id in [GIFT, Q3, HOSTILE, OAUTH] {
@@ -84,7 +84,7 @@ fn the_list_is_read_once_then_two_overviews_at_a_time_for_run_simulations_only()
         update(&mut s, overview_loaded(Q3)),
         [overview_command(HOSTILE)]
     );
-    assert_eq!(s.sims.overview_in_flight.len(), 2);
+    assert_eq!(s.sims.overviews_in_flight(), 2);
     // A failed overview also frees its place; its row shows "—" and the line says why.
     assert_eq!(
         update(&mut s, overview_failed(GIFT, "404 Not Found")),
@@ -94,7 +94,7 @@ fn the_list_is_read_once_then_two_overviews_at_a_time_for_run_simulations_only()
     assert!(message(&s).contains("Gift card lure"), "{}", message(&s));
     assert!(update(&mut s, overview_loaded(HOSTILE)).is_empty());
     assert!(update(&mut s, overview_loaded(OAUTH)).is_empty());
-    assert!(s.sims.overview_in_flight.is_empty());
+    assert_eq!(s.sims.overviews_in_flight(), 0);
     // The rates: Graph's compromisedRate, and ReportedEmail over the resolved targets.
     let q3 = s.sims.compromise_rate(Q3);
     assert!(
@@ -128,7 +128,7 @@ fn a_reload_never_has_more_than_two_overviews_in_flight() {
         update(&mut s, overview_loaded(GIFT)),
         [overview_command(HOSTILE)]
     );
-    assert_eq!(s.sims.overview_in_flight.len(), 2);
+    assert_eq!(s.sims.overviews_in_flight(), 2);
 }
 
 #[test]

@@ -340,10 +340,10 @@ pub struct SimsPane {
     pub overviews: BTreeMap<String, ReportOverview>,
     /// Where each run simulation's overview read stands (absent: never asked).
     pub overview_fetch: BTreeMap<String, Fetch>,
-    /// Overviews waiting their turn, in list order.
+    /// Overviews waiting their turn, in list order. Each is `Loading` in `overview_fetch`
+    /// too, so those asked and not answered yet are the `Loading` ones not queued here
+    /// ([`SimsPane::overviews_in_flight`]).
     pub overview_queue: VecDeque<String>,
-    /// Overviews asked and not answered yet (never more than [`MAX_OVERVIEWS_IN_FLIGHT`]).
-    pub overview_in_flight: BTreeSet<String>,
     pub cursor_id: Option<String>,
     pub cursor: usize,
     pub offset: usize,
@@ -507,6 +507,23 @@ impl SimsPane {
             .values()
             .filter(|f| f.is_loading())
             .count()
+    }
+
+    /// Overviews asked and not answered yet: being read and not waiting their turn (never
+    /// more than [`MAX_OVERVIEWS_IN_FLIGHT`]). Every queued id is also `Loading`.
+    pub fn overviews_in_flight(&self) -> usize {
+        self.overviews_pending()
+            .saturating_sub(self.overview_queue.len())
+    }
+
+    /// The ids of [`SimsPane::overviews_in_flight`].
+    pub fn overview_ids_in_flight(&self) -> BTreeSet<String> {
+        let queued: BTreeSet<&str> = self.overview_queue.iter().map(String::as_str).collect();
+        self.overview_fetch
+            .iter()
+            .filter(|(id, f)| f.is_loading() && !queued.contains(id.as_str()))
+            .map(|(id, _)| id.clone())
+            .collect()
     }
 
     pub fn tenant_fetch(&self, tab: TenantTab) -> &Fetch {
