@@ -375,6 +375,17 @@ pub(crate) fn time_text(t: Option<time::OffsetDateTime>) -> String {
     t.and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default()
 }
 
+/// A timestamp for a table cell: to the second, so it fits its 20 columns whole
+/// (`2026-01-02T03:04:05Z`); CSV and JSON keep Graph's full precision.
+pub(crate) fn short_time(t: Option<time::OffsetDateTime>) -> String {
+    time_text(t.map(|t| t.replace_nanosecond(0).unwrap_or(t)))
+}
+
+/// An optional value as a cell: its text, or empty when absent.
+pub(crate) fn text<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
 /// One table row: each cell sanitised, cut and padded by display width (CJK-safe).
 fn table_line(cells: &[String], columns: &[(&str, usize)]) -> String {
     let mut line = String::new();

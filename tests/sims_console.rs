@@ -7,7 +7,7 @@
 mod support;
 
 use graphsec::app::Action;
-use graphsec::app::sims::{Rate, SimsUpdate, has_run};
+use graphsec::app::sims::{Rate, SimsUpdate};
 use graphsec::emulator::{self, EmulatorConfig};
 use graphsec::graph::{BudgetConfig, Client, ClientConfig, StaticToken};
 use ratatui::crossterm::event::KeyCode;
@@ -39,7 +39,7 @@ async fn an_analyst_reads_a_compromise_rate_and_lists_the_compromised_users() {
     };
     let run: Vec<String> = sims
         .iter()
-        .filter(|s| has_run(s))
+        .filter(|s| s.has_run())
         .map(|s| s.id.clone())
         .collect();
     assert!(run.len() >= 5, "the demo tenant has run simulations");

@@ -619,3 +619,41 @@ async fn the_report_functions_answer_with_and_without_parentheses() {
     assert!(e.controls().requests("GET", Route::SecurityReports) > 2 * 3 * 3);
     e.shutdown().await;
 }
+
+/// The headless list: `table` and `csv` leave the per-user `report` out of the list and
+/// read each run simulation's overview for its rates; `json` and `ndjson` print the
+/// simulations with their `report` as sent and read no overview.
+#[tokio::test]
+async fn the_headless_list_reads_overviews_for_table_and_csv_only() {
+    use graphsec::headless::OutputFormat;
+    let e = emu().await;
+    let c = client(&e);
+    let run = all_sims(&c).await.iter().filter(|s| s.has_run()).count();
+    assert!(run > 2, "the demo has run simulations to read");
+    let overviews = || e.controls().requests("GET", Route::AttackSimulation);
+    for (format, read) in [
+        (OutputFormat::Table, run),
+        (OutputFormat::Csv, run),
+        (OutputFormat::Json, 0),
+        (OutputFormat::Ndjson, 0),
+    ] {
+        let before = overviews();
+        let mut out = Vec::new();
+        let n = graphsec::headless::sims::list_simulations(&c, format, &mut out)
+            .await
+            .expect("list");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert_eq!(overviews() - before, read as u64, "{format:?}");
+        assert!(n > run, "{format:?}");
+        match format {
+            OutputFormat::Json | OutputFormat::Ndjson => {
+                assert!(text.contains("\"simulationUsers\""), "{format:?}: {text}")
+            }
+            _ => {
+                assert!(!text.contains("simulationUsers"), "{format:?}: {text}");
+                assert!(text.contains('%') || format == OutputFormat::Csv, "{text}");
+            }
+        }
+    }
+    e.shutdown().await;
+}

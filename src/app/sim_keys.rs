@@ -6,10 +6,10 @@
 
 use super::command::Command;
 use super::keymap::KeyAction;
+use super::queue::scroll_into_view;
 use super::score::Fetch;
 use super::sims::{
-    MAX_OVERVIEWS_IN_FLIGHT, ReportLayout, Section, SimsCommand, SimsUpdate, TenantTab, has_run,
-    rows, sim_name,
+    MAX_OVERVIEWS_IN_FLIGHT, ReportLayout, Section, SimsCommand, SimsUpdate, TenantTab, sim_name,
 };
 use super::state::{Focus, Overlay, State};
 use crate::sanitize;
@@ -30,6 +30,7 @@ pub(crate) fn open(state: &mut State) -> Vec<Command> {
     }
     state.focus = Focus::Sims;
     state.sims.open = None;
+    state.sims.refresh_user_order();
     relocate(state);
     state.info("Attack simulations, newest launch first (enter opens the report, t the tenant)");
     load_list(state, false)
@@ -54,11 +55,11 @@ fn load_list(state: &mut State, force: bool) -> Vec<Command> {
 fn pump_overviews(state: &mut State) -> Vec<Command> {
     let pane = &mut state.sims;
     let mut commands = Vec::new();
-    while pane.overview_in_flight.len() < MAX_OVERVIEWS_IN_FLIGHT {
+    // Leaving the queue is what puts an overview in flight: its fetch stays `Loading`.
+    while pane.overviews_in_flight() < MAX_OVERVIEWS_IN_FLIGHT {
         let Some(id) = pane.overview_queue.pop_front() else {
             break;
         };
-        pane.overview_in_flight.insert(id.clone());
         commands.push(sims(SimsCommand::Overview { id }));
     }
     commands
@@ -81,15 +82,17 @@ pub(crate) fn report_layout(state: &State) -> ReportLayout {
     ReportLayout::new(
         middle.width,
         middle.height,
-        pane.open_user_rows().len(),
+        pane.user_order().len(),
         pane.open_trainings().len(),
     )
 }
 
-/// Keeps the list cursor on its simulation after the rows changed, or the nearest row.
+/// Works the list's rows out again (the list or the filter may have changed) and keeps
+/// the list cursor on its simulation, or the nearest row.
 pub(crate) fn relocate(state: &mut State) {
-    let rows = rows(&state.sims);
+    state.sims.refresh_list_order();
     let pane = &state.sims;
+    let rows = pane.list_order();
     let found = pane
         .cursor_id
         .as_deref()
@@ -97,33 +100,27 @@ pub(crate) fn relocate(state: &mut State) {
     let row = found
         .unwrap_or(pane.cursor)
         .min(rows.len().saturating_sub(1));
-    place(state, &rows, row);
+    place(state, row);
 }
 
-fn place(state: &mut State, rows: &[usize], row: usize) {
+/// Puts the list cursor on `row` of the worked-out rows.
+fn place(state: &mut State, row: usize) {
     let visible = list_rows(state);
     let pane = &mut state.sims;
+    let rows = pane.list_order();
+    let (id, len) = (rows.get(row).map(|&i| pane.list[i].id.clone()), rows.len());
     pane.cursor = row;
-    pane.cursor_id = rows.get(row).map(|&i| pane.list[i].id.clone());
-    scroll_into_view(row, &mut pane.offset, rows.len(), visible);
+    pane.cursor_id = id;
+    scroll_into_view(row, &mut pane.offset, len, visible);
     state.dirty = true;
 }
 
-fn scroll_into_view(row: usize, offset: &mut usize, len: usize, visible: usize) {
-    if row < *offset {
-        *offset = row;
-    } else if row >= *offset + visible {
-        *offset = row + 1 - visible;
-    }
-    *offset = (*offset).min(len.saturating_sub(visible));
-}
-
 fn move_list(state: &mut State, row: usize) {
-    let rows = rows(&state.sims);
-    if rows.is_empty() {
+    let len = state.sims.list_order().len();
+    if len == 0 {
         return;
     }
-    place(state, &rows, row.min(rows.len() - 1));
+    place(state, row.min(len - 1));
 }
 
 /// Moves the cursor of the report section `j`/`k` work in.
@@ -132,7 +129,7 @@ fn move_report(state: &mut State, row: usize) {
     let pane = &mut state.sims;
     let (len, visible, cursor, offset) = match pane.report.section {
         Section::Users => (
-            pane.open_user_rows().len(),
+            pane.user_order().len(),
             layout.users,
             &mut pane.report.user_cursor,
             &mut pane.report.user_offset,
@@ -187,11 +184,12 @@ fn drill_in(state: &mut State) -> Vec<Command> {
         state.info("No simulation selected");
         return vec![];
     };
-    let (id, name, run) = (sim.id.clone(), sim_name(sim), has_run(sim));
+    let (id, name, run) = (sim.id.clone(), sim_name(sim), sim.has_run());
     if state.sims.open.as_deref() != Some(&id) {
         state.sims.report = super::sims::ReportView::default();
     }
     state.sims.open = Some(id);
+    state.sims.refresh_user_order();
     state.focus = Focus::Sim;
     if !run {
         state.info(format!("{name} has not run yet: no report (esc goes back)"));
@@ -231,6 +229,7 @@ fn back(state: &mut State) {
         Focus::Sim | Focus::SimTenant => {
             state.focus = Focus::Sims;
             state.sims.open = None;
+            state.sims.refresh_user_order();
             relocate(state);
             state.info("Attack simulations");
         }
@@ -296,6 +295,7 @@ pub(crate) fn on_action(state: &mut State, action: KeyAction) -> Option<Vec<Comm
             r.sort = r.sort.next();
             r.section = Section::Users;
             let text = format!("Users sorted by {}", r.sort.label());
+            state.sims.refresh_user_order();
             move_report(state, 0);
             state.info(text);
         }
@@ -308,6 +308,7 @@ pub(crate) fn on_action(state: &mut State, action: KeyAction) -> Option<Vec<Comm
             } else {
                 "Every targeted user"
             };
+            state.sims.refresh_user_order();
             move_report(state, 0);
             state.info(text);
         }
@@ -352,7 +353,6 @@ pub(crate) fn on_update(state: &mut State, update: SimsUpdate) -> Vec<Command> {
         SimsUpdate::List(result) => on_list(state, result),
         SimsUpdate::Overview { id, result } => {
             let pane = &mut state.sims;
-            pane.overview_in_flight.remove(&id);
             match result {
                 Ok(overview) => {
                     pane.overviews.insert(id.clone(), *overview);
@@ -372,6 +372,7 @@ pub(crate) fn on_update(state: &mut State, update: SimsUpdate) -> Vec<Command> {
                 Ok(sim) => {
                     state.sims.reports.insert(id.clone(), *sim);
                     state.sims.report_fetch.insert(id, Fetch::Loaded);
+                    state.sims.refresh_user_order();
                 }
                 Err(e) => {
                     let e = sanitize::line(&e).into_owned();
@@ -436,18 +437,22 @@ fn on_list(
                 pane.cursor_id = None;
                 pane.cursor = 0;
             }
+            // Worked out before the queue is emptied: queued ids are `Loading` too.
+            let in_flight = pane.overview_ids_in_flight();
             pane.overview_queue.clear();
-            pane.overview_fetch
-                .retain(|id, _| pane.overview_in_flight.contains(id));
-            let order = rows(pane);
-            for i in order {
-                let sim = &pane.list[i];
-                if !has_run(sim) {
-                    continue;
-                }
-                pane.overview_fetch.insert(sim.id.clone(), Fetch::Loading);
-                if !pane.overview_in_flight.contains(&sim.id) {
-                    pane.overview_queue.push_back(sim.id.clone());
+            pane.overview_fetch.retain(|id, _| in_flight.contains(id));
+            pane.refresh_list_order();
+            let run: Vec<String> = pane
+                .list_order()
+                .iter()
+                .map(|&i| &pane.list[i])
+                .filter(|s| s.has_run())
+                .map(|s| s.id.clone())
+                .collect();
+            for id in run {
+                pane.overview_fetch.insert(id.clone(), Fetch::Loading);
+                if !in_flight.contains(&id) {
+                    pane.overview_queue.push_back(id);
                 }
             }
             relocate(state);
@@ -466,7 +471,7 @@ fn on_list(
 pub(crate) fn busy(state: &State) -> bool {
     let pane = &state.sims;
     match state.focus {
-        Focus::Sims => pane.list_fetch.is_loading() || !pane.overview_in_flight.is_empty(),
+        Focus::Sims => pane.list_fetch.is_loading() || pane.overviews_in_flight() > 0,
         Focus::Sim => pane.open_fetch().is_loading(),
         Focus::SimTenant => pane.tenant_fetch(pane.tenant_tab).is_loading(),
         _ => false,
@@ -478,9 +483,9 @@ impl State {
     /// its compromise and report rates as the rows draw them.
     pub fn sim_rows(&self) -> Vec<(String, super::sims::Rate, super::sims::Rate)> {
         let pane = &self.sims;
-        rows(pane)
-            .into_iter()
-            .map(|i| {
+        pane.list_order()
+            .iter()
+            .map(|&i| {
                 let id = &pane.list[i].id;
                 (id.clone(), pane.compromise_rate(id), pane.report_rate(id))
             })
@@ -491,9 +496,9 @@ impl State {
     pub fn sim_report_user_ids(&self) -> Vec<String> {
         let users = self.sims.open_users();
         self.sims
-            .open_user_rows()
-            .into_iter()
-            .map(|i| {
+            .user_order()
+            .iter()
+            .map(|&i| {
                 users[i]
                     .simulation_user
                     .as_ref()

@@ -16,20 +16,29 @@ fn message(s: &State) -> &str {
     s.message.as_ref().map_or("", |m| m.text.as_str())
 }
 
+/// The list as drawn: the kept order, checked against one worked out afresh so a
+/// change that forgot to refresh it fails here.
 fn listed_ids(s: &State) -> Vec<String> {
-    rows(&s.sims)
-        .into_iter()
-        .map(|i| s.sims.list[i].id.clone())
+    assert_eq!(s.sims.list_order(), rows(&s.sims), "stale list order");
+    s.sims
+        .list_order()
+        .iter()
+        .map(|&i| s.sims.list[i].id.clone())
         .collect()
 }
 
-/// The open report's users as the table lists them.
+/// The open report's users as the table lists them (the kept order, checked the same way).
 fn user_names(s: &State) -> Vec<String> {
     let users = s.sims.open_users();
+    assert_eq!(
+        s.sims.user_order(),
+        s.sims.open_user_rows(),
+        "stale user order"
+    );
     s.sims
-        .open_user_rows()
-        .into_iter()
-        .map(|i| {
+        .user_order()
+        .iter()
+        .map(|&i| {
             users[i]
                 .user_name()
                 .split(' ')
@@ -62,7 +71,7 @@ fn the_list_is_read_once_then_two_overviews_at_a_time_for_run_simulations_only()
     );
     // The first two run simulations in list order; never the draft or the scheduled one.
     assert_eq!(cmds, [overview_command(GIFT), overview_command(Q3)]);
-    assert_eq!(s.sims.overview_in_flight.len(), MAX_OVERVIEWS_IN_FLIGHT);
+    assert_eq!(s.sims.overviews_in_flight(), MAX_OVERVIEWS_IN_FLIGHT);
     // Every run row shows "…" while its overview is on its way (asked or waiting); the
     // others have none.
     for id in [GIFT, Q3, HOSTILE, OAUTH] {
@@ -75,7 +84,7 @@ fn the_list_is_read_once_then_two_overviews_at_a_time_for_run_simulations_only()
         update(&mut s, overview_loaded(Q3)),
         [overview_command(HOSTILE)]
     );
-    assert_eq!(s.sims.overview_in_flight.len(), 2);
+    assert_eq!(s.sims.overviews_in_flight(), 2);
     // A failed overview also frees its place; its row shows "—" and the line says why.
     assert_eq!(
         update(&mut s, overview_failed(GIFT, "404 Not Found")),
@@ -85,7 +94,7 @@ fn the_list_is_read_once_then_two_overviews_at_a_time_for_run_simulations_only()
     assert!(message(&s).contains("Gift card lure"), "{}", message(&s));
     assert!(update(&mut s, overview_loaded(HOSTILE)).is_empty());
     assert!(update(&mut s, overview_loaded(OAUTH)).is_empty());
-    assert!(s.sims.overview_in_flight.is_empty());
+    assert_eq!(s.sims.overviews_in_flight(), 0);
     // The rates: Graph's compromisedRate, and ReportedEmail over the resolved targets.
     let q3 = s.sims.compromise_rate(Q3);
     assert!(
@@ -119,7 +128,7 @@ fn a_reload_never_has_more_than_two_overviews_in_flight() {
         update(&mut s, overview_loaded(GIFT)),
         [overview_command(HOSTILE)]
     );
-    assert_eq!(s.sims.overview_in_flight.len(), 2);
+    assert_eq!(s.sims.overviews_in_flight(), 2);
 }
 
 #[test]
@@ -365,4 +374,19 @@ fn the_sims_keys_are_in_the_help() {
 
 fn s() -> State {
     State::new(session(), NOW)
+}
+
+#[test]
+fn huge_training_counts_sort_without_overflow() {
+    use crate::graph::sims::UserSimulationDetails;
+    // "1e30" and "-1e30" read as i64::MAX and i64::MIN; their difference must saturate.
+    let users: Vec<UserSimulationDetails> = serde_json::from_str(
+        r#"[{"simulationUser":{"email":"a@x"},"assignedTrainingsCount":1,"completedTrainingsCount":0},
+            {"simulationUser":{"email":"b@x"},"assignedTrainingsCount":"1e30","completedTrainingsCount":"-1e30"}]"#,
+    )
+    .unwrap();
+    assert_eq!(
+        super::sims::user_rows(&users, UserSort::Trainings, false),
+        [1, 0]
+    );
 }

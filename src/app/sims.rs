@@ -7,11 +7,11 @@
 use super::score::Fetch;
 use crate::graph::cases::Kept;
 use crate::graph::sims::{
-    RepeatOffender, ReportOverview, Simulation, SimulationStatus, SimulationUserCoverage,
-    TrainingStatus, TrainingUserCoverage, UserSimulationDetails,
+    RepeatOffender, ReportOverview, Simulation, SimulationUserCoverage, TrainingStatus,
+    TrainingUserCoverage, UserSimulationDetails,
 };
 use crate::sanitize;
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Report overviews read at once at most: one per run simulation would otherwise fan out
@@ -45,16 +45,6 @@ pub enum SimsUpdate {
         result: Result<Box<Kept<Simulation>>, String>,
     },
     Tenant(Result<TenantRows, (TenantTab, String)>),
-}
-
-/// A simulation that has run has a report; draft and scheduled ones have none, so their
-/// overview is not asked for. Without a status, a launch date says it ran.
-pub fn has_run(s: &Simulation) -> bool {
-    match &s.status {
-        Some(SimulationStatus::Draft | SimulationStatus::Scheduled) => false,
-        Some(_) => true,
-        None => s.launched.is_some(),
-    }
 }
 
 /// A simulation's name for display (its id when Graph sent none), sanitised.
@@ -104,10 +94,13 @@ pub fn outcome(u: &UserSimulationDetails) -> Outcome {
     if u.compromised() {
         return Outcome::Compromised;
     }
+    // Compared in place: lowercasing each event name allocated per user per sort step.
     let clicked = u.simulation_events.iter().any(|e| {
-        e.event_name
-            .as_deref()
-            .is_some_and(|n| n.to_ascii_lowercase().contains("click"))
+        e.event_name.as_deref().is_some_and(|n| {
+            n.as_bytes()
+                .windows(5)
+                .any(|w| w.eq_ignore_ascii_case(b"click"))
+        })
     });
     if clicked {
         Outcome::Clicked
@@ -151,15 +144,12 @@ impl UserSort {
     }
 }
 
-/// Trainings a user still has to complete.
+/// Trainings a user still has to complete. Saturating: a count like `"1e30"` reads as
+/// `i64::MAX` (`lenient::int`), and a plain subtraction would overflow on it.
 fn to_do(u: &UserSimulationDetails) -> i64 {
-    u.assigned_trainings_count.unwrap_or(0) - u.completed_trainings_count.unwrap_or(0)
-}
-
-fn by_name(a: &UserSimulationDetails, b: &UserSimulationDetails) -> Ordering {
-    a.user_name()
-        .to_lowercase()
-        .cmp(&b.user_name().to_lowercase())
+    u.assigned_trainings_count
+        .unwrap_or(0)
+        .saturating_sub(u.completed_trainings_count.unwrap_or(0))
 }
 
 /// Indices into `users` in `sort` order, only the compromised with `compromised_only`.
@@ -171,21 +161,19 @@ pub fn user_rows(
     let mut rows: Vec<usize> = (0..users.len())
         .filter(|&i| !compromised_only || users[i].compromised())
         .collect();
-    rows.sort_by(|&a, &b| {
-        let (ua, ub) = (&users[a], &users[b]);
-        let first = match sort {
-            UserSort::Outcome => outcome(ua).cmp(&outcome(ub)),
-            UserSort::Name => Ordering::Equal,
+    // One key per user (the outcome and the lowercased name are worked out once, not at
+    // every comparison): the sort's own figure, then the name.
+    rows.sort_by_cached_key(|&i| {
+        let u = &users[i];
+        let first: (i128, Option<time::OffsetDateTime>) = match sort {
+            UserSort::Outcome => (outcome(u) as i128, None),
+            UserSort::Name => (0, None),
             // `None` after every time.
-            UserSort::Reported => match (ua.reported, ub.reported) {
-                (Some(x), Some(y)) => x.cmp(&y),
-                (Some(_), None) => Ordering::Less,
-                (None, Some(_)) => Ordering::Greater,
-                (None, None) => Ordering::Equal,
-            },
-            UserSort::Trainings => to_do(ub).cmp(&to_do(ua)),
+            UserSort::Reported => (i128::from(u.reported.is_none()), u.reported),
+            // Most to do first; i128 so negating i64::MIN cannot overflow.
+            UserSort::Trainings => (-i128::from(to_do(u)), None),
         };
-        first.then_with(|| by_name(ua, ub))
+        (first, u.user_name().to_lowercase())
     });
     rows
 }
@@ -352,10 +340,10 @@ pub struct SimsPane {
     pub overviews: BTreeMap<String, ReportOverview>,
     /// Where each run simulation's overview read stands (absent: never asked).
     pub overview_fetch: BTreeMap<String, Fetch>,
-    /// Overviews waiting their turn, in list order.
+    /// Overviews waiting their turn, in list order. Each is `Loading` in `overview_fetch`
+    /// too, so those asked and not answered yet are the `Loading` ones not queued here
+    /// ([`SimsPane::overviews_in_flight`]).
     pub overview_queue: VecDeque<String>,
-    /// Overviews asked and not answered yet (never more than [`MAX_OVERVIEWS_IN_FLIGHT`]).
-    pub overview_in_flight: BTreeSet<String>,
     pub cursor_id: Option<String>,
     pub cursor: usize,
     pub offset: usize,
@@ -371,6 +359,12 @@ pub struct SimsPane {
     pub tenant_fetch: BTreeMap<TenantTab, Fetch>,
     pub tenant_cursor: usize,
     pub tenant_offset: usize,
+    /// [`rows`] as last worked out: drawing and keys read it instead of filtering and
+    /// sorting again every frame. Kept by [`SimsPane::refresh_list_order`].
+    list_order: Vec<usize>,
+    /// [`SimsPane::open_user_rows`] as last worked out, for the same reason. Kept by
+    /// [`SimsPane::refresh_user_order`].
+    user_order: Vec<usize>,
 }
 
 /// Case-insensitive substring match on the name, technique and status (and the id).
@@ -398,15 +392,15 @@ pub fn rows(pane: &SimsPane) -> Vec<usize> {
         .filter(|(_, s)| needle.is_empty() || matches(s, &needle))
         .map(|(i, _)| i)
         .collect();
-    rows.sort_by(|&a, &b| {
-        let (sa, sb) = (&pane.list[a], &pane.list[b]);
-        let launch = match (sa.launched, sb.launched) {
-            (Some(x), Some(y)) => y.cmp(&x),
-            (None, Some(_)) => Ordering::Greater,
-            (Some(_), None) => Ordering::Less,
-            (None, None) => sb.created.cmp(&sa.created),
+    // One key per simulation (its sanitised name is worked out once, not at every
+    // comparison): launched before not launched, each newest first, then the name.
+    rows.sort_by_cached_key(|&i| {
+        let s = &pane.list[i];
+        let when = match s.launched {
+            Some(t) => (false, Reverse(Some(t))),
+            None => (true, Reverse(s.created)),
         };
-        launch.then_with(|| sim_name(sa).cmp(&sim_name(sb)))
+        (when, sim_name(s))
     });
     rows
 }
@@ -449,7 +443,29 @@ impl SimsPane {
             .or_else(|| self.overviews.get(id))
     }
 
-    /// The rows of the open report's users table, in the chosen order.
+    /// The list's rows as last worked out (the list or the filter changed since only if
+    /// [`SimsPane::refresh_list_order`] was not called).
+    pub fn list_order(&self) -> &[usize] {
+        &self.list_order
+    }
+
+    /// Works the list's rows out again: after the list or the filter changed.
+    pub fn refresh_list_order(&mut self) {
+        self.list_order = rows(self);
+    }
+
+    /// The open report's users table rows as last worked out.
+    pub fn user_order(&self) -> &[usize] {
+        &self.user_order
+    }
+
+    /// Works the open report's users table out again: after the open simulation, its
+    /// report, the user sort or the compromised-only switch changed.
+    pub fn refresh_user_order(&mut self) {
+        self.user_order = self.open_user_rows();
+    }
+
+    /// The rows of the open report's users table, in the chosen order, worked out now.
     pub fn open_user_rows(&self) -> Vec<usize> {
         user_rows(
             self.open_users(),
@@ -491,6 +507,23 @@ impl SimsPane {
             .values()
             .filter(|f| f.is_loading())
             .count()
+    }
+
+    /// Overviews asked and not answered yet: being read and not waiting their turn (never
+    /// more than [`MAX_OVERVIEWS_IN_FLIGHT`]). Every queued id is also `Loading`.
+    pub fn overviews_in_flight(&self) -> usize {
+        self.overviews_pending()
+            .saturating_sub(self.overview_queue.len())
+    }
+
+    /// The ids of [`SimsPane::overviews_in_flight`].
+    pub fn overview_ids_in_flight(&self) -> BTreeSet<String> {
+        let queued: BTreeSet<&str> = self.overview_queue.iter().map(String::as_str).collect();
+        self.overview_fetch
+            .iter()
+            .filter(|(id, f)| f.is_loading() && !queued.contains(id.as_str()))
+            .map(|(id, _)| id.clone())
+            .collect()
     }
 
     pub fn tenant_fetch(&self, tab: TenantTab) -> &Fetch {

@@ -234,6 +234,22 @@ pub struct Simulation {
     pub report: Option<SimulationReport>,
 }
 
+impl Simulation {
+    /// Whether this simulation has run, so a report is to be expected. The one rule for
+    /// every caller (the pane and the headless list): a draft or scheduled simulation has
+    /// not run; any other status (running, finished, cancelled, or one Graph adds later)
+    /// has; without a status, a launch time in the past says it ran.
+    pub fn has_run(&self) -> bool {
+        match &self.status {
+            Some(SimulationStatus::Draft | SimulationStatus::Scheduled) => false,
+            Some(_) => true,
+            None => self
+                .launched
+                .is_some_and(|t| t <= OffsetDateTime::now_utc()),
+        }
+    }
+}
+
 /// `graph.simulationReport`.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -293,9 +309,14 @@ impl ReportOverview {
             .training_events_content
             .as_ref()?
             .assigned_trainings_infos;
-        let assigned: i64 = infos.iter().filter_map(|t| t.assigned_user_count).sum();
-        let completed: i64 = infos.iter().filter_map(|t| t.completed_user_count).sum();
-        (assigned > 0).then(|| completed as f64 * 100.0 / assigned as f64)
+        // Summed as f64: a count like `"1e30"` reads as `i64::MAX` (`lenient::int`), and an
+        // i64 sum of two of them would overflow.
+        let sum = |count: fn(&AssignedTrainingInfo) -> Option<i64>| -> f64 {
+            infos.iter().filter_map(count).map(|n| n as f64).sum()
+        };
+        let assigned = sum(|t| t.assigned_user_count);
+        let completed = sum(|t| t.completed_user_count);
+        (assigned > 0.0).then(|| completed * 100.0 / assigned)
     }
 }
 
@@ -632,6 +653,35 @@ mod tests {
         assert_eq!(o.report_rate(), Some(25.0));
         assert_eq!(o.training_completion_rate(), Some(75.0));
         assert_eq!(o.event_count("reportedemail"), Some(1));
+    }
+
+    #[test]
+    fn huge_counts_do_not_overflow_the_training_rate() {
+        let o = parse_overview(
+            r#"{"trainingEventsContent":{"assignedTrainingsInfos":[
+                {"assignedUserCount":"1e30","completedUserCount":"1e30"},
+                {"assignedUserCount":"1e30","completedUserCount":0}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(o.training_completion_rate(), Some(50.0));
+    }
+
+    #[test]
+    fn has_run_follows_the_status_then_a_past_launch() {
+        let sim = |json: &str| serde_json::from_str::<Simulation>(json).unwrap();
+        assert!(
+            !sim(r#"{"id":"s","status":"draft","launchDateTime":"2020-01-01T00:00:00Z"}"#)
+                .has_run()
+        );
+        assert!(!sim(r#"{"id":"s","status":"scheduled"}"#).has_run());
+        assert!(sim(r#"{"id":"s","status":"succeeded"}"#).has_run());
+        assert!(
+            sim(r#"{"id":"s","status":"paused"}"#).has_run(),
+            "an unknown status"
+        );
+        assert!(sim(r#"{"id":"s","launchDateTime":"2020-01-01T00:00:00Z"}"#).has_run());
+        assert!(!sim(r#"{"id":"s","launchDateTime":"9999-01-01T00:00:00Z"}"#).has_run());
+        assert!(!sim(r#"{"id":"s"}"#).has_run());
     }
 
     #[test]

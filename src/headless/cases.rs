@@ -3,7 +3,10 @@
 //! rules as the other lists. `json` and `ndjson` carry each object exactly as Graph sent it;
 //! `table` and `csv` show the fields a script or an analyst looks for first.
 
-use super::{OutputFormat, Record, RecordWriter, stream_pages, time_text, write_one};
+use super::{
+    OutputFormat, Record, RecordWriter, enum_text, short_time, stream_pages, text, time_text,
+    write_one,
+};
 use crate::graph::Client;
 use crate::graph::cases::{CaseOperation, EdiscoveryCase, EdiscoverySearch, Kept};
 use crate::graph::odata::ODataQuery;
@@ -124,20 +127,6 @@ pub fn write_operation(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     write_one(op, format, out)
-}
-
-fn text<T: ToString>(v: Option<T>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
-}
-
-fn enum_text<T: std::fmt::Display>(v: &Option<T>) -> String {
-    super::enum_text(v)
-}
-
-/// A timestamp for a table cell: to the second, so it fits its 20 columns whole
-/// (`2026-01-02T03:04:05Z`); CSV and JSON keep Graph's full precision.
-fn short_time(t: Option<time::OffsetDateTime>) -> String {
-    time_text(t.map(|t| t.replace_nanosecond(0).unwrap_or(t)))
 }
 
 fn who(set: &Option<crate::graph::cases::IdentitySet>) -> String {

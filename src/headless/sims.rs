@@ -7,30 +7,38 @@
 //! string through the sanitiser like every other list (simulation names and descriptions
 //! are written by whoever set the simulation up, so they are untrusted too).
 //!
-//! The list asks for `report` with `$select` so each row's rates come from the
-//! simulation's own overview in the same request; a simulation that has run but whose
-//! report did not come with the list is read once more through the beta overview. A
-//! simulation without a report (a draft, a scheduled one) shows "—".
+//! `json` and `ndjson` print each simulation as Graph sent it with its `report`, so for
+//! them the list asks for `report` with `$select`. `table` and `csv` print two rates per
+//! simulation and no per-user line, so they leave `report` out (it carries every targeted
+//! user of every simulation) and read each run simulation's beta overview instead, at
+//! most [`OVERVIEWS_AT_ONCE`] at a time, rows kept in list order. A simulation without a
+//! report (a draft, a scheduled one) shows "—".
 
-use super::{ListWriter, OutputFormat, Record, RecordWriter, stream_pages, time_text, write_one};
+use super::{
+    ListWriter, OutputFormat, Record, RecordWriter, enum_text, short_time, stream_pages, text,
+    time_text, write_one,
+};
 use crate::graph::Client;
 use crate::graph::cases::Kept;
 use crate::graph::odata::ODataQuery;
 use crate::graph::sims::{
-    RepeatOffender, ReportOverview, Simulation, SimulationStatus, SimulationUser,
-    SimulationUserCoverage, Training, TrainingStatus, TrainingUserCoverage, UserSimulationDetails,
-    overview_of,
+    RepeatOffender, ReportOverview, Simulation, SimulationUser, SimulationUserCoverage, Training,
+    TrainingStatus, TrainingUserCoverage, UserSimulationDetails, overview_of,
 };
 use crate::sanitize;
 use futures_util::StreamExt;
+use serde::Deserialize;
 use std::io::{self, Write};
 
 /// What a cell shows when a simulation has no report (or a rate has no denominator).
 pub const NO_FIGURE: &str = "—";
 
-/// Properties the list asks for: everything the table, CSV and JSON need, and `report`,
-/// which Graph leaves out of list items unless it is selected.
-const LIST_SELECT: [&str; 17] = [
+/// Overviews the `table`/`csv` list reads at once: enough to overlap the round trips,
+/// few enough not to hammer a throttled tenant (the pane keeps the same bound).
+const OVERVIEWS_AT_ONCE: usize = 2;
+
+/// Properties the `table`/`csv` list asks for: everything they print but the rates.
+const LIST_SELECT: [&str; 16] = [
     "id",
     "displayName",
     "description",
@@ -47,7 +55,6 @@ const LIST_SELECT: [&str; 17] = [
     "automationId",
     "payloadDeliveryPlatform",
     "durationInDays",
-    "report",
 ];
 
 /// A simulation with the overview its rates come from.
@@ -56,20 +63,12 @@ pub struct SimulationRow {
     pub overview: Option<ReportOverview>,
 }
 
-/// Whether a simulation in this status has run, so a report is to be expected.
-fn has_run(status: &Option<SimulationStatus>) -> bool {
-    !matches!(
-        status,
-        None | Some(SimulationStatus::Draft) | Some(SimulationStatus::Scheduled)
-    )
-}
-
-/// The row for one listed simulation: its overview from the list, or read on its own when
-/// the list did not carry it. A failed overview read leaves the rates blank rather than
-/// failing the listing.
-async fn row(client: &Client, sim: Kept<Simulation>) -> SimulationRow {
+/// The row for one listed simulation: its overview from the list, or, with
+/// `read_overview`, read on its own when the list did not carry it. A failed overview read
+/// leaves the rates blank rather than failing the listing.
+async fn row(client: &Client, sim: Kept<Simulation>, read_overview: bool) -> SimulationRow {
     let mut overview = overview_of(&sim).cloned();
-    if overview.is_none() && has_run(&sim.status) {
+    if read_overview && overview.is_none() && sim.has_run() {
         match client.get_simulation_overview(&sim.id).await {
             Ok(o) => overview = Some(o),
             Err(e) => tracing::warn!(simulation = %sim.id, error = %e, "no overview for the list"),
@@ -84,7 +83,14 @@ pub async fn list_simulations(
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> anyhow::Result<usize> {
-    let query = ODataQuery::new().select(LIST_SELECT);
+    // JSON prints each simulation as sent, report included; the rates the table and CSV
+    // print come from the overviews, which are far smaller than whole reports.
+    let raw = matches!(format, OutputFormat::Json | OutputFormat::Ndjson);
+    let query = if raw {
+        ODataQuery::new().select(LIST_SELECT.into_iter().chain(["report"]))
+    } else {
+        ODataQuery::new().select(LIST_SELECT)
+    };
     let mut writer = RecordWriter::<SimulationRow>::new(format, out);
     let mut pages = std::pin::pin!(client.list_simulations(&query));
     writer.begin()?;
@@ -92,8 +98,12 @@ pub async fn list_simulations(
     while let Some(page) = pages.next().await {
         let page = page?;
         skipped += page.skipped;
-        for sim in page.items {
-            writer.item(&row(client, sim).await)?;
+        // `buffered` keeps list order while up to OVERVIEWS_AT_ONCE reads overlap.
+        let mut rows = futures_util::stream::iter(page.items)
+            .map(|sim| row(client, sim, !raw))
+            .buffered(OVERVIEWS_AT_ONCE);
+        while let Some(r) = rows.next().await {
+            writer.item(&r)?;
         }
     }
     writer.end()?;
@@ -108,7 +118,7 @@ pub async fn write_simulation(
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    write_one(&row(client, sim).await, format, out)
+    write_one(&row(client, sim, true).await, format, out)
 }
 
 fn percent(v: Option<f64>) -> String {
@@ -116,19 +126,6 @@ fn percent(v: Option<f64>) -> String {
         Some(p) if p.is_finite() => format!("{p:.1} %"),
         _ => NO_FIGURE.to_owned(),
     }
-}
-
-fn text<T: ToString>(v: Option<T>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
-}
-
-fn enum_text<T: std::fmt::Display>(v: &Option<T>) -> String {
-    super::enum_text(v)
-}
-
-/// To the second, so a timestamp fits its 20 table columns whole.
-fn short_time(t: Option<time::OffsetDateTime>) -> String {
-    time_text(t.map(|t| t.replace_nanosecond(0).unwrap_or(t)))
 }
 
 fn user_cells(u: &Option<SimulationUser>) -> [String; 2] {
@@ -330,11 +327,7 @@ pub fn write_report(
             sanitize::line(&enum_text(&sim.status))
         );
     };
-    let raw_users: Vec<String> = raw_report
-        .get("simulationUsers")
-        .and_then(|v| v.as_array())
-        .map(|a| a.iter().map(|v| v.to_string()).collect())
-        .unwrap_or_default();
+    let users = report_users(&raw_report);
     match format {
         OutputFormat::Json => {
             writeln!(out, "{}", sanitize::json_text(&raw_report.to_string()))?;
@@ -352,8 +345,7 @@ pub fn write_report(
             }
             let mut writer = RecordWriter::<UserRow<'_>>::new(format, out);
             writer.begin()?;
-            for (i, u) in report.simulation_users.iter().enumerate() {
-                let raw = raw_users.get(i).map_or("{}", String::as_str);
+            for (u, raw) in &users {
                 writer.item(&UserRow(u, raw))?;
             }
             writer.end()?;
@@ -361,6 +353,26 @@ pub fn write_report(
     }
     out.flush()?;
     Ok(())
+}
+
+/// Each readable per-user result of a raw `report` with its own raw text. The typed
+/// `simulationUsers` drops unreadable elements (`lenient::list`), so pairing it with the raw
+/// array by index would give every user after a dropped one the wrong raw object; reading
+/// each raw element in place keeps the two together and skips a bad one for both. Same
+/// shapes as `lenient::list`: an object where the array belongs counts as one element.
+fn report_users(raw_report: &serde_json::Value) -> Vec<(UserSimulationDetails, String)> {
+    let elements: &[serde_json::Value] = match raw_report.get("simulationUsers") {
+        Some(serde_json::Value::Array(a)) => a,
+        Some(obj @ serde_json::Value::Object(_)) => std::slice::from_ref(obj),
+        _ => &[],
+    };
+    elements
+        .iter()
+        .filter_map(|v| {
+            let user = UserSimulationDetails::deserialize(v).ok()?;
+            Some((user, v.to_string()))
+        })
+        .collect()
 }
 
 /// The `report` object of a simulation exactly as Graph sent it, if any.
@@ -633,6 +645,30 @@ mod tests {
         assert_eq!(percent(Some(16.666_666)), "16.7 %");
         assert_eq!(percent(None), NO_FIGURE);
         assert_eq!(percent(Some(f64::NAN)), NO_FIGURE);
+    }
+
+    #[test]
+    fn ndjson_report_lines_keep_each_user_with_its_own_raw_object() {
+        let sim = Kept::<Simulation>::from_json(
+            r#"{"id":"s","status":"succeeded","report":{"overview":null,"simulationUsers":[
+                {"simulationUser":{"email":"a@x"},"isCompromised":true},
+                null,
+                {"simulationUser":{"email":"b@x"},"isCompromised":false}]}}"#,
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        write_report(&sim, OutputFormat::Ndjson, &mut out).unwrap();
+        let lines: Vec<serde_json::Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let emails: Vec<&str> = lines
+            .iter()
+            .map(|l| l["simulationUser"]["email"].as_str().unwrap())
+            .collect();
+        assert_eq!(emails, ["a@x", "b@x"]);
+        assert_eq!(lines[1]["isCompromised"], false);
     }
 
     #[test]

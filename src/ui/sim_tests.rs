@@ -186,3 +186,12 @@ fn sim_hostile_strings_are_drawn_safely() {
         assert!(text.contains("hidden"), "{text}");
     }
 }
+
+#[test]
+fn huge_training_counts_give_a_percent_not_an_overflow() {
+    use super::sims::done_percent;
+    assert_eq!(done_percent(Some(i64::MAX), Some(i64::MAX)), Some(100));
+    assert_eq!(done_percent(Some(i64::MAX), Some(i64::MAX / 2)), Some(49));
+    assert_eq!(done_percent(Some(4), Some(1)), Some(25));
+    assert_eq!(done_percent(Some(0), Some(1)), None);
+}

@@ -10,8 +10,8 @@ use crate::app::format;
 use crate::app::keymap::KeyAction;
 use crate::app::score::Fetch;
 use crate::app::sims::{
-    ReportLayout, Section, SimsPane, TenantRows, TenantTab, WIDE, has_run, offender_rows, outcome,
-    overdue, rate_text, rows, sim_name,
+    ReportLayout, Section, SimsPane, TenantRows, TenantTab, WIDE, offender_rows, outcome, overdue,
+    rate_text, sim_name,
 };
 use crate::app::{Focus, SIM_LIST_TOP, State, TENANT_TOP};
 use crate::graph::sims::{AttackTechnique, SimulationUser, UserSimulationDetails};
@@ -211,7 +211,7 @@ pub(super) fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect
 
 fn render_list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let pane = &state.sims;
-    let rows = rows(pane);
+    let rows = pane.list_order();
     let width = area.width;
     let wide = width >= WIDE;
     let date = if wide { 16 } else { 10 };
@@ -273,7 +273,7 @@ fn render_list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             }
             cells.push(rate_text(pane.compromise_rate(&s.id)));
             cells.push(rate_text(pane.report_rate(&s.id)));
-            let style = (!has_run(s)).then(|| theme.dim());
+            let style = (!s.has_run()).then(|| theme.dim());
             (cells, style)
         },
     );
@@ -301,7 +301,7 @@ fn render_report(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         return;
     };
     let users = pane.open_users();
-    let user_rows = pane.open_user_rows();
+    let user_rows = pane.user_order();
     let trainings = pane.open_trainings();
     let layout = ReportLayout::new(area.width, area.height, user_rows.len(), trainings.len());
     let wide = area.width >= WIDE;
@@ -351,7 +351,7 @@ fn render_report(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         None => match pane.open_fetch() {
             Fetch::Loading => " Reading the report…".to_owned(),
             Fetch::Failed(e) => format!(" Could not read the report: {e}"),
-            _ if !has_run(sim) => " Not run yet: no report".to_owned(),
+            _ if !sim.has_run() => " Not run yet: no report".to_owned(),
             _ => " No overview in the report".to_owned(),
         },
     };
@@ -423,7 +423,7 @@ fn render_report(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             frame,
             Rect::new(rest.x, rest.y + 1, rest.width, uh),
             users,
-            &user_rows,
+            user_rows,
             r.section == Section::Users,
         );
         let ty = rest.y + 1 + uh;
@@ -465,7 +465,7 @@ fn render_report(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             rest.height.saturating_sub(1),
         );
         match r.section {
-            Section::Users => users_table(state, theme, frame, body, users, &user_rows, true),
+            Section::Users => users_table(state, theme, frame, body, users, user_rows, true),
             Section::Trainings => trainings_table(state, theme, frame, body, true),
         }
     }
@@ -502,7 +502,7 @@ fn users_table(
         table(theme, frame, area, &cols, 0, 0, 0, focused, |_| {
             (vec![], None)
         });
-        let run = pane.open_sim().is_some_and(|s| has_run(s));
+        let run = pane.open_sim().is_some_and(|s| s.has_run());
         let text = match pane.open_fetch() {
             _ if !run => "Not run yet: no per-user results".to_owned(),
             Fetch::Loading | Fetch::NotAsked if users.is_empty() => {
@@ -558,6 +558,19 @@ fn users_table(
     );
 }
 
+/// Percent of a training's assigned users who completed it, `None` without any assigned.
+/// Worked in i128: a count like `"1e30"` reads as `i64::MAX` (`lenient::int`), and
+/// `completed * 100` would overflow an i64.
+pub(super) fn done_percent(assigned: Option<i64>, completed: Option<i64>) -> Option<u8> {
+    match (assigned, completed) {
+        (Some(a), Some(c)) if a > 0 => {
+            let (a, c) = (i128::from(a), i128::from(c.clamp(0, a)));
+            u8::try_from(c * 100 / a).ok()
+        }
+        _ => None,
+    }
+}
+
 fn trainings_table(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, focused: bool) {
     let pane = &state.sims;
     let list = pane.open_trainings();
@@ -599,10 +612,7 @@ fn trainings_table(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, 
         |i| {
             let t = &list[i];
             let (a, c) = (t.assigned_user_count, t.completed_user_count);
-            let percent = match (a, c) {
-                (Some(a), Some(c)) if a > 0 => Some((c.clamp(0, a) * 100 / a) as u8),
-                _ => None,
-            };
+            let percent = done_percent(a, c);
             (
                 vec![
                     sanitize::opt_line(t.display_name.as_deref()).into_owned(),
@@ -788,7 +798,7 @@ pub(super) fn top(state: &State, theme: &Theme, typing: bool, room: usize) -> Ve
             spans.push(Span::styled("tenant", theme.bold()));
         }
         _ => {
-            let shown = rows(pane).len();
+            let shown = pane.list_order().len();
             let all = pane.list.len();
             let count = if shown == all {
                 format::count(all)
@@ -842,7 +852,7 @@ pub(super) fn status(state: &State, theme: &Theme, spin: &str) -> Vec<Span<'stat
             }
         }
         _ => {
-            let shown = rows(pane).len();
+            let shown = pane.list_order().len();
             let all = pane.list.len();
             let text = if shown == all {
                 format!(" {} simulations", format::count(all))
@@ -874,7 +884,11 @@ pub(super) fn status(state: &State, theme: &Theme, spin: &str) -> Vec<Span<'stat
 /// The filter line's counts: (query, shown, all).
 pub(super) fn filter_counts(state: &State) -> (&str, usize, usize) {
     let pane = &state.sims;
-    (pane.filter.as_str(), rows(pane).len(), pane.list.len())
+    (
+        pane.filter.as_str(),
+        pane.list_order().len(),
+        pane.list.len(),
+    )
 }
 
 /// The key hints of these views, most useful first.

@@ -2,13 +2,11 @@
 //! [`Action::Sims`]. How many run at once is the pane's decision (it asks for at most two
 //! report overviews at a time), so nothing is queued here.
 
+use super::cases::all;
 use crate::app::Action;
 use crate::app::sims::{SimsCommand, SimsUpdate, TenantRows, TenantTab};
 use crate::graph::Client;
-use crate::graph::GraphError;
-use crate::graph::models::Page;
 use crate::graph::odata::ODataQuery;
-use futures_util::{Stream, StreamExt};
 use tokio::sync::mpsc;
 
 /// Page size for the simulation list and the tenant reports: few requests for a tenant's
@@ -76,15 +74,4 @@ fn logged<T>(what: &str, result: Result<T, String>) -> Result<T, String> {
         tracing::warn!(error = %e, what, "simulation read failed");
     }
     result
-}
-
-/// Every item of every page, or the first failure as a line for the analyst.
-async fn all<T>(
-    mut pages: impl Stream<Item = Result<Page<T>, GraphError>> + Unpin,
-) -> Result<Vec<T>, String> {
-    let mut items = Vec::new();
-    while let Some(page) = pages.next().await {
-        items.extend(page.map_err(|e| e.to_string())?.items);
-    }
-    Ok(items)
 }
