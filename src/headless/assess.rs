@@ -65,7 +65,7 @@ pub fn write_assessment(
             out,
             "{:<12}  {:<20}  {}",
             sanitize::line(&kind),
-            short_time(r.created),
+            super::short_time(r.created),
             sanitize::line(r.message.as_deref().unwrap_or(""))
         )?;
     }
@@ -73,10 +73,6 @@ pub fn write_assessment(
 }
 
 /// A timestamp for a table cell, to the second.
-fn short_time(t: Option<time::OffsetDateTime>) -> String {
-    time_text(t.map(|t| t.replace_nanosecond(0).unwrap_or(t)))
-}
-
 /// The request kind's label, or what Graph said when the kind cannot be told.
 fn kind(a: &ThreatAssessmentRequest) -> String {
     match a.kind() {
@@ -126,7 +122,7 @@ impl Record for Kept<ThreatAssessmentRequest> {
             kind(self),
             super::enum_text(&self.category),
             super::enum_text(&self.status),
-            short_time(self.created),
+            super::short_time(self.created),
             verdicts(self),
             self.subject().to_owned(),
         ]

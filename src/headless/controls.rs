@@ -39,10 +39,6 @@ fn current_state(p: &SecureScoreControlProfile) -> String {
     p.state().map_or("Default", |s| s.as_str()).to_owned()
 }
 
-fn text<T: ToString>(v: Option<T>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
-}
-
 impl Record for SecureScoreControlProfile {
     const CSV_HEADER: &'static str = "id,title,controlCategory,maxScore,state,tier,implementationCost,userImpact,rank,deprecated";
     const COLUMNS: &'static [(&'static str, usize)] = &[
@@ -65,15 +61,15 @@ impl Record for SecureScoreControlProfile {
     fn csv_cells(&self) -> Vec<String> {
         vec![
             self.id.clone(),
-            text(self.title.as_deref()),
-            text(self.control_category.as_deref()),
-            text(self.max_score),
+            super::text(self.title.as_deref()),
+            super::text(self.control_category.as_deref()),
+            super::text(self.max_score),
             current_state(self),
-            text(self.tier.as_deref()),
-            text(self.implementation_cost.as_deref()),
-            text(self.user_impact.as_deref()),
-            text(self.rank),
-            text(self.deprecated),
+            super::text(self.tier.as_deref()),
+            super::text(self.implementation_cost.as_deref()),
+            super::text(self.user_impact.as_deref()),
+            super::text(self.rank),
+            super::text(self.deprecated),
         ]
     }
 
@@ -81,14 +77,14 @@ impl Record for SecureScoreControlProfile {
         vec![
             self.id.clone(),
             current_state(self),
-            text(self.control_category.as_deref()),
-            text(self.max_score),
-            text(self.tier.as_deref()),
-            text(self.implementation_cost.as_deref()),
-            text(self.user_impact.as_deref()),
-            text(self.rank),
-            text(self.deprecated),
-            text(self.title.as_deref()),
+            super::text(self.control_category.as_deref()),
+            super::text(self.max_score),
+            super::text(self.tier.as_deref()),
+            super::text(self.implementation_cost.as_deref()),
+            super::text(self.user_impact.as_deref()),
+            super::text(self.rank),
+            super::text(self.deprecated),
+            super::text(self.title.as_deref()),
         ]
     }
 }
