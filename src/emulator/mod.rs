@@ -597,13 +597,11 @@ pub async fn start(config: EmulatorConfig) -> io::Result<RunningEmulator> {
         config.seed,
         addr,
         now,
-        config.assess.clone(),
+        server::Timings {
+            cases: config.cases.clone(),
+            assess: config.assess.clone(),
+        },
     );
-    state.cases = Arc::new(cases::CasesState::new(
-        config.seed,
-        now,
-        config.cases.clone(),
-    ));
     controls.attach_cases(state.cases.clone());
     controls.attach_assess(state.assess.clone());
     if certs.is_some() {

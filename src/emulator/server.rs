@@ -59,6 +59,12 @@ pub struct AppState {
     request_seq: AtomicU64,
 }
 
+/// The run's timings and limits for the resources that keep their own clock.
+pub struct Timings {
+    pub cases: cases::CasesConfig,
+    pub assess: assess::AssessConfig,
+}
+
 impl AppState {
     pub fn new(
         tenant: Arc<Tenant>,
@@ -67,7 +73,7 @@ impl AppState {
         seed: u64,
         local_addr: SocketAddr,
         now: time::OffsetDateTime,
-        assess: assess::AssessConfig,
+        timings: Timings,
     ) -> Self {
         let alerts = tenant.read().len() as u64;
         let token_key = super::generate::mix64(seed ^ alerts.rotate_left(32));
@@ -79,10 +85,10 @@ impl AppState {
             local_addr,
             scheme: "http",
             score: ScoreState::new(seed, now, &super::generate::tenant_id(seed)),
-            cases: Arc::new(CasesState::new(seed, now, cases::CasesConfig::default())),
+            cases: Arc::new(CasesState::new(seed, now, timings.cases)),
             sims: Arc::new(SimsData::new(seed, now)),
-            // Built once, with the run's timings and limits (it seeds its own requests).
-            assess: Arc::new(AssessState::new(seed, now, assess)),
+            // Built once, with the run's timings and limits (each seeds its own objects).
+            assess: Arc::new(AssessState::new(seed, now, timings.assess)),
             seed,
             request_seq: AtomicU64::new(0),
         }
