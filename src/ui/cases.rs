@@ -2,7 +2,8 @@
 //! (custodians, non-custodial sources, searches, review sets, legal holds, operations) and
 //! the case forms. Only rows on screen are formatted; every Graph string is sanitised.
 
-use super::queue::{cursor_line, empty_notice, window};
+use super::queue::empty_notice;
+use super::table::{col, flex, table};
 use super::theme::Theme;
 use crate::app::cases::{CaseForm, CaseTab, FormField, TabRows, action_name, bar, case_name};
 use crate::app::format;
@@ -11,11 +12,10 @@ use crate::app::{Focus, LIST_TOP, State, TAB_TOP};
 use crate::graph::cases::{CaseOperation, EdiscoverySearch, IdentitySet, Kept};
 use crate::operations::OperationView;
 use crate::sanitize;
-use crate::text::fit;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Clear};
 use time::OffsetDateTime;
 
 /// The short tab names of the tab bar (the breadcrumbs use the full ones).
@@ -47,69 +47,6 @@ fn wire(s: Option<&str>) -> String {
     format::wire(s).into_owned()
 }
 
-/// Column widths: `None` is the one flexible column, which takes what is left.
-fn widths(total: usize, cols: &[Option<usize>]) -> Vec<usize> {
-    let fixed: usize = cols.iter().flatten().sum::<usize>() + cols.len();
-    let flex = total.saturating_sub(fixed).max(4);
-    cols.iter().map(|c| c.unwrap_or(flex)).collect()
-}
-
-fn row_text(cells: &[String], widths: &[usize]) -> String {
-    let mut out = String::from(" ");
-    for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        out.push_str(&fit(cell, *w));
-    }
-    out
-}
-
-/// A header line, then the visible rows of `len` (each made by `cell` only when drawn).
-#[allow(clippy::too_many_arguments)]
-fn table(
-    theme: &Theme,
-    frame: &mut Frame,
-    area: Rect,
-    header: &[&str],
-    cols: &[Option<usize>],
-    len: usize,
-    cursor: usize,
-    offset: usize,
-    mut cells: impl FnMut(usize) -> (Vec<String>, Option<ratatui::style::Style>),
-) {
-    let widths = widths(usize::from(area.width), cols);
-    let head: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
-    frame.render_widget(
-        Line::styled(row_text(&head, &widths), theme.header()),
-        Rect::new(area.x, area.y, area.width, 1),
-    );
-    let body = Rect::new(
-        area.x,
-        area.y + 1,
-        area.width,
-        area.height.saturating_sub(1),
-    );
-    let rows = usize::from(body.height);
-    let offset = window(offset, cursor, len, rows);
-    let lines: Vec<Line> = (offset..len.min(offset + rows))
-        .map(|i| {
-            let (cells, style) = cells(i);
-            let line = Line::raw(row_text(&cells, &widths));
-            let line = match style {
-                Some(s) => line.style(s),
-                None => line,
-            };
-            if i == cursor {
-                cursor_line(theme, line, true)
-            } else {
-                line
-            }
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines), body);
-}
-
 pub(super) fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     if state.focus == Focus::Case {
         render_case(state, theme, frame, area);
@@ -122,13 +59,16 @@ fn render_list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let pane = &state.cases;
     let rows = crate::app::cases::rows(pane);
     let wide = area.width >= 120;
-    let date = Some(if wide { 16 } else { 10 });
-    let cols = [None, Some(11), date, date, Some(if wide { 40 } else { 20 })];
-    let header = ["case", "status", "created", "modified", "closed"];
+    let date = if wide { 16 } else { 10 };
+    let cols = [
+        flex("case"),
+        col("status", 11),
+        col("created", date),
+        col("modified", date),
+        col("closed", if wide { 40 } else { 20 }),
+    ];
     if rows.is_empty() {
-        table(theme, frame, area, &header, &cols, 0, 0, 0, |_| {
-            (vec![], None)
-        });
+        table(theme, frame, area, &cols, 0, 0, 0, true, |_| (vec![], None));
         let body = Rect::new(
             area.x,
             area.y + LIST_TOP,
@@ -148,11 +88,11 @@ fn render_list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         theme,
         frame,
         area,
-        &header,
         &cols,
         rows.len(),
         pane.cursor,
         pane.offset,
+        true,
         |i| {
             let c = &pane.list[rows[i]];
             let status = match pane.pending.get(&c.id) {
@@ -240,23 +180,23 @@ fn render_case(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         return;
     }
     let (cursor, offset) = (pane.tab_cursor, pane.tab_offset);
-    let date = Some(if wide { 16 } else { 10 });
+    let date = if wide { 16 } else { 10 };
     match listed {
         Some(TabRows::Custodians(list)) => table(
             theme,
             frame,
             body,
-            &["custodian", "email", "status", "hold", "created"],
             &[
-                None,
-                Some(if wide { 36 } else { 22 }),
-                Some(8),
-                Some(10),
-                date,
+                flex("custodian"),
+                col("email", if wide { 36 } else { 22 }),
+                col("status", 8),
+                col("hold", 10),
+                col("created", date),
             ],
             len,
             cursor,
             offset,
+            true,
             |i| {
                 let c = &list[i];
                 (
@@ -275,11 +215,17 @@ fn render_case(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme,
             frame,
             body,
-            &["source", "status", "hold", "created", "modified"],
-            &[None, Some(8), Some(10), date, date],
+            &[
+                flex("source"),
+                col("status", 8),
+                col("hold", 10),
+                col("created", date),
+                col("modified", date),
+            ],
             len,
             cursor,
             offset,
+            true,
             |i| {
                 let s = &list[i];
                 (
@@ -300,11 +246,16 @@ fn render_case(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 theme,
                 frame,
                 body,
-                &["search", "query", "last estimate", "modified"],
-                &[Some(name_w), None, Some(if wide { 30 } else { 22 }), date],
+                &[
+                    col("search", name_w),
+                    flex("query"),
+                    col("last estimate", if wide { 30 } else { 22 }),
+                    col("modified", date),
+                ],
                 len,
                 cursor,
                 offset,
+                true,
                 |i| {
                     let s = &list[i];
                     (
@@ -323,11 +274,16 @@ fn render_case(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme,
             frame,
             body,
-            &["review set", "description", "created", "created by"],
-            &[Some(if wide { 36 } else { 22 }), None, date, Some(18)],
+            &[
+                col("review set", if wide { 36 } else { 22 }),
+                flex("description"),
+                col("created", date),
+                col("created by", 18),
+            ],
             len,
             cursor,
             offset,
+            true,
             |i| {
                 let r = &list[i];
                 (
@@ -345,11 +301,17 @@ fn render_case(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme,
             frame,
             body,
-            &["legal hold", "status", "enabled", "created", "modified"],
-            &[None, Some(8), Some(7), date, date],
+            &[
+                flex("legal hold"),
+                col("status", 8),
+                col("enabled", 7),
+                col("created", date),
+                col("modified", date),
+            ],
             len,
             cursor,
             offset,
+            true,
             |i| {
                 let h = &list[i];
                 let enabled = match h.enabled() {
@@ -435,30 +397,23 @@ fn operations(
 ) {
     let pane = &state.cases;
     let len = followed.len() + list.len();
-    let date = Some(if wide { 16 } else { 10 });
+    let date = if wide { 16 } else { 10 };
     table(
         theme,
         frame,
         body,
         &[
-            "action",
-            "status",
-            "progress",
-            "created",
-            "completed",
-            "detail",
-        ],
-        &[
-            Some(if wide { 18 } else { 10 }),
-            Some(10),
-            Some(15),
-            date,
-            date,
-            None,
+            col("action", if wide { 18 } else { 10 }),
+            col("status", 10),
+            col("progress", 15),
+            col("created", date),
+            col("completed", date),
+            flex("detail"),
         ],
         len,
         pane.tab_cursor,
         pane.tab_offset,
+        true,
         |i| {
             if let Some(o) = followed.get(i) {
                 let status = match (&o.status, &o.error) {

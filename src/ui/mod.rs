@@ -11,6 +11,7 @@ mod popup;
 mod queue;
 mod score;
 mod sims;
+mod table;
 pub mod theme;
 
 use crate::app::layout::{MIN_HEIGHT, MIN_WIDTH};
