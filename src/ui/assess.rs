@@ -3,7 +3,8 @@
 //! screen are formatted; every Graph string is sanitised (in `app::assess`).
 
 use super::detail::styled;
-use super::queue::{cursor_line, empty_notice, window};
+use super::queue::empty_notice;
+use super::table::{Col, col, flex, table};
 use super::theme::Theme;
 use crate::app::assess::{kind_label, rows, status_word, subject, verdicts};
 use crate::app::assess_form::{AssessForm, EXPECTED, FormField, label};
@@ -12,7 +13,7 @@ use crate::app::keymap::KeyAction;
 use crate::app::score::Fetch;
 use crate::app::{Focus, State};
 use crate::graph::assess::{AssessmentKind, ThreatCategory};
-use crate::text::{fit, truncate, width};
+use crate::text::{truncate, width};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -40,52 +41,41 @@ fn when(t: Option<OffsetDateTime>, wide: bool) -> String {
     }
 }
 
-/// The columns: (header, width) with the subject taking what is left. At 80 columns
-/// the content type gives way (the kind says it: url, file, mail); the detail has it.
-fn columns(total: usize) -> Vec<(&'static str, usize)> {
-    let wide = total >= 120;
-    let mut cols = vec![("kind", 10), ("category", 8), ("subject", 0)];
+/// The columns, the subject taking what is left. At 80 columns the content type gives way
+/// (the kind says it: url, file, mail); the detail has it.
+fn columns(wide: bool) -> Vec<Col> {
+    let mut cols = vec![col("kind", 10), col("category", 8), flex("subject")];
     if wide {
-        cols.push(("type", 4));
+        cols.push(col("type", 4));
     }
     cols.extend([
-        ("status", 9),
-        ("created", if wide { 16 } else { 11 }),
-        ("verdict", if wide { 36 } else { 14 }),
+        col("status", 9),
+        col("created", if wide { 16 } else { 11 }),
+        col("verdict", if wide { 36 } else { 14 }),
     ]);
-    // One space before each column.
-    let fixed: usize = cols.iter().map(|(_, w)| w + 1).sum();
-    cols[2].1 = total.saturating_sub(fixed + 1).max(8);
     cols
-}
-
-fn row_text(cells: &[String], widths: &[usize]) -> String {
-    let mut out = String::new();
-    for (cell, w) in cells.iter().zip(widths) {
-        out.push(' ');
-        out.push_str(&fit(cell, *w));
-    }
-    out
 }
 
 fn render_list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let pane = &state.assess;
     let rows = rows(pane);
-    let cols = columns(usize::from(area.width));
     let wide = area.width >= 120;
-    let widths: Vec<usize> = cols.iter().map(|(_, w)| *w).collect();
-    let header: Vec<String> = cols.iter().map(|(h, _)| (*h).to_owned()).collect();
-    frame.render_widget(
-        Line::styled(row_text(&header, &widths), theme.header()),
-        Rect::new(area.x, area.y, area.width, 1),
-    );
-    let body = Rect::new(
-        area.x,
-        area.y + 1,
-        area.width,
-        area.height.saturating_sub(1),
-    );
+    let cols = columns(wide);
+    // The last column stays empty: the form opens over the list and leaves it uncovered.
+    let listed = Rect {
+        width: area.width.saturating_sub(1),
+        ..area
+    };
     if rows.is_empty() {
+        table(theme, frame, listed, &cols, 0, 0, 0, true, |_| {
+            (vec![], None)
+        });
+        let body = Rect::new(
+            area.x,
+            area.y + 1,
+            area.width,
+            area.height.saturating_sub(1),
+        );
         let text = match &pane.list_fetch {
             Fetch::Loading | Fetch::NotAsked => "Reading the threat assessment requests…".into(),
             Fetch::Failed(e) => format!("Could not read the assessment requests: {e}"),
@@ -97,10 +87,16 @@ fn render_list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         empty_notice(theme, frame, body, text);
         return;
     }
-    let height = usize::from(body.height);
-    let offset = window(pane.offset, pane.cursor, rows.len(), height);
-    let lines: Vec<Line> = (offset..rows.len().min(offset + height))
-        .map(|i| {
+    table(
+        theme,
+        frame,
+        listed,
+        &cols,
+        rows.len(),
+        pane.cursor,
+        pane.offset,
+        true,
+        |i| {
             let r = &pane.list[rows[i]];
             let mut cells = vec![
                 kind_label(r),
@@ -111,18 +107,9 @@ fn render_list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 cells.push(format::wire(r.content_type.as_ref().map(|c| c.as_str())).into_owned());
             }
             cells.extend([status_word(r), when(r.created, wide), verdicts(r)]);
-            let mut line = Line::raw(row_text(&cells, &widths));
-            if r.is_pending() {
-                line = line.style(theme.pending());
-            }
-            if i == pane.cursor {
-                cursor_line(theme, line, true)
-            } else {
-                line
-            }
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines), body);
+            (cells, r.is_pending().then(|| theme.pending()))
+        },
+    );
 }
 
 fn render_detail(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
