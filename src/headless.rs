@@ -87,6 +87,16 @@ pub(crate) async fn stream_pages<T, W: ListWriter<T>>(
     Ok(writer.count())
 }
 
+/// [`stream_pages`] into a [`RecordWriter`] in `format`: what every headless list does.
+pub(crate) async fn write_pages<T: Record>(
+    pages: impl Stream<Item = Result<Page<T>, GraphError>>,
+    max: Option<usize>,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> anyhow::Result<usize> {
+    stream_pages(pages, max, &mut RecordWriter::new(format, out)).await
+}
+
 /// Tells the user (on stderr, never the data stream) that Graph sent items that could not be
 /// read at all and were left out.
 pub(crate) fn warn_skipped(skipped: usize) {

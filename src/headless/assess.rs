@@ -5,7 +5,7 @@
 //! the kind, category, what was assessed (URL, file name or recipient), status, creation
 //! time and the verdicts (the `rescan` results' messages).
 
-use super::{OutputFormat, Record, RecordWriter, stream_pages, time_text, write_one};
+use super::{OutputFormat, Record, time_text, write_one};
 use crate::graph::Client;
 use crate::graph::assess::ThreatAssessmentRequest;
 use crate::graph::cases::Kept;
@@ -31,11 +31,11 @@ pub async fn list_assessments(
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> anyhow::Result<usize> {
-    let mut writer = RecordWriter::new(format, out);
-    stream_pages(
+    super::write_pages(
         client.list_assessments(&list_query(filter)),
         max,
-        &mut writer,
+        format,
+        out,
     )
     .await
 }

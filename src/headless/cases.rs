@@ -3,10 +3,7 @@
 //! rules as the other lists. `json` and `ndjson` carry each object exactly as Graph sent it;
 //! `table` and `csv` show the fields a script or an analyst looks for first.
 
-use super::{
-    OutputFormat, Record, RecordWriter, enum_text, short_time, stream_pages, text, time_text,
-    write_one,
-};
+use super::{OutputFormat, Record, enum_text, short_time, text, time_text, write_one};
 use crate::graph::Client;
 use crate::graph::cases::{CaseOperation, EdiscoveryCase, EdiscoverySearch, Kept};
 use crate::graph::odata::ODataQuery;
@@ -19,8 +16,7 @@ pub async fn list_cases(
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> anyhow::Result<usize> {
-    let mut writer = RecordWriter::new(format, out);
-    stream_pages(client.list_cases(&ODataQuery::new()), None, &mut writer).await
+    super::write_pages(client.list_cases(&ODataQuery::new()), None, format, out).await
 }
 
 /// Writes one case (get/create replies).
@@ -42,11 +38,11 @@ pub async fn list_searches(
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> anyhow::Result<usize> {
-    let mut writer = RecordWriter::new(format, out);
-    stream_pages(
+    super::write_pages(
         client.list_searches(case_id, &ODataQuery::new()),
         None,
-        &mut writer,
+        format,
+        out,
     )
     .await
 }
@@ -58,11 +54,11 @@ pub async fn list_operations(
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> anyhow::Result<usize> {
-    let mut writer = RecordWriter::new(format, out);
-    stream_pages(
+    super::write_pages(
         client.list_operations(case_id, &ODataQuery::new()),
         None,
-        &mut writer,
+        format,
+        out,
     )
     .await
 }
@@ -318,7 +314,7 @@ mod tests {
     fn written<T: Record>(format: OutputFormat, item: &T) -> String {
         let mut out = Vec::new();
         {
-            let mut w = RecordWriter::new(format, &mut out);
+            let mut w = crate::headless::RecordWriter::new(format, &mut out);
             w.begin().unwrap();
             w.item(item).unwrap();
             w.end().unwrap();

@@ -3,7 +3,7 @@
 //! `ndjson` carry each profile exactly as Graph sent it (its whole `controlStateUpdates`
 //! history included); `table` and `csv` show the current state (the newest entry's).
 
-use super::{OutputFormat, Record, RecordWriter, stream_pages, write_one};
+use super::{OutputFormat, Record, write_one};
 use crate::graph::Client;
 use crate::graph::odata::ODataQuery;
 use crate::graph::score::SecureScoreControlProfile;
@@ -15,11 +15,11 @@ pub async fn list_control_profiles(
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> anyhow::Result<usize> {
-    let mut writer = RecordWriter::new(format, out);
-    stream_pages(
+    super::write_pages(
         client.list_control_profiles(&ODataQuery::new()),
         None,
-        &mut writer,
+        format,
+        out,
     )
     .await
 }
@@ -107,7 +107,7 @@ mod tests {
     fn written(format: OutputFormat, p: &SecureScoreControlProfile) -> String {
         let mut out = Vec::new();
         {
-            let mut w = RecordWriter::new(format, &mut out);
+            let mut w = crate::headless::RecordWriter::new(format, &mut out);
             w.begin().unwrap();
             w.item(p).unwrap();
             w.end().unwrap();

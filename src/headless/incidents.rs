@@ -2,7 +2,7 @@
 //! the same safety rules as alerts: `json`/`ndjson` print Graph's own JSON with terminal
 //! controls escaped; `table`/`csv` sanitise every string and guard CSV cells.
 
-use super::{OutputFormat, Record, RecordWriter, enum_text, stream_pages, time_text, write_one};
+use super::{OutputFormat, Record, enum_text, time_text, write_one};
 use crate::graph::Client;
 use crate::graph::incidents::Incident;
 use crate::graph::odata::ODataQuery;
@@ -16,8 +16,7 @@ pub async fn list_incidents(
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> anyhow::Result<usize> {
-    let mut writer = RecordWriter::new(format, out);
-    stream_pages(client.list_incidents(query), max, &mut writer).await
+    super::write_pages(client.list_incidents(query), max, format, out).await
 }
 
 /// Writes one incident (get/update replies).

@@ -1,7 +1,7 @@
 //! Headless Secure Score output (`graphsec score`): one row per daily snapshot, newest
 //! first, with the same four formats and safety rules as the other lists.
 
-use super::{OutputFormat, Record, RecordWriter, stream_pages};
+use super::{OutputFormat, Record};
 use crate::graph::Client;
 use crate::graph::odata::ODataQuery;
 use crate::graph::score::SecureScore;
@@ -18,8 +18,7 @@ pub async fn list_secure_scores(
     if let Some(n) = days {
         query = query.top(u32::try_from(n.clamp(1, 1000)).unwrap_or(1000));
     }
-    let mut writer = RecordWriter::new(format, out);
-    stream_pages(client.list_secure_scores(&query), days, &mut writer).await
+    super::write_pages(client.list_secure_scores(&query), days, format, out).await
 }
 
 fn number(v: Option<f64>) -> String {

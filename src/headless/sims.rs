@@ -15,8 +15,8 @@
 //! report (a draft, a scheduled one) shows "—".
 
 use super::{
-    ListWriter, OutputFormat, Record, RecordWriter, enum_text, short_time, stream_pages, text,
-    time_text, write_one,
+    ListWriter, OutputFormat, Record, RecordWriter, enum_text, short_time, text, time_text,
+    write_one,
 };
 use crate::graph::Client;
 use crate::graph::cases::Kept;
@@ -388,11 +388,11 @@ pub async fn list_users(
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> anyhow::Result<usize> {
-    let mut writer = RecordWriter::new(format, out);
-    stream_pages(
+    super::write_pages(
         client.list_simulation_users(id, &ODataQuery::new()),
         None,
-        &mut writer,
+        format,
+        out,
     )
     .await
 }
@@ -432,11 +432,11 @@ pub async fn list_offenders(
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> anyhow::Result<usize> {
-    let mut writer = RecordWriter::new(format, out);
-    stream_pages(
+    super::write_pages(
         client.list_repeat_offenders(&ODataQuery::new()),
         None,
-        &mut writer,
+        format,
+        out,
     )
     .await
 }
@@ -570,19 +570,19 @@ pub async fn list_coverage(
     out: &mut dyn Write,
 ) -> anyhow::Result<usize> {
     if training {
-        let mut writer = RecordWriter::new(format, out);
-        stream_pages(
+        super::write_pages(
             client.list_training_user_coverage(&ODataQuery::new()),
             None,
-            &mut writer,
+            format,
+            out,
         )
         .await
     } else {
-        let mut writer = RecordWriter::new(format, out);
-        stream_pages(
+        super::write_pages(
             client.list_simulation_user_coverage(&ODataQuery::new()),
             None,
-            &mut writer,
+            format,
+            out,
         )
         .await
     }
@@ -632,8 +632,7 @@ pub async fn list_trainings(
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> anyhow::Result<usize> {
-    let mut writer = RecordWriter::new(format, out);
-    stream_pages(client.list_trainings(&ODataQuery::new()), None, &mut writer).await
+    super::write_pages(client.list_trainings(&ODataQuery::new()), None, format, out).await
 }
 
 #[cfg(test)]
